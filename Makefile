@@ -1,0 +1,83 @@
+# recsync: see README.md.  `make` builds bin/, `make check` tests from a
+# fresh Debian 12 machine (installing what is missing when run as root).
+
+TOOLS	= kvdiff kvpush yamlemit redisput qlogscan
+PKGS	= jansson yaml-0.1 libcurl hiredis libcrypto
+
+PREFIX	?= /usr/local
+BINDIR	?= bin
+BUILD	?= build
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Isrc/common
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS	+= -Wl,--as-needed $(PKG_LIBS) -lm
+
+# `make SAN=1` builds an ASan/UBSan copy under build/san for the tests.
+ifeq ($(SAN),1)
+BUILD	= build/san
+BINDIR	= build/san/bin
+CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+COMMON_SRC = $(wildcard src/common/*.c)
+COMMON_OBJ = $(COMMON_SRC:src/%.c=$(BUILD)/%.o)
+LIBCOMMON  = $(BUILD)/libcommon.a
+PROGS	   = $(TOOLS:%=$(BINDIR)/%)
+UNIT_SRC   = $(wildcard tests/unit/*.c)
+UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all clean check check-san deps unit install uninstall bench demo lint
+
+all: $(PROGS)
+
+$(BUILD)/%.o: src/%.c $(wildcard src/common/*.h) | deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+# Each tool is the .c files of its own folder linked with libcommon.
+.SECONDEXPANSION:
+$(BINDIR)/%: $$(patsubst src/%.c,$(BUILD)/%.o,$$(wildcard src/$$*/*.c)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+# Fails early, with the fix, when the -dev packages are missing.
+.PHONY: deps-ok
+deps-ok:
+	@pkg-config --exists $(PKGS) || { echo "missing build dependencies:" \
+	  "run 'make deps' as root (tests/install-deps)" >&2; exit 1; }
+
+deps:
+	tests/install-deps
+
+check: deps
+	$(MAKE) all unit
+	$(MAKE) SAN=1 all unit
+	tests/run
+
+clean:
+	rm -rf build $(PROGS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROGS) bin/recsync $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/recsync
+	rm -f $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1))

@@ -1,0 +1,274 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "record.h"
+#include "xalloc.h"
+
+struct record_reader {
+	FILE		*fp;
+	const char	*name;
+	char		*line;
+	size_t		 cap;
+	unsigned long	 lineno, bad;
+};
+
+struct record_reader *
+record_reader_open(const char *path)
+{
+	struct record_reader *rd;
+	FILE *fp = stdin;
+
+	if (strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
+		warnmsg("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	rd = xcalloc(1, sizeof(*rd));
+	rd->fp = fp;
+	rd->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	return rd;
+}
+
+int
+record_name_valid(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || strchr("0123456789", *s) != NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (!(*p == '_' || *p == ':' || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+record_from_json(json_t *obj, struct record *r, const char **why)
+{
+	json_t *name, *expr, *index;
+
+	if (!json_is_object(obj))
+		return *why = "not a JSON object", -1;
+	name = json_object_get(obj, "record");
+	expr = json_object_get(obj, "expr");
+	index = json_object_get(obj, "index");
+	if (name == NULL)
+		return *why = "missing \"record\"", -1;
+	if (!json_is_string(name))
+		return *why = "\"record\" is not a string", -1;
+	if (!record_name_valid(json_string_value(name)))
+		return *why = "\"record\" is not a valid metric name "
+		    "([a-zA-Z_:][a-zA-Z0-9_:]*)", -1;
+	if (expr == NULL)
+		return *why = "missing \"expr\"", -1;
+	if (!json_is_string(expr))
+		return *why = "\"expr\" is not a string", -1;
+	if (json_string_length(expr) == 0)
+		return *why = "\"expr\" is empty", -1;
+	if (index != NULL && (!json_is_integer(index) ||
+	    json_integer_value(index) < 1))
+		return *why = "\"index\" is not a positive integer", -1;
+	r->obj = obj;
+	r->name = json_string_value(name);
+	r->expr = json_string_value(expr);
+	r->expr_len = json_string_length(expr);
+	r->index = index ? json_integer_value(index) : 0;
+	return 0;
+}
+
+int
+record_make(struct record *r, const char *name, const char *expr,
+    const char **why)
+{
+	json_t *obj = json_object();
+
+	json_object_set_new(obj, "record", json_string(name));
+	json_object_set_new(obj, "expr", json_string(expr));
+	if (record_from_json(obj, r, why) != 0) {
+		json_decref(obj);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drops the line end (LF, CRLF) and reports whether anything but blanks is left. */
+static size_t
+chomp(char *line, size_t len)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return len;
+}
+
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (strchr(" \t\r", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Decodes one line; warns and returns -1 when it is not a record. */
+static int
+parse_line(struct record_reader *rd, size_t len, struct record *r)
+{
+	json_error_t err;
+	const char *why;
+	json_t *obj;
+
+	obj = json_loadb(rd->line, len, JSON_REJECT_DUPLICATES, &err);
+	if (obj == NULL) {
+		warn_at(rd->name, rd->lineno, "not a JSON record: %s "
+		    "(column %d)", err.text, err.column);
+		return -1;
+	}
+	if (record_from_json(obj, r, &why) != 0) {
+		warn_at(rd->name, rd->lineno, "%s", why);
+		json_decref(obj);
+		return -1;
+	}
+	return 0;
+}
+
+int
+record_read(struct record_reader *rd, struct record *r)
+{
+	ssize_t n;
+
+	while ((n = getline(&rd->line, &rd->cap, rd->fp)) != -1) {
+		size_t len = chomp(rd->line, (size_t)n);
+
+		rd->lineno++;
+		if (blank(rd->line, len))
+			continue;
+		if (parse_line(rd, len, r) == 0)
+			return 1;
+		rd->bad++;
+	}
+	return 0;
+}
+
+unsigned long
+record_reader_bad(const struct record_reader *rd)
+{
+	return rd->bad;
+}
+
+int
+record_reader_close(struct record_reader *rd)
+{
+	int failed = ferror(rd->fp);
+
+	if (failed)
+		warnmsg("%s: read error: %s", rd->name, strerror(errno));
+	if (rd->fp != stdin)
+		fclose(rd->fp);
+	free(rd->line);
+	free(rd);
+	return failed ? -1 : 0;
+}
+
+void
+record_input_init(struct record_input *in, int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+
+	memset(in, 0, sizeof(*in));
+	in->paths = argc > 0 ? argv : stdin_only;
+	in->npaths = argc > 0 ? argc : 1;
+	in->status = EX_OK;
+}
+
+/* The worst status wins: data errors, then unreadable input. */
+static void
+input_fail(struct record_input *in, int status)
+{
+	if (in->status == EX_OK || status == EX_IOERR ||
+	    (status == EX_NOINPUT && in->status == EX_DATAERR))
+		in->status = status;
+}
+
+int
+record_input_next(struct record_input *in, struct record *r)
+{
+	for (;;) {
+		if (in->cur == NULL) {
+			if (in->next == in->npaths)
+				return 0;
+			in->cur = record_reader_open(in->paths[in->next++]);
+			if (in->cur == NULL) {
+				input_fail(in, EX_NOINPUT);
+				continue;
+			}
+		}
+		if (record_read(in->cur, r)) {
+			in->records++;
+			return 1;
+		}
+		in->bad += record_reader_bad(in->cur);
+		if (record_reader_bad(in->cur) > 0)
+			input_fail(in, EX_DATAERR);
+		if (record_reader_close(in->cur) != 0)
+			input_fail(in, EX_IOERR);
+		in->cur = NULL;
+	}
+}
+
+int
+record_input_status(const struct record_input *in)
+{
+	return in->status;
+}
+
+void
+record_set_index(struct record *r, long long index)
+{
+	r->index = index;
+	json_object_set_new(r->obj, "index", json_integer(index));
+}
+
+void
+record_free(struct record *r)
+{
+	json_decref(r->obj);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+record_write(FILE *fp, const struct record *r)
+{
+	if (json_dumpf(r->obj, fp, JSON_COMPACT) != 0 || putc('\n', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+void
+record_print(const struct record *r)
+{
+	if (record_write(stdout, r) != 0)
+		die(EX_IOERR, "write error on standard output: %s",
+		    strerror(errno));
+}
+
+int
+record_cmp_name(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+int
+record_cmp_index(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}

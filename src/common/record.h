@@ -1,0 +1,84 @@
+/*
+ * record: the newline-delimited JSON stream every recsync tool reads and
+ * writes.  One object a line:
+ *
+ *	{"record": "hke:heavy_expr:<md5>", "expr": "<PromQL>", "index": 7, ...}
+ *
+ * "record" is a Prometheus metric name, "expr" a non-empty string, "index"
+ * an optional positive integer (the key number under the Consul prefix);
+ * any other field is carried along untouched.  Blank lines are skipped, a
+ * CR before the LF is dropped, lines have no length limit.
+ *
+ * Ownership: a struct record owns its json_t (obj).  name and expr point
+ * into obj and live exactly as long as it does; record_free() releases it.
+ * A record moved into another container is moved whole (copy the struct,
+ * then forget the original); never free name or expr yourself.
+ */
+#ifndef RECSYNC_RECORD_H
+#define RECSYNC_RECORD_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+struct record {
+	json_t		*obj;
+	const char	*name;
+	const char	*expr;
+	size_t		 expr_len;
+	long long	 index;		/* 0 when the record has none */
+};
+
+/* Bad lines, reported and skipped by the reader, end the run with this. */
+#define RECORD_BAD_STATUS	EX_DATAERR
+
+/* Reading one file: the name is used in diagnostics ("-" is stdin). */
+struct record_reader;
+
+struct record_reader	*record_reader_open(const char *path);
+/* Returns 1 with *r filled, 0 at the end; bad lines are warned and skipped. */
+int			 record_read(struct record_reader *rd, struct record *r);
+unsigned long		 record_reader_bad(const struct record_reader *rd);
+/* Closes; returns -1 (after a message) if reading failed. */
+int			 record_reader_close(struct record_reader *rd);
+
+/*
+ * Reading the files named on the command line in turn, or stdin when there
+ * are none: what every filter does.  status() is EX_OK, or the worst of
+ * EX_NOINPUT (a file could not be opened), EX_IOERR, EX_DATAERR.
+ */
+struct record_input {
+	char			**paths;
+	int			  npaths, next;
+	struct record_reader	 *cur;
+	unsigned long		  records, bad;
+	int			  status;
+};
+
+void	record_input_init(struct record_input *in, int argc, char **argv);
+int	record_input_next(struct record_input *in, struct record *r);
+int	record_input_status(const struct record_input *in);
+
+/*
+ * Checks a decoded JSON value is a valid record and fills *r (taking
+ * ownership of obj on success).  On failure returns -1 and sets *why to a
+ * static description; obj stays the caller's.
+ */
+int	record_from_json(json_t *obj, struct record *r, const char **why);
+/* A new record {"record": name, "expr": expr}; NULL name is invalid. */
+int	record_make(struct record *r, const char *name, const char *expr,
+	    const char **why);
+void	record_set_index(struct record *r, long long index);
+void	record_free(struct record *r);
+
+/* Writes the record as one compact line; -1 on a write error. */
+int	record_write(FILE *fp, const struct record *r);
+/* As record_write, to stdout; a write error ends the run (EX_IOERR). */
+void	record_print(const struct record *r);
+
+int	record_name_valid(const char *name);
+/* For qsort: by name, bytewise. */
+int	record_cmp_name(const void *a, const void *b);
+/* For qsort: by index. */
+int	record_cmp_index(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,165 @@
+# Shared by the tests/t_*.sh scripts: source it first.
+#
+# Each check prints one line the runner counts: "ok - what", "not ok - what"
+# (followed by "#" lines of detail) or "skip - what (why)".  A script exits
+# non-zero when any of its checks failed.
+#
+# The tools under test come from $RECSYNC_BIN (bin/ by default; the runner
+# points it at the sanitizer build too).  Servers are started on loopback in
+# a private temporary directory and stopped when the script exits.
+
+set -u
+TESTS=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$TESTS")
+RECSYNC_BIN=${RECSYNC_BIN:-$TOP/bin}
+PATH=$RECSYNC_BIN:$TOP/bin:$PATH
+export PATH RECSYNC_BIN
+T=$(mktemp -d "${TMPDIR:-/tmp}/recsync-test.XXXXXX")
+FAILED=0
+PIDS=
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok()   { echo "ok - $*"; }
+skip() { echo "skip - $*"; }
+fail() {
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+	FAILED=1
+}
+done_testing() { exit "$FAILED"; }
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	name=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else
+		fail "$name" "command: $*" "$(head -c 2000 "$T/check.out")"
+	fi
+}
+
+# run [-i STDIN] CMD...: runs CMD; its stdout, stderr and status land in
+# $T/out, $T/err and $status.
+run() {
+	stdin=/dev/null
+	if [ "$1" = -i ]; then stdin=$2; shift 2; fi
+	"$@" <"$stdin" >"$T/out" 2>"$T/err"
+	status=$?
+}
+
+# expect NAME STATUS ERR_REGEX [OUT_FILE]: judges the last run.  ERR_REGEX
+# ("" for an empty stderr, "." for anything) is an extended regex for stderr;
+# OUT_FILE, when given, must equal stdout byte for byte.
+expect() {
+	name=$1 want=$2 errpat=$3 wantout=${4:-}
+	problems=
+	[ "$status" = "$want" ] || problems="exit status $status, want $want"
+	if [ -z "$errpat" ]; then
+		[ -s "$T/err" ] && problems="$problems; stderr not empty"
+	elif ! grep -Eq -- "$errpat" "$T/err"; then
+		problems="$problems; stderr does not match /$errpat/"
+	fi
+	if [ -n "$wantout" ] && ! cmp -s "$wantout" "$T/out"; then
+		problems="$problems; stdout differs: $(diff "$wantout" "$T/out" | head -20)"
+	fi
+	if [ -z "$problems" ]; then ok "$name"; else
+		fail "$name" "$problems" "stderr: $(head -c 1500 "$T/err")"
+	fi
+}
+
+# A free TCP port on loopback.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for CMD...: retries CMD for up to 10 s.
+wait_for() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+
+# start_consul: sets CONSUL_HTTP_ADDR to the stand-in, or to the real agent
+# named by RECSYNC_TEST_CONSUL.  Extra arguments go to the stand-in.
+# STANDIN is 1 when the stand-in is used (fault injection is possible).
+start_consul() {
+	if [ -n "${RECSYNC_TEST_CONSUL:-}" ]; then
+		CONSUL_HTTP_ADDR=$RECSYNC_TEST_CONSUL STANDIN=0
+		export CONSUL_HTTP_ADDR
+		return 0
+	fi
+	rm -f "$T/consul.addr"
+	"$TESTS/consul-standin" --port 0 --addr-file "$T/consul.addr" "$@" \
+		>"$T/consul.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for test -s "$T/consul.addr" || { fail "consul stand-in starts" \
+		"$(cat "$T/consul.log")"; exit 1; }
+	CONSUL_HTTP_ADDR=$(cat "$T/consul.addr") STANDIN=1
+	export CONSUL_HTTP_ADDR
+}
+
+# new_prefix: a KV prefix of its own for each test, so that tests never see
+# each other's keys, on the stand-in or on a shared real agent.
+PREFIX_SEQ=0
+new_prefix() {
+	PREFIX_SEQ=$((PREFIX_SEQ + 1))
+	PREFIX="recsync-test/$$-$(basename "$0" .sh)/$PREFIX_SEQ"
+}
+
+# consul_get PATH: GET on the Consul HTTP API (token from the environment).
+consul_curl() {
+	curl -sS ${CONSUL_HTTP_TOKEN:+-H "X-Consul-Token: $CONSUL_HTTP_TOKEN"} "$@"
+}
+
+# standin_stats FIELD: a counter of the stand-in's /_standin/stats.
+standin_stats() {
+	consul_curl "$CONSUL_HTTP_ADDR/_standin/stats" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# start_redis [redis.conf lines...]: a private redis-server on a unix
+# socket; sets REDIS_SOCK and REDIS_URL.
+start_redis() {
+	REDIS_DIR=$T/redis.$$.$RANDOM
+	mkdir -p "$REDIS_DIR"
+	REDIS_SOCK=$REDIS_DIR/redis.sock
+	{
+		echo "port 0"
+		echo "unixsocket $REDIS_SOCK"
+		echo "unixsocketperm 700"
+		echo "dir $REDIS_DIR"
+		echo "save \"\""
+		echo "appendonly no"
+		for line in "$@"; do echo "$line"; done
+	} >"$REDIS_DIR/redis.conf"
+	redis-server "$REDIS_DIR/redis.conf" >"$REDIS_DIR/log" 2>&1 &
+	REDIS_PID=$!
+	PIDS="$PIDS $REDIS_PID"
+	wait_for test -S "$REDIS_SOCK" || { fail "redis-server starts" \
+		"$(cat "$REDIS_DIR/log")"; exit 1; }
+	REDIS_URL=unix://$REDIS_SOCK
+	export REDIS_URL
+}
+
+# rcli ARGS...: redis-cli on the test server.
+rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
+
+# records N [FIRST]: N valid records, one a line, named rec_FIRST.. in order.
+records() {
+	python3 - "$1" "${2:-1}" <<'PY'
+import json, sys
+n, first = int(sys.argv[1]), int(sys.argv[2])
+for i in range(first, first + n):
+    print(json.dumps({"record": "hke:heavy_expr:r%06d" % i,
+                      "expr": 'sum(rate(http_requests_total{job="j%d"}[5m])) by (code)' % i}))
+PY
+}

@@ -1,0 +1,108 @@
+/* Unit tests of src/common/record.c: the record stream contract. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "record.h"
+#include "test.h"
+
+static char tmpl[] = "/tmp/record_test.XXXXXX";
+
+/* Writes text to a temporary file and reads every record of it. */
+static int
+read_all(const char *text, size_t len, struct record *out, int max,
+    unsigned long *bad)
+{
+	struct record_reader *rd;
+	int fd = mkstemp(tmpl), n = 0;
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return -1;
+	close(fd);
+	rd = record_reader_open(tmpl);
+	while (n < max && record_read(rd, &out[n]) == 1)
+		n++;
+	*bad = record_reader_bad(rd);
+	record_reader_close(rd);
+	unlink(tmpl);
+	strcpy(tmpl + strlen(tmpl) - 6, "XXXXXX");
+	return n;
+}
+
+static void
+test_good_and_bad_lines(void)
+{
+	static const char text[] =
+	    "{\"record\":\"a:b\",\"expr\":\"up\"}\r\n"
+	    "\n   \n"
+	    "not json\n"
+	    "[1,2]\n"
+	    "{\"record\":\"1bad\",\"expr\":\"up\"}\n"
+	    "{\"record\":\"ok\",\"expr\":\"\"}\n"
+	    "{\"record\":\"ok\"}\n"
+	    "{\"record\":\"ok\",\"expr\":\"up\",\"index\":0}\n"
+	    "{\"record\":\"ok\",\"expr\":\"up\",\"index\":1.5}\n"
+	    "{\"record\":\"ok\",\"expr\":\"\xff\"}\n"
+	    "{\"record\":\"ok\",\"expr\":\"a\\u0000b\"}\n"
+	    "{\"record\":\"ok\",\"record\":\"dup\",\"expr\":\"x\"}\n"
+	    "{\"record\":\"c\",\"expr\":\"rate(x[5m])\",\"index\":7,\"extra\":[1]}";
+	struct record r[4];
+	unsigned long bad = 0;
+	int n = read_all(text, sizeof(text) - 1, r, 4, &bad);
+
+	CHECK(n == 2, "two good records among bad lines (got %d)", n);
+	CHECK(bad == 10, "ten bad lines counted (got %lu)", bad);
+	if (n != 2)
+		return;
+	CHECK(strcmp(r[0].name, "a:b") == 0 && r[0].index == 0,
+	    "CRLF line parsed, no index");
+	CHECK(r[1].index == 7 && r[1].expr_len == 11,
+	    "last line without newline keeps its index");
+	record_set_index(&r[0], 42);
+	CHECK(json_integer_value(json_object_get(r[0].obj, "index")) == 42,
+	    "record_set_index updates the object");
+	record_free(&r[0]);
+	record_free(&r[1]);
+}
+
+static void
+test_long_line(void)
+{
+	size_t n = 300000, len;
+	char *text = malloc(n + 64);
+	struct record r;
+	unsigned long bad = 0;
+
+	len = (size_t)sprintf(text, "{\"record\":\"big\",\"expr\":\"");
+	memset(text + len, 'x', n);
+	len += n;
+	len += (size_t)sprintf(text + len, "\"}\n");
+	CHECK(read_all(text, len, &r, 1, &bad) == 1 && r.expr_len == n,
+	    "a 300 KB expression is read whole");
+	record_free(&r);
+	free(text);
+}
+
+static void
+test_names(void)
+{
+	CHECK(record_name_valid("hke:heavy_expr:0123abcd"), "md5 record name");
+	CHECK(record_name_valid("_a:B_9"), "underscore and colon");
+	CHECK(!record_name_valid(""), "empty name");
+	CHECK(!record_name_valid("9abc"), "leading digit");
+	CHECK(!record_name_valid("a-b"), "dash");
+	CHECK(!record_name_valid("a b"), "space");
+	CHECK(!record_name_valid("\xe4\xb8\xad"), "non-ASCII");
+}
+
+int
+main(void)
+{
+	diag_init("record_test");
+	verbosity = 0;
+	test_good_and_bad_lines();
+	test_long_line();
+	test_names();
+	return test_status();
+}
