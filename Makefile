@@ -1,7 +1,9 @@
 # recsync: see README.md.  `make` builds bin/, `make check` tests from a
 # fresh Debian 12 machine (installing what is missing when run as root).
 
-TOOLS	= kvdiff kvpush yamlemit redisput qlogscan
+# Every folder of src/ with a main.c is a tool: kvdiff kvpush yamlemit
+# redisput qlogscan.
+TOOLS	= $(patsubst src/%/main.c,%,$(wildcard src/*/main.c))
 PKGS	= jansson yaml-0.1 libcurl hiredis libcrypto
 
 PREFIX	?= /usr/local

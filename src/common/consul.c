@@ -1,0 +1,415 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "consul.h"
+#include "diag.h"
+#include "numparse.h"
+#include "xalloc.h"
+
+struct consul {
+	CURL			*curl;
+	struct curl_slist	*headers;
+	char			*url;
+	int			 retries;
+	char			 error[CURL_ERROR_SIZE];
+};
+
+/* Go's strconv.ParseBool, which the consul CLI uses for its variables. */
+static int
+parse_bool(const char *name, const char *s)
+{
+	static const char *yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return 1;
+		if (strcmp(s, no[i]) == 0)
+			return 0;
+	}
+	die(EX_USAGE, "%s: expected true or false, not '%s'", name, s);
+}
+
+static void
+replace(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = value ? xstrdup(value) : NULL;
+}
+
+/* host:port or scheme://host:port, into a base URL without a slash at the end. */
+static void
+set_address(struct consul_config *cfg, const char *addr, int https)
+{
+	size_t len;
+
+	if (*addr == '\0')
+		die(EX_USAGE, "empty Consul address");
+	if (strncmp(addr, "http://", 7) == 0 || strncmp(addr, "https://", 8) == 0)
+		replace(&cfg->url, addr);
+	else if (strstr(addr, "://") != NULL)
+		die(EX_USAGE, "Consul address '%s': only http:// and https:// "
+		    "are supported", addr);
+	else {
+		free(cfg->url);
+		cfg->url = xasprintf("%s://%s", https ? "https" : "http", addr);
+	}
+	len = strlen(cfg->url);
+	while (len > 0 && cfg->url[len - 1] == '/')
+		cfg->url[--len] = '\0';
+}
+
+static void
+set_prefix(struct consul_config *cfg, const char *prefix)
+{
+	size_t len;
+
+	while (*prefix == '/')
+		prefix++;
+	replace(&cfg->prefix, prefix);
+	len = strlen(cfg->prefix);
+	while (len > 0 && cfg->prefix[len - 1] == '/')
+		cfg->prefix[--len] = '\0';
+	if (len == 0)
+		die(EX_USAGE, "--prefix: the prefix must not be empty");
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+void
+consul_config_init(struct consul_config *cfg)
+{
+	int https = env("CONSUL_HTTP_SSL") ?
+	    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	set_address(cfg, env("CONSUL_HTTP_ADDR") ? env("CONSUL_HTTP_ADDR") :
+	    "127.0.0.1:8500", https);
+	set_prefix(cfg, CONSUL_DEFAULT_PREFIX);
+	replace(&cfg->token, env("CONSUL_HTTP_TOKEN"));
+	if (cfg->token == NULL)
+		replace(&cfg->token_file, env("CONSUL_HTTP_TOKEN_FILE"));
+	replace(&cfg->cacert, env("CONSUL_CACERT"));
+	replace(&cfg->capath, env("CONSUL_CAPATH"));
+	replace(&cfg->client_cert, env("CONSUL_CLIENT_CERT"));
+	replace(&cfg->client_key, env("CONSUL_CLIENT_KEY"));
+	cfg->verify = env("CONSUL_HTTP_SSL_VERIFY") ?
+	    parse_bool("CONSUL_HTTP_SSL_VERIFY", env("CONSUL_HTTP_SSL_VERIFY")) : 1;
+	cfg->timeout = 30;
+	cfg->retries = 4;
+}
+
+int
+consul_config_option(struct consul_config *cfg, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_CONSUL:
+		set_address(cfg, arg, 0);
+		return 1;
+	case OPT_TOKEN_FILE:
+		/* As in the consul CLI, the flag outranks CONSUL_HTTP_TOKEN. */
+		replace(&cfg->token, NULL);
+		replace(&cfg->token_file, arg);
+		return 1;
+	case OPT_TIMEOUT:
+		cfg->timeout = opt_duration("--timeout", arg);
+		if (cfg->timeout < 0.001)
+			die(EX_USAGE, "--timeout: must be at least 1ms");
+		return 1;
+	case OPT_PREFIX:
+		set_prefix(cfg, arg);
+		return 1;
+	case OPT_RETRIES:
+		cfg->retries = (int)opt_long("--retries", arg, 0, 100);
+		return 1;
+	}
+	return 0;
+}
+
+void
+consul_config_free(struct consul_config *cfg)
+{
+	free(cfg->url);
+	free(cfg->token);
+	free(cfg->token_file);
+	free(cfg->prefix);
+	free(cfg->cacert);
+	free(cfg->capath);
+	free(cfg->client_cert);
+	free(cfg->client_key);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* The token file's first line, without surrounding white space. */
+static char *
+read_token_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL, *start, *end;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (fp == NULL)
+		die(EX_NOINPUT, "token file %s: %s", path, strerror(errno));
+	n = getline(&line, &cap, fp);
+	fclose(fp);
+	if (n <= 0)
+		die(EX_DATAERR, "token file %s is empty", path);
+	for (start = line; isspace((unsigned char)*start); start++)
+		;
+	end = start + strlen(start);
+	while (end > start && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	start = xstrdup(start);
+	free(line);
+	return start;
+}
+
+static void
+set_tls(CURL *curl, const struct consul_config *cfg)
+{
+	if (cfg->cacert != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->cacert);
+	if (cfg->capath != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAPATH, cfg->capath);
+	if (cfg->client_cert != NULL)
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, cfg->client_cert);
+	if (cfg->client_key != NULL)
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, cfg->client_key);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L : 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, cfg->verify ? 2L : 0L);
+}
+
+struct consul *
+consul_open(const struct consul_config *cfg)
+{
+	struct consul *c = xcalloc(1, sizeof(*c));
+	char *token = cfg->token ? xstrdup(cfg->token) :
+	    cfg->token_file ? read_token_file(cfg->token_file) : NULL;
+	long timeout_ms = (long)(cfg->timeout * 1000);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (c->curl = curl_easy_init()) == NULL)
+		die(EX_SOFTWARE, "cannot initialise libcurl");
+	c->url = xstrdup(cfg->url);
+	c->retries = cfg->retries;
+	if (token != NULL && *token != '\0') {
+		char *h = xasprintf("X-Consul-Token: %s", token);
+
+		c->headers = curl_slist_append(c->headers, h);
+		free(h);
+	}
+	free(token);
+	c->headers = curl_slist_append(c->headers,
+	    "Content-Type: application/json");
+	/* curl would otherwise wait a second for "100 Continue" on big PUTs. */
+	c->headers = curl_slist_append(c->headers, "Expect:");
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->error);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	/* A stalled server is given up on; a large answer still in flow is not. */
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
+	    timeout_ms < 1000 ? 1L : timeout_ms / 1000);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms * 10);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "recsync/" "0.1.0");
+	set_tls(c->curl, cfg);
+	return c;
+}
+
+void
+consul_close(struct consul *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	free(c->url);
+	free(c);
+	curl_global_cleanup();
+}
+
+const char *
+consul_url(const struct consul *c)
+{
+	return c->url;
+}
+
+const char *
+consul_error(const struct consul *c)
+{
+	return c->error;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_reply *rep = arg;
+	size_t len = size * n;
+
+	rep->body = xreallocarray(rep->body, rep->len + len + 1, 1);
+	memcpy(rep->body + rep->len, data, len);
+	rep->len += len;
+	rep->body[rep->len] = '\0';
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "X-Consul-Index:";
+	struct http_reply *rep = arg;
+	size_t len = size * n;
+
+	if (len > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0)
+		rep->index = strtoull(data + sizeof(name) - 1, NULL, 10);
+	return len;
+}
+
+int
+consul_call(struct consul *c, const char *method, const char *path,
+    const char *body, size_t len, struct http_reply *rep)
+{
+	char *url = xasprintf("%s%s", c->url, path);
+	CURLcode rc;
+
+	memset(rep, 0, sizeof(*rep));
+	c->error[0] = '\0';
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
+	    strcmp(method, "GET") == 0 ? NULL : method);
+	if (body != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, rep);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, rep);
+	rc = curl_easy_perform(c->curl);
+	free(url);
+	if (rc != CURLE_OK) {
+		if (c->error[0] == '\0')
+			snprintf(c->error, sizeof(c->error), "%s",
+			    curl_easy_strerror(rc));
+		http_reply_free(rep);
+		return -1;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &rep->status);
+	if (rep->body == NULL)
+		rep->body = xstrdup("");
+	return 0;
+}
+
+void
+consul_backoff(int attempt)
+{
+	double s = 0.2;
+	struct timespec ts;
+
+	while (--attempt > 0 && s < 5)
+		s *= 2;
+	if (s > 5)
+		s = 5;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int
+consul_call_idempotent(struct consul *c, const char *method,
+    const char *path, const char *body, size_t len, struct http_reply *rep)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		int rc = consul_call(c, method, path, body, len, rep);
+
+		if (rc == 0 && rep->status < 500)
+			return 0;
+		if (attempt == c->retries)
+			return rc;
+		if (rc == 0) {
+			info("%s %s: HTTP %ld, trying again", method, path,
+			    rep->status);
+			http_reply_free(rep);
+		} else
+			info("%s %s: %s, trying again", method, path, c->error);
+		consul_backoff(attempt + 1);
+	}
+}
+
+void
+http_reply_free(struct http_reply *rep)
+{
+	free(rep->body);
+	rep->body = NULL;
+	rep->len = 0;
+}
+
+int
+consul_fail_status(const struct http_reply *rep)
+{
+	if (rep->status == 401 || rep->status == 403)
+		return EX_NOPERM;
+	if (rep->status >= 500)
+		return EX_UNAVAILABLE;
+	return EX_PROTOCOL;
+}
+
+char *
+consul_fail_message(const struct http_reply *rep)
+{
+	size_t n = strcspn(rep->body, "\r\n");
+
+	if (n > 300)
+		n = 300;
+	return xasprintf("Consul answered HTTP %ld%s%.*s", rep->status,
+	    n ? ": " : "", (int)n, rep->body);
+}
+
+char *
+consul_kv_path(const char *key, const char *query)
+{
+	char *path = xstrdup("/v1/kv"), *seg, *next;
+	const char *p = key;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		seg = curl_easy_escape(NULL, p, (int)n);
+		if (seg == NULL)
+			die(EX_OSERR, "out of memory");
+		next = xasprintf("%s/%s", path, seg);
+		curl_free(seg);
+		free(path);
+		path = next;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	if (query != NULL) {
+		next = xasprintf("%s?%s", path, query);
+		free(path);
+		path = next;
+	}
+	return path;
+}

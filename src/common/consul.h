@@ -1,0 +1,103 @@
+/*
+ * consul: a small Consul HTTP API client on libcurl, configured the way the
+ * consul CLI is: CONSUL_HTTP_ADDR (host:port or http(s)://host:port,
+ * default 127.0.0.1:8500), CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE,
+ * CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT,
+ * CONSUL_CLIENT_KEY, CONSUL_HTTP_SSL_VERIFY; options override them.
+ *
+ * One struct consul holds one curl handle, so a whole run reuses one
+ * keep-alive connection.  The token is sent as X-Consul-Token and appears
+ * in no message.
+ *
+ * Ownership: consul_open() copies what it needs from the config; the
+ * caller frees a config with consul_config_free() and a connection with
+ * consul_close().  Each struct http_reply owns its body until
+ * http_reply_free().
+ */
+#ifndef RECSYNC_CONSUL_H
+#define RECSYNC_CONSUL_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#define CONSUL_DEFAULT_PREFIX	"prometheus/records"
+
+struct consul_config {
+	char	*url;		/* scheme://host:port, no trailing slash */
+	char	*token;
+	char	*token_file;	/* --token-file, read by consul_open() */
+	char	*prefix;	/* KV prefix, no leading or trailing slash */
+	char	*cacert, *capath, *client_cert, *client_key;
+	int	 verify;
+	double	 timeout;	/* seconds to connect, or without progress */
+	int	 retries;	/* further tries after a transport error or 5xx */
+};
+
+/* The long options every Consul-facing tool takes, and their codes. */
+enum {
+	OPT_CONSUL = 0x100, OPT_TOKEN_FILE, OPT_TIMEOUT, OPT_PREFIX,
+	OPT_RETRIES, OPT_CONSUL_LAST
+};
+#define CONSUL_LONG_OPTIONS						\
+	{ "consul", required_argument, NULL, OPT_CONSUL },		\
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },	\
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },		\
+	{ "prefix", required_argument, NULL, OPT_PREFIX },		\
+	{ "retries", required_argument, NULL, OPT_RETRIES }
+#define CONSUL_USAGE							\
+	"[--consul ADDR] [--token-file FILE] [--prefix PREFIX] "	\
+	"[--timeout DURATION] [--retries N]"
+
+/* Defaults, then the environment; a bad value ends the run (EX_USAGE). */
+void	consul_config_init(struct consul_config *cfg);
+/* Handles one of the options above: 1 when opt was one of them. */
+int	consul_config_option(struct consul_config *cfg, int opt,
+	    const char *arg);
+void	consul_config_free(struct consul_config *cfg);
+
+struct consul;
+
+struct http_reply {
+	long			 status;	/* HTTP status */
+	char			*body;		/* NUL-terminated */
+	size_t			 len;
+	unsigned long long	 index;		/* X-Consul-Index, 0 if absent */
+};
+
+/* Connects lazily; ends the run on a setup failure (token file, curl). */
+struct consul	*consul_open(const struct consul_config *cfg);
+void		 consul_close(struct consul *c);
+const char	*consul_url(const struct consul *c);
+
+/*
+ * One request.  path starts with "/v1/" and is already escaped.  Returns 0
+ * when the server answered (any status), -1 on a transport failure, with
+ * the reason in consul_error().
+ */
+int		 consul_call(struct consul *c, const char *method,
+		    const char *path, const char *body, size_t len,
+		    struct http_reply *rep);
+/*
+ * As consul_call, for requests that are safe to repeat (reads): retries
+ * transport failures and 5xx answers cfg->retries times with backoff.
+ */
+int		 consul_call_idempotent(struct consul *c, const char *method,
+		    const char *path, const char *body, size_t len,
+		    struct http_reply *rep);
+const char	*consul_error(const struct consul *c);
+/* Sleeps before try number `attempt` (1, 2, ...): 0.2 s doubling, max 5 s. */
+void		 consul_backoff(int attempt);
+void		 http_reply_free(struct http_reply *rep);
+
+/*
+ * The exit status and message for an unwelcome answer: 403 is EX_NOPERM,
+ * 5xx EX_UNAVAILABLE, anything else EX_PROTOCOL.  The message quotes the
+ * start of Consul's error body.
+ */
+int		 consul_fail_status(const struct http_reply *rep);
+char		*consul_fail_message(const struct http_reply *rep);
+
+/* "/v1/kv/<key>" with each path segment escaped, then "?query" if given. */
+char		*consul_kv_path(const char *key, const char *query);
+
+#endif
