@@ -1,0 +1,106 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+#include "xalloc.h"
+
+struct slot {
+	const char	*key;
+	void		*value;
+	uint64_t	 hash;
+};
+
+struct strmap {
+	struct slot	*slots;
+	size_t		 cap;	/* a power of two */
+	size_t		 count;
+};
+
+/* FNV-1a: quick and good enough for record names, which are mostly hex. */
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct strmap *
+strmap_new(void)
+{
+	struct strmap *m = xcalloc(1, sizeof(*m));
+
+	m->cap = 64;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	return m;
+}
+
+void
+strmap_free(struct strmap *m)
+{
+	if (m == NULL)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+static struct slot *
+find(const struct strmap *m, const char *key, uint64_t h)
+{
+	size_t i = h & (m->cap - 1);
+
+	while (m->slots[i].key != NULL &&
+	    (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+		i = (i + 1) & (m->cap - 1);
+	return &m->slots[i];
+}
+
+static void
+grow(struct strmap *m)
+{
+	struct slot *old = m->slots;
+	size_t i, oldcap = m->cap;
+
+	m->cap *= 2;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	for (i = 0; i < oldcap; i++)
+		if (old[i].key != NULL)
+			*find(m, old[i].key, old[i].hash) = old[i];
+	free(old);
+}
+
+void *
+strmap_get(const struct strmap *m, const char *key)
+{
+	return find(m, key, hash(key))->value;
+}
+
+int
+strmap_add(struct strmap *m, const char *key, void *value)
+{
+	uint64_t h = hash(key);
+	struct slot *s = find(m, key, h);
+
+	if (s->key != NULL)
+		return 0;
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		grow(m);
+		s = find(m, key, h);
+	}
+	s->key = key;
+	s->value = value;
+	s->hash = h;
+	m->count++;
+	return 1;
+}
+
+size_t
+strmap_count(const struct strmap *m)
+{
+	return m->count;
+}
