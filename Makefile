@@ -47,8 +47,9 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 # Each tool is the .c files of its own folder linked with libcommon.
+tool_objs = $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
 .SECONDEXPANSION:
-$(BINDIR)/%: $$(patsubst src/%.c,$(BUILD)/%.o,$$(wildcard src/$$*/*.c)) $(LIBCOMMON)
+$(BINDIR)/%: $$(call tool_objs,$$*) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -272,3 +272,25 @@ record_cmp_index(const void *a, const void *b)
 
 	return (x->index > y->index) - (x->index < y->index);
 }
+
+void
+record_list_push(struct record_list *l, struct record *r)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = *r;
+	memset(r, 0, sizeof(*r));
+}
+
+void
+record_list_free(struct record_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		record_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

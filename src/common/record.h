@@ -75,6 +75,16 @@ int	record_write(FILE *fp, const struct record *r);
 /* As record_write, to stdout; a write error ends the run (EX_IOERR). */
 void	record_print(const struct record *r);
 
+/* A growable array of records; it owns them (record_list_free frees all). */
+struct record_list {
+	struct record	*v;
+	size_t		 n, cap;
+};
+
+/* Appends r, moving it in: r's owner is now the list. */
+void	record_list_push(struct record_list *l, struct record *r);
+void	record_list_free(struct record_list *l);
+
 int	record_name_valid(const char *name);
 /* For qsort: by name, bytewise. */
 int	record_cmp_name(const void *a, const void *b);
