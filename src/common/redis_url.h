@@ -1,0 +1,82 @@
+/*
+ * redis_url: where a tool's Redis is, and an open, authenticated connection
+ * to it.  The forms accepted:
+ *
+ *	redis://[[user][:password]@]host[:port][/db][?query]
+ *	unix://[[user][:password]@]/path/to/socket[?query]
+ *
+ * The query is db=N, password=P and user=U, joined by '&'.  The user, the
+ * password, the socket path and query values are percent-decoded.  The port
+ * defaults to 6379, the host to 127.0.0.1, the db to 0; an IPv6 host goes in
+ * brackets.  When the URL holds no password, REDISCLI_AUTH supplies it (as
+ * for redis-cli).  With a user, AUTH is sent as "AUTH user password" (Redis 6
+ * ACL); with a password alone, as "AUTH password".
+ *
+ * Passwords never appear in a message: a URL that does not parse is
+ * described without being echoed, and redis_url_display() masks it.
+ *
+ * Ownership: a struct redis_url owns its strings; redis_url_free() releases
+ * them.  Every redisContext a function here returns is the caller's to
+ * redisFree(), and every redisReply a caller gets from it (redisCommand*,
+ * redisGetReply) is the caller's to freeReplyObject(), error replies
+ * included.  A context whose err is set can only be freed.
+ */
+#ifndef RECSYNC_REDIS_URL_H
+#define RECSYNC_REDIS_URL_H
+
+#include <hiredis/hiredis.h>
+
+#define REDIS_URL_DEFAULT	"redis://127.0.0.1:6379"
+
+struct redis_url {
+	char		*host;		/* TCP host; NULL for a unix socket */
+	int		 port;
+	char		*path;		/* unix socket; NULL for TCP */
+	char		*user;		/* ACL user; NULL for the default one */
+	char		*password;	/* NULL when none */
+	int		 db;
+};
+
+/*
+ * The URL a tool uses: its --redis option when given (opt not NULL), else
+ * $REDIS_URL when set and not empty, else REDIS_URL_DEFAULT.
+ */
+const char	*redis_url_choose(const char *opt);
+
+/*
+ * Parses text into *u, taking the password from REDISCLI_AUTH when text has
+ * none.  Returns 0, or -1 with *why a static description of the fault (not
+ * quoting the text, which may hold a password) and *u left empty.
+ */
+int	redis_url_parse(const char *text, struct redis_url *u, const char **why);
+void	redis_url_free(struct redis_url *u);
+
+/* "redis://alice:***@127.0.0.1:6379/3", for messages; the caller frees it. */
+char	*redis_url_display(const struct redis_url *u);
+
+/*
+ * Connects, authenticates, selects the db and PINGs, with timeout seconds
+ * (0: none) for connecting and for every later command.  On failure it
+ * prints why (naming the masked URL) and returns NULL with *status set:
+ * EX_UNAVAILABLE (cannot connect, connection lost, timed out, server error),
+ * EX_NOPERM (AUTH refused, or a password needed and not given), EX_CONFIG
+ * (SELECT refused: the db does not exist).
+ */
+redisContext	*redis_open(const struct redis_url *u, double timeout,
+		    int *status);
+/* redis_url_parse() then redis_open(); a URL that does not parse: EX_USAGE. */
+redisContext	*redis_open_url(const char *text, double timeout, int *status);
+
+/*
+ * The exit status an error reply calls for: EX_NOPERM for NOAUTH, WRONGPASS
+ * and NOPERM (authentication or ACL), EX_UNAVAILABLE otherwise.
+ */
+int	redis_error_status(const redisReply *r);
+
+/*
+ * What went wrong with a context whose err is set, as a sentence fragment
+ * ("connection lost", "timed out", or hiredis's errstr).
+ */
+const char	*redis_ctx_error(const redisContext *c);
+
+#endif

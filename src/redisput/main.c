@@ -1,0 +1,147 @@
+/*
+ * redisput: writes records into Redis for the query proxy, each as the key
+ * "record" holding "expr" and a member of a set of every record name, in
+ * chunks that each commit whole (MULTI/EXEC), passing every record through
+ * to stdout once its chunk committed.  With --delete, removes them instead.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "numparse.h"
+#include "output.h"
+#include "put.h"
+#include "record.h"
+#include "redis_url.h"
+
+#define CHUNK_MAX	100000		/* MSET's argc stays far below 2^20 */
+#define TIMEOUT_MAX	86400.0
+
+static long long	 chunk = 1000;
+static int		 delete, dry_run;
+static const char	*redis_opt;
+static const char	*set_key = "hke:heavy_query_set";
+static double		 timeout = 10;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-dnqv] [-c chunk] [-r url] [-s set-key] "
+	    "[-t timeout] [file ...]\n", progname);
+	if (status == 0)
+		fputs("  -c, --chunk N         records a transaction (1000)\n"
+		    "  -d, --delete          remove the records' keys and "
+		    "members instead\n"
+		    "  -n, --dry-run         connect, write nothing, print "
+		    "the records\n"
+		    "  -q, --quiet           warnings and errors only\n"
+		    "  -r, --redis URL       redis://[user:password@]host:port"
+		    "[/db] or\n"
+		    "                        unix:///path[?db=N] ($REDIS_URL, "
+		    REDIS_URL_DEFAULT ")\n"
+		    "  -s, --set-key KEY     the set of record names "
+		    "(hke:heavy_query_set)\n"
+		    "  -t, --timeout DUR     connect and command timeout (10s; "
+		    "0: none)\n"
+		    "  -v, --verbose         report what was done on stderr\n"
+		    "      --help, --version\n", fp);
+	if (status == 0)
+		close_stdout();
+	exit(status);
+}
+
+static int
+parse_options(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "chunk",	required_argument,	NULL, 'c' },
+		{ "delete",	no_argument,		NULL, 'd' },
+		{ "dry-run",	no_argument,		NULL, 'n' },
+		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "redis",	required_argument,	NULL, 'r' },
+		{ "set-key",	required_argument,	NULL, 's' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:dnqr:s:t:v", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX); break;
+		case 'd': delete = 1; break;
+		case 'n': dry_run = 1; break;
+		case 'q': verbosity = 0; break;
+		case 'r': redis_opt = optarg; break;
+		case 's': set_key = optarg; break;
+		case 't': timeout = opt_duration("--timeout", optarg); break;
+		case 'v': verbosity++; break;
+		case 'h': usage(0);
+		case 'V': cli_version();
+		default: usage(EX_USAGE);
+		}
+	}
+	if (*set_key == '\0')
+		die(EX_USAGE, "--set-key: the key name is empty");
+	if (timeout > TIMEOUT_MAX)
+		die(EX_USAGE, "--timeout: at most 24h");
+	return optind;
+}
+
+/* Connects as the URL says; a URL that does not parse is a usage error. */
+static redisContext *
+open_redis(int *status)
+{
+	struct redis_url u;
+	redisContext *c;
+	const char *why;
+
+	if (redis_url_parse(redis_url_choose(redis_opt), &u, &why) != 0)
+		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
+		    why);
+	c = redis_open(&u, timeout, status);
+	redis_url_free(&u);
+	return c;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct record_input in;
+	struct put p;
+	redisContext *c;
+	unsigned long skipped = 0;
+	int status, first;
+
+	diag_init(argv[0]);
+	first = parse_options(argc, argv);
+	put_sigpipe(0);
+	if ((c = open_redis(&status)) == NULL)
+		return status;
+	if ((status = put_check_set(c, set_key)) != 0) {
+		redisFree(c);
+		return status;
+	}
+	record_input_init(&in, argc - first, argv + first);
+	put_init(&p, c, set_key, (size_t)chunk, delete);
+	status = put_run(&p, &in, dry_run, &skipped);
+	if (status == 0)
+		put_report(&p, dry_run);
+	put_free(&p);
+	if (in.cur != NULL)		/* stopped early by a failed chunk */
+		record_reader_close(in.cur);
+	redisFree(c);
+	put_sigpipe(1);
+	close_stdout();
+	if (status == 0)
+		status = record_input_status(&in);
+	return status == 0 && skipped > 0 ? EX_DATAERR : status;
+}

@@ -1,0 +1,241 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "diag.h"
+#include "put.h"
+#include "record.h"
+#include "redis_url.h"
+#include "txn.h"
+#include "xalloc.h"
+
+void
+put_init(struct put *p, redisContext *c, const char *set_key, size_t chunk,
+    int delete)
+{
+	memset(p, 0, sizeof(*p));
+	p->c = c;
+	p->set_key = set_key;
+	p->delete = delete;
+	p->chunk = chunk;
+	p->recs = xcalloc(chunk, sizeof(*p->recs));
+	p->kv = xcalloc(2 * chunk + 1, sizeof(*p->kv));
+	p->kvlen = xcalloc(2 * chunk + 1, sizeof(*p->kvlen));
+	p->members = xcalloc(chunk + 2, sizeof(*p->members));
+	p->memlen = xcalloc(chunk + 2, sizeof(*p->memlen));
+}
+
+void
+put_sigpipe(int stdout_side)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stdout_side ? SIG_DFL : SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) != 0)
+		die(EX_OSERR, "sigaction: %s", strerror(errno));
+}
+
+/* Points the two command vectors at the held records' names and exprs. */
+static void
+build(struct put *p, struct txn_cmd cmd[2])
+{
+	size_t i, step = p->delete ? 1 : 2;
+
+	p->kv[0] = p->delete ? "DEL" : "MSET";
+	p->members[0] = p->delete ? "SREM" : "SADD";
+	p->members[1] = p->set_key;
+	p->kvlen[0] = strlen(p->kv[0]);
+	p->memlen[0] = strlen(p->members[0]);
+	p->memlen[1] = strlen(p->set_key);
+	for (i = 0; i < p->n; i++) {
+		const struct record *r = &p->recs[i];
+		size_t k = 1 + i * step;
+
+		p->kv[k] = p->members[2 + i] = r->name;
+		p->kvlen[k] = p->memlen[2 + i] = strlen(r->name);
+		if (!p->delete) {
+			p->kv[k + 1] = r->expr;
+			p->kvlen[k + 1] = r->expr_len;
+		}
+	}
+	cmd[0].argc = (int)(1 + p->n * step);
+	cmd[0].argv = p->kv;
+	cmd[0].lens = p->kvlen;
+	cmd[0].want = p->delete ? REDIS_REPLY_INTEGER : REDIS_REPLY_STATUS;
+	cmd[1].argc = (int)(2 + p->n);
+	cmd[1].argv = p->members;
+	cmd[1].lens = p->memlen;
+	cmd[1].want = REDIS_REPLY_INTEGER;
+	cmd[0].result = cmd[1].result = 0;
+}
+
+/* Passes the committed chunk through, flushed: it is now safe downstream. */
+static void
+emit(struct put *p)
+{
+	size_t i;
+
+	put_sigpipe(1);
+	for (i = 0; i < p->n; i++) {
+		record_print(&p->recs[i]);
+		record_free(&p->recs[i]);
+	}
+	if (fflush(stdout) != 0)
+		die(EX_IOERR, "write error on standard output: %s",
+		    strerror(errno));
+	put_sigpipe(0);
+	p->n = 0;
+}
+
+int
+put_flush(struct put *p)
+{
+	struct txn_cmd cmd[2];
+	char *what;
+	int status;
+
+	if (p->n == 0)
+		return 0;
+	build(p, cmd);
+	what = xasprintf("chunk %lu (records %lu-%lu)", p->chunks + 1,
+	    p->done + 1, p->done + (unsigned long)p->n);
+	status = txn_run(p->c, cmd, 2, what);
+	free(what);
+	if (status != 0)
+		return status;
+	p->chunks++;
+	p->done += p->n;
+	p->keys += p->delete ? cmd[0].result : (long long)p->n;
+	p->members_changed += cmd[1].result;
+	debug("chunk %lu committed: %zu records, %lld members %s", p->chunks,
+	    p->n, cmd[1].result, p->delete ? "removed" : "added");
+	emit(p);
+	return 0;
+}
+
+int
+put_add(struct put *p, struct record *r)
+{
+	p->recs[p->n++] = *r;
+	memset(r, 0, sizeof(*r));
+	return p->n == p->chunk ? put_flush(p) : 0;
+}
+
+/* A record named like the set key would overwrite (or delete) the set. */
+static int
+usable(const struct put *p, const struct record *r)
+{
+	if (strcmp(r->name, p->set_key) != 0)
+		return 1;
+	warnmsg("record %s is the set key itself; skipped", r->name);
+	return 0;
+}
+
+int
+put_run(struct put *p, struct record_input *in, int dry_run,
+    unsigned long *skipped)
+{
+	struct record r;
+	int status = 0;
+
+	if (dry_run)
+		put_sigpipe(1);
+	while (status == 0 && record_input_next(in, &r)) {
+		if (!usable(p, &r)) {
+			record_free(&r);
+			++*skipped;
+		} else if (dry_run) {
+			record_print(&r);
+			record_free(&r);
+			p->done++;
+		} else
+			status = put_add(p, &r);
+	}
+	if (dry_run)
+		put_sigpipe(0);
+	return status != 0 ? status : put_flush(p);
+}
+
+void
+put_free(struct put *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		record_free(&p->recs[i]);
+	free(p->recs);
+	free(p->kv);
+	free(p->kvlen);
+	free(p->members);
+	free(p->memlen);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The set's size, or -1 after a warning. */
+static long long
+scard(redisContext *c, const char *key)
+{
+	const char *argv[] = { "SCARD", key };
+	redisReply *r = redisCommandArgv(c, 2, argv, NULL);
+	long long n = -1;
+
+	if (r == NULL)
+		warnmsg("SCARD %s: %s", key, redis_ctx_error(c));
+	else if (r->type != REDIS_REPLY_INTEGER)
+		warnmsg("SCARD %s: %s", key, r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+	else
+		n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+void
+put_report(const struct put *p, int dry_run)
+{
+	unsigned long chunks = (p->done + p->chunk - 1) / p->chunk;
+
+	if (verbosity < 2)
+		return;
+	if (dry_run)
+		info("dry run: would %s %lu records in %lu chunks",
+		    p->delete ? "delete" : "write", p->done, chunks);
+	else if (p->delete)
+		info("%lu chunks committed: %lu records, %lld keys deleted, "
+		    "%lld members removed", p->chunks, p->done, p->keys,
+		    p->members_changed);
+	else
+		info("%lu chunks committed: %lld keys set, %lld members added",
+		    p->chunks, p->keys, p->members_changed);
+	info("set %s has %lld members", p->set_key, scard(p->c, p->set_key));
+}
+
+int
+put_check_set(redisContext *c, const char *set_key)
+{
+	const char *argv[] = { "TYPE", set_key };
+	redisReply *r = redisCommandArgv(c, 2, argv, NULL);
+	int status = EX_UNAVAILABLE;
+
+	if (r == NULL)
+		warnmsg("TYPE %s: %s", set_key, redis_ctx_error(c));
+	else if (r->type == REDIS_REPLY_ERROR) {
+		warnmsg("TYPE %s: %s", set_key, r->str);
+		status = redis_error_status(r);
+	} else if (r->type != REDIS_REPLY_STATUS)
+		warnmsg("TYPE %s: unexpected reply", set_key);
+	else if (strcmp(r->str, "set") == 0 || strcmp(r->str, "none") == 0)
+		status = 0;
+	else {
+		warnmsg("set key %s holds a %s, not a set", set_key, r->str);
+		status = EX_CONFIG;
+	}
+	freeReplyObject(r);
+	return status;
+}
