@@ -1,0 +1,49 @@
+/*
+ * push: writing new records to Consul in create-only transactions, and
+ * removing stored ones, for kvpush.
+ */
+#ifndef KVPUSH_PUSH_H
+#define KVPUSH_PUSH_H
+
+#include <stddef.h>
+
+#include "consul.h"
+#include "record.h"
+
+struct push_opts {
+	const char	*prefix;
+	size_t		 max_ops, max_bytes;
+	int		 retries;	/* tries after an unanswered write */
+	int		 dry_run;
+};
+
+/*
+ * A batch of new records on its way into one transaction.  It owns the
+ * records in it until they are committed and printed.
+ */
+struct pusher {
+	struct consul		*c;
+	const struct push_opts	*o;
+	long long		 next;	/* the number the next new record gets */
+	struct record_list	 batch;
+	size_t			 bytes;	/* the batch's body, at most */
+	unsigned long		 txns, pushed, too_big;
+};
+
+/* Reads the largest number under the prefix; ends the run if it cannot. */
+void	pusher_init(struct pusher *p, struct consul *c,
+	    const struct push_opts *o);
+/*
+ * Queues a new record (taking it), committing the batch first when the
+ * record would not fit.  A record too large for any transaction is warned
+ * about and dropped: returns -1.
+ */
+int	pusher_add(struct pusher *p, struct record *r);
+/* Commits what is queued and prints it; ends the run if it cannot. */
+void	pusher_flush(struct pusher *p);
+
+/* kvpush --delete: removes the input's records; returns a sysexits code. */
+int	delete_records(struct consul *c, const struct push_opts *o,
+	    struct record_input *in);
+
+#endif

@@ -1,0 +1,95 @@
+#!/bin/bash
+# kvdiff against the Consul stand-in (or RECSYNC_TEST_CONSUL): what is new,
+# --all, foreign and malformed values under the prefix, bad input lines.
+. "$(dirname "$0")/lib.sh"
+start_consul
+
+# put KEY VALUE: a raw KV write, as another client would make it.
+put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
+
+# --- usage rows: arguments, expected status, stderr pattern
+while IFS='|' read -r args want pat; do
+	# shellcheck disable=SC2086 # the row's words are the arguments
+	run kvdiff $args
+	expect "kvdiff $args" "$want" "$pat"
+done <<'ROWS'
+--help|0|
+--version|0|
+--bogus|64|usage: kvdiff
+--timeout 0|64|--timeout
+--timeout abc|64|--timeout
+--retries -1|64|--retries
+--prefix /|64|prefix must not be empty
+--consul ftp://x|64|only http
+ROWS
+run kvdiff --help
+grep -q -- '--all' "$T/out" && ok "--help goes to stdout" || fail "--help goes to stdout"
+
+# --- an empty store: everything is new, sorted and deduplicated
+new_prefix
+printf '%s\n' '{"record":"b","expr":"up"}' '{"record":"a","expr":"x"}' \
+	'{"record":"b","expr":"up"}' '{"record":"c","expr":"y","index":4}' >"$T/in"
+printf '%s\n' '{"record":"a","expr":"x"}' '{"record":"b","expr":"up"}' \
+	'{"record":"c","expr":"y"}' >"$T/want"
+run -i "$T/in" kvdiff --prefix "$PREFIX"
+expect "empty store: all new, sorted, once each, input index dropped" 0 "" "$T/want"
+run -i /dev/null kvdiff --all --prefix "$PREFIX"
+expect "--all on an empty store prints nothing" 0 "" /dev/null
+
+# --- a store with records, a foreign prefix, and bad values
+put "$PREFIX/1" '{"record":"a","expr":"x"}'
+put "$PREFIX/3" '{"record":"c","expr":"other"}'
+put "$PREFIX/2" 'not json at all'
+put "$PREFIX/7" '{"record":"bad name","expr":"x"}'
+put "$PREFIX/x" '{"record":"foreign","expr":"x"}'
+put "$PREFIX/9/deeper" '{"record":"deep","expr":"x"}'
+put "$PREFIX-old/7" '{"record":"b","expr":"up"}'
+run -i "$T/in" kvdiff --prefix "$PREFIX"
+printf '%s\n' '{"record":"b","expr":"up"}' >"$T/want"
+expect "stored records subtracted; PREFIX-old is not ours" 0 \
+	"$PREFIX/2: value is not JSON" "$T/want"
+grep -q "$PREFIX/7: \"record\" is not a valid" "$T/err" &&
+	ok "a malformed stored record is named" || fail "a malformed stored record is named" "$(cat "$T/err")"
+grep -q 'c is stored in Consul with a different expression' "$T/err" &&
+	ok "same record, other expr: warned" || fail "same record, other expr: warned" "$(cat "$T/err")"
+
+run -i "$T/in" kvdiff --all --prefix "$PREFIX"
+printf '%s\n' '{"record":"a","expr":"x","index":1}' \
+	'{"record":"c","expr":"other","index":3}' '{"record":"b","expr":"up"}' >"$T/want"
+expect "--all: stored in index order with index, then new" 0 "." "$T/want"
+
+# --- duplicates stored under two keys: the lower number counts
+put "$PREFIX/12" '{"record":"a","expr":"x"}'
+run -i /dev/null kvdiff --all --prefix "$PREFIX"
+printf '%s\n' '{"record":"a","expr":"x","index":1}' \
+	'{"record":"c","expr":"other","index":3}' >"$T/want"
+expect "a record stored twice is printed once, at its lower number" 0 \
+	"stored under another key" "$T/want"
+
+# --- bad input lines: reported with file:line, good lines still flow
+new_prefix
+printf '%s\n' '{"record":"ok1","expr":"up"}' 'garbage' '[1]' '{"record":"1x","expr":"up"}' \
+	'{"record":"r","expr":""}' '{"record":"r"}' '{"expr":"up"}' '{"record":"r","expr":7}' \
+	'{"record":"r","expr":"up","index":-2}' '{"record":"ok2","expr":"up"}' >"$T/bad"
+printf '{"record":"esc","expr":"a\x01\x1b[31m"}\n' >>"$T/bad"
+printf '\xff\xfe\n' >>"$T/bad"
+printf '%s\n' '{"record":"ok1","expr":"up"}' '{"record":"ok2","expr":"up"}' >"$T/want"
+run -i "$T/bad" kvdiff --prefix "$PREFIX"
+expect "bad lines: exit 65, good records still printed" 65 "<stdin>:2: not a JSON record" "$T/want"
+for pat in '<stdin>:3: not a JSON object' '<stdin>:4: "record" is not a valid metric name' \
+	'<stdin>:5: "expr" is empty' '<stdin>:6: missing "expr"' '<stdin>:7: missing "record"' \
+	'<stdin>:8: "expr" is not a string' '<stdin>:9: "index" is not a positive integer' \
+	'<stdin>:12: not a JSON record'; do
+	grep -qF -- "$pat" "$T/err" && ok "reported: $pat" || fail "reported: $pat" "$(cat "$T/err")"
+done
+if grep -q "$(printf '\033')" "$T/err"; then fail "no raw escape reaches stderr"; else ok "no raw escape reaches stderr"; fi
+run kvdiff --prefix "$PREFIX" "$T/bad" "$T/missing-file"
+grep -qF "$T/bad:2: not a JSON record" "$T/err" && ok "diagnostics name the file" ||
+	fail "diagnostics name the file" "$(cat "$T/err")"
+[ "$status" = 66 ] && ok "a missing input file: 66" || fail "a missing input file: 66" "status $status"
+
+# --- Consul unreachable
+run -i "$T/in" kvdiff --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 2s
+expect "Consul unreachable: 69" 69 "cannot reach Consul"
+
+done_testing

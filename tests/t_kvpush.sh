@@ -1,0 +1,219 @@
+#!/bin/bash
+# kvpush against the Consul stand-in (or RECSYNC_TEST_CONSUL): numbering,
+# re-runs, deletions, batching by count and bytes, races, lost answers,
+# ACL tokens, --dry-run, --delete, and what the original Python reads back.
+. "$(dirname "$0")/lib.sh"
+start_consul
+
+put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
+del() { consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
+# keys: "N record" for every PREFIX/N, sorted by N.
+keys() {
+	consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
+import base64, json, sys
+rows = []
+for e in json.load(sys.stdin) if sys.stdin.readable() else []:
+    n = e["Key"].rsplit("/", 1)[1]
+    v = json.loads(base64.b64decode(e["Value"] or ""))
+    rows.append((int(n), v["record"]))
+for n, r in sorted(rows):
+    print(n, r)' 2>/dev/null
+}
+fault() { consul_curl -X POST --data "$1" "$CONSUL_HTTP_ADDR/_standin/fault" >/dev/null; }
+txns_in() { grep -Eo 'in [0-9]+ transactions' "$T/err" | grep -Eo '[0-9]+'; }
+indexes() { python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["index"]) for l in sys.stdin))' <"$T/out"; }
+
+# --- usage
+while IFS='|' read -r args want pat; do
+	# shellcheck disable=SC2086
+	run kvpush $args
+	expect "kvpush $args" "$want" "$pat"
+done <<'ROWS'
+--help|0|
+--version|0|
+--max-ops 0|64|--max-ops
+--max-bytes 12|64|--max-bytes
+-x|64|usage: kvpush
+ROWS
+
+# --- first run numbers 1..N; a re-run through kvdiff adds nothing
+new_prefix
+records 5 >"$T/five"
+run -i "$T/five" kvpush --prefix "$PREFIX" -v
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3 4 5" ] && ok "first run numbers 1..5" ||
+	fail "first run numbers 1..5" "status $status, indexes $(indexes)" "$(cat "$T/err")"
+[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 2 3 4 5 " ] && ok "keys PREFIX/1..5 exist" ||
+	fail "keys PREFIX/1..5 exist" "$(keys)"
+kvdiff --prefix "$PREFIX" <"$T/five" >"$T/diff"
+run -i "$T/diff" kvpush --prefix "$PREFIX"
+expect "a re-run adds nothing" 0 "" /dev/null
+[ "$(keys | wc -l)" = 5 ] && ok "still 5 keys" || fail "still 5 keys" "$(keys)"
+
+# --- records carrying an index pass through untouched
+kvdiff --all --prefix "$PREFIX" </dev/null >"$T/all"
+run -i "$T/all" kvpush --prefix "$PREFIX"
+expect "indexed records pass through" 0 "" "$T/all"
+
+# --- 10 records, 3 deleted, 5 added: nothing overwritten, new above the largest
+new_prefix
+records 10 | kvpush --prefix "$PREFIX" >/dev/null
+del "$PREFIX/2"; del "$PREFIX/5"; del "$PREFIX/10"
+keys >"$T/before"
+records 5 100 | kvpush --prefix "$PREFIX" >"$T/out"
+[ "$(indexes)" = "10 11 12 13 14" ] && ok "after deletions new numbers start above the largest (9)" ||
+	fail "after deletions new numbers start above the largest (9)" "$(indexes)"
+keys | grep -Fxf "$T/before" | cmp -s - "$T/before" && ok "no surviving key overwritten" ||
+	fail "no surviving key overwritten" "$(keys)"
+
+# --- foreign and malformed values under the prefix still hold their numbers
+new_prefix
+put "$PREFIX/4" 'garbage'
+put "$PREFIX/abc" '{"record":"x","expr":"y"}'
+put "$PREFIX-old/50" '{"record":"x","expr":"y"}'
+put "$PREFIX/60/nested" '{"record":"x","expr":"y"}'
+records 2 | kvpush --prefix "$PREFIX" >"$T/out"
+[ "$(indexes)" = "5 6" ] && ok "a malformed value's number is taken; foreign keys are not ours" ||
+	fail "a malformed value's number is taken; foreign keys are not ours" "$(indexes)"
+[ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/4?raw")" = garbage ] &&
+	ok "the malformed value is left alone" || fail "the malformed value is left alone"
+
+# --- batching: 64, 65, 130 records give 1, 2, 3 transactions
+for row in "64 1" "65 2" "130 3"; do
+	set -- $row
+	new_prefix
+	records "$1" >"$T/in"
+	run -i "$T/in" kvpush --prefix "$PREFIX" -v
+	[ "$status" = 0 ] && [ "$(txns_in)" = "$2" ] && [ "$(wc -l <"$T/out")" = "$1" ] &&
+		[ "$(keys | wc -l)" = "$1" ] && ok "$1 records in $2 transactions" ||
+		fail "$1 records in $2 transactions" "status $status, $(txns_in) txns" "$(tail -3 "$T/err")"
+done
+new_prefix
+records 10 | kvpush --prefix "$PREFIX" --max-ops 3 -v >"$T/out" 2>"$T/err"
+[ "$(txns_in)" = 4 ] && ok "--max-ops 3: 10 records in 4 transactions" || fail "--max-ops 3" "$(cat "$T/err")"
+
+# --- large expressions are split by bytes, never above 512 KiB a body
+new_prefix
+python3 -c '
+import json
+for i in range(10):
+    print(json.dumps({"record": "big_%d" % i, "expr": "sum(x{l=\"%s\"})" % ("é" * 50000 + str(i))}))' >"$T/big"
+run -i "$T/big" kvpush --prefix "$PREFIX" -v
+[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 10 ] && [ "$(txns_in)" -ge 3 ] &&
+	ok "10 records of 100 KB: $(txns_in) transactions" ||
+	fail "10 records of 100 KB split by bytes" "status $status" "$(tail -3 "$T/err")"
+if [ "$STANDIN" = 1 ]; then
+	standin_stats txn_bytes | python3 -c 'import sys,ast; b=ast.literal_eval(sys.stdin.read()); sys.exit(max(b) > 524288)' &&
+		ok "no transaction body above 512 KiB" || fail "no transaction body above 512 KiB" "$(standin_stats txn_bytes)"
+fi
+consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3?raw" >"$T/raw3"
+python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+sys.exit(not (v["record"] == "big_2" and v["expr"].endswith("é" * 10 + "2\"})")))' "$T/raw3" &&
+	ok "UTF-8 expression stored as it was given" || fail "UTF-8 expression stored as it was given"
+
+# --- one record too large for any transaction: an error for it alone
+new_prefix
+{ records 1; python3 -c 'import json; print(json.dumps({"record":"huge","expr":"x"*600000}))'; records 1 2; } >"$T/in"
+run -i "$T/in" kvpush --prefix "$PREFIX"
+[ "$status" = 65 ] && grep -q 'huge: .* more than a transaction may hold' "$T/err" &&
+	[ "$(indexes)" = "1 2" ] && ok "an oversized record is refused alone; the others land" ||
+	fail "an oversized record is refused alone" "status $status, $(indexes)" "$(cat "$T/err")"
+
+# --- bad lines: 65, valid records still pushed
+new_prefix
+printf '%s\n' '{"record":"a","expr":"up"}' 'nope' '{"record":"b"}' '{"record":"c","expr":"up"}' >"$T/in"
+run -i "$T/in" kvpush --prefix "$PREFIX"
+[ "$status" = 65 ] && [ "$(indexes)" = "1 2" ] && grep -q '<stdin>:2:' "$T/err" &&
+	ok "bad lines: 65 and the good records pushed" || fail "bad lines: 65" "status $status" "$(cat "$T/err")"
+
+# --- --dry-run writes nothing
+new_prefix
+records 3 | kvpush --prefix "$PREFIX" >/dev/null
+run -i <(records 2 50) kvpush --prefix "$PREFIX" --dry-run
+[ "$status" = 0 ] && [ "$(indexes)" = "4 5" ] && grep -q "would create $PREFIX/4 = " "$T/err" &&
+	[ "$(keys | wc -l)" = 3 ] && ok "--dry-run plans 4, 5 and writes nothing" ||
+	fail "--dry-run" "status $status $(indexes)" "$(cat "$T/err")"
+
+# --- --delete removes by record name, and only those
+kvdiff --all --prefix "$PREFIX" </dev/null | sed -n '2p' >"$T/gone"
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
+expect "--delete prints what it removed" 0 "" "$T/gone"
+[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] && ok "--delete removed PREFIX/2 only" ||
+	fail "--delete removed PREFIX/2 only" "$(keys)"
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
+expect "--delete of a record no longer there removes nothing" 0 "" /dev/null
+
+# --- Consul unreachable
+run -i "$T/five" kvpush --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 1s
+expect "Consul unreachable: 69" 69 "cannot reach Consul"
+
+# --- the original Python client reads what kvpush wrote (seed's get_list)
+new_prefix
+printf '%s\n' '{"record":"hke:heavy_expr:1","expr":"sum by (job) (rate(x{a=\"中文\"}[5m]))"}' \
+	'{"record":"hke:heavy_expr:2","expr":"up == 1"}' | kvpush --prefix "$PREFIX" >/dev/null
+host=${CONSUL_HTTP_ADDR#*://}
+if /usr/bin/python3 - "${host%:*}" "${host##*:}" "$PREFIX" >"$T/py" 2>&1 <<'PY'
+import json, sys
+import consul
+c = consul.Consul(sys.argv[1], int(sys.argv[2]))
+data = c.kv.get(sys.argv[3], recurse=True)[1]
+d = {}
+for i in data:
+    v = json.loads(i.get('Value').decode("utf-8"))
+    d[v.get('record')] = v.get('expr')
+assert d == {"hke:heavy_expr:1": 'sum by (job) (rate(x{a="中文"}[5m]))',
+             "hke:heavy_expr:2": "up == 1"}, d
+PY
+then ok "python3-consul2 get_list reads the records back"; else fail "python3-consul2 reads back" "$(cat "$T/py")"; fi
+
+# --- fault injection: only the stand-in can do it
+if [ "$STANDIN" != 1 ]; then
+	skip "races, 5xx and lost answers need the stand-in's fault injection"
+	done_testing
+fi
+
+# a 409 race: another writer takes PREFIX/3 just before our transaction
+new_prefix
+records 2 | kvpush --prefix "$PREFIX" >/dev/null
+fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/3\",\"value\":\"theirs\"}]}"
+run -i <(records 2 10) kvpush --prefix "$PREFIX" -v
+fault '{}'
+[ "$status" = 0 ] && [ "$(indexes)" = "4 5" ] && grep -q renumbering "$T/err" &&
+	[ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3?raw")" = theirs ] &&
+	ok "a 409 race: renumbered to 4, 5; the other writer's key kept" ||
+	fail "a 409 race" "status $status $(indexes)" "$(cat "$T/err")"
+
+# a 500 on the first write, then success: no duplicates
+new_prefix
+fault '{"fail_writes":[1],"status":500,"body":"rpc error: leader lost"}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --retries 3
+fault '{}'
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+	ok "a 500 then success: 3 keys, no duplicate" || fail "a 500 then success" "status $status" "$(cat "$T/err")" "$(keys)"
+
+# an answer that never came: the write landed; it is not written again
+new_prefix
+fault '{"drop_after_commit":[1]}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --retries 3
+fault '{}'
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] && grep -q 'but it landed' "$T/err" &&
+	ok "a lost answer: the batch is found landed, no duplicate" ||
+	fail "a lost answer" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+
+# failing for good: 75, and nothing printed for the batch
+new_prefix
+fault '{"fail_writes":[1,2,3,4,5],"status":503}'
+run -i <(records 3) kvpush --prefix "$PREFIX" --retries 2
+fault '{}'
+expect "5xx every time: gives up with 75" 75 "gave up after 3 tries" /dev/null
+
+# one keep-alive connection for the whole run
+new_prefix
+before=$(standin_stats connections)
+records 200 | kvpush --prefix "$PREFIX" >/dev/null
+after=$(standin_stats connections)
+[ $((after - before)) = 1 ] && ok "one connection for 4 transactions and the reads" ||
+	fail "one keep-alive connection" "$((after - before)) connections"
+
+done_testing
