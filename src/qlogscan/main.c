@@ -1,0 +1,161 @@
+/*
+ * qlogscan: finds the heavy queries in Prometheus query logs and writes one
+ * record for each distinct one, named PREFIX:<md5 of the query>, sorted by
+ * name.  See qlogscan(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "numparse.h"
+#include "output.h"
+#include "qlogscan.h"
+#include "record.h"
+#include "xalloc.h"
+
+enum { OPT_FULL_PARSE = 256, OPT_MAX_RANGE, OPT_MAX_TIME, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "exclude",		required_argument,	NULL, 'x' },
+	{ "exclude-file",	required_argument,	NULL, 'X' },
+	{ "full-parse",		no_argument,		NULL, OPT_FULL_PARSE },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "instant",		no_argument,		NULL, 'i' },
+	{ "max-range",		required_argument,	NULL, OPT_MAX_RANGE },
+	{ "max-time",		required_argument,	NULL, OPT_MAX_TIME },
+	{ "prefix",		required_argument,	NULL, 'p' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "stats",		no_argument,		NULL, 's' },
+	{ "threshold",		required_argument,	NULL, 't' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void __attribute__((noreturn))
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: %s [-iqsv] [-p prefix] [-t duration] "
+	    "[-X file] [-x substring]\n"
+	    "       %*s [--full-parse] [--max-range duration] "
+	    "[--max-time duration]\n"
+	    "       %*s [file ...]\n",
+	    progname, (int)strlen(progname), "", (int)strlen(progname), "");
+	if (fp == stdout)
+		close_stdout();
+	exit(status);
+}
+
+static void
+add_exclude(struct rules *ru, const char *s)
+{
+	ru->excludes = xreallocarray(ru->excludes, ru->nexcludes + 1,
+	    sizeof(*ru->excludes));
+	ru->excludes[ru->nexcludes++] = xstrdup(s);
+}
+
+/* Every non-empty line of path is an excluded substring. */
+static void
+read_exclude_file(struct rules *ru, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0, len;
+	ssize_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		for (len = n; len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'); len--)
+			line[len - 1] = '\0';
+		if (len > 0)
+			add_exclude(ru, line);
+	}
+	if (ferror(fp))
+		die(EX_IOERR, "%s: read error: %s", path, strerror(errno));
+	fclose(fp);
+	free(line);
+}
+
+/* A name PREFIX:<md5> must be a metric name; checked on a sample. */
+static void
+check_prefix(const char *prefix)
+{
+	char *name = heavy_name(prefix, "up");
+	int valid = record_name_valid(prefix) && record_name_valid(name);
+
+	free(name);
+	if (!valid)
+		die(EX_USAGE, "--prefix: '%s' does not make a valid metric name "
+		    "([a-zA-Z_:][a-zA-Z0-9_:]*)", prefix);
+}
+
+static void
+parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
+    int *stats)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hiqsvp:t:X:x:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':	usage(stdout, EX_OK);
+		case 'i':	ru->instant = 1; break;
+		case 'p':	ru->prefix = optarg; break;
+		case 'q':	verbosity = 0; break;
+		case 's':	*stats = 1; break;
+		case 't':	ru->threshold = opt_duration("--threshold",
+				    optarg); break;
+		case 'v':	verbosity++; break;
+		case 'X':	read_exclude_file(ru, optarg); break;
+		case 'x':	add_exclude(ru, optarg); break;
+		case OPT_FULL_PARSE:	sc->full_parse = 1; break;
+		case OPT_MAX_RANGE:	ru->max_range = opt_duration(
+					    "--max-range", optarg); break;
+		case OPT_MAX_TIME:	ru->max_time = opt_duration(
+					    "--max-time", optarg); break;
+		case OPT_VERSION:	cli_version();
+		default:	usage(stderr, EX_USAGE);
+		}
+	}
+	check_prefix(ru->prefix);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rules ru = { .threshold = 5, .max_range = 6 * 3600,
+	    .max_time = 40, .prefix = "hke:heavy_expr" };
+	struct scan sc = { .rules = &ru };
+	int i, stats = 0;
+	size_t n;
+
+	diag_init(argv[0]);
+	parse_options(argc, argv, &ru, &sc, &stats);
+	argc -= optind;
+	argv += optind;
+
+	sc.table = heavy_new(ru.prefix);
+	progress_init(verbosity > 0);
+	for (i = 0; i < argc; i++)
+		scan_path(&sc, argv[i]);
+	if (argc == 0)
+		scan_path(&sc, "-");
+	heavy_print(sc.table);
+	close_stdout();
+	scan_report(&sc, stats);
+	info("%zu heavy queries from %llu lines", heavy_count(sc.table),
+	    sc.lines);
+
+	heavy_free(sc.table);
+	scan_free(&sc);
+	for (n = 0; n < ru.nexcludes; n++)
+		free(ru.excludes[n]);
+	free(ru.excludes);
+	return sc.status;
+}

@@ -1,0 +1,114 @@
+/*
+ * qlogscan's internals: the selection rules (select.c), the raw pre-check
+ * that spares most lines a full decode (precheck.c), RFC 3339 times
+ * (rfc3339.c), the table of heavy queries (heavy.c), the reading loop
+ * (scan.c) and the progress line (progress.c).
+ */
+#ifndef QLOGSCAN_H
+#define QLOGSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Why a line was kept or skipped; --stats prints one count each. */
+enum reason {
+	R_SELECTED,	/* a heavy query */
+	R_PRECHECK,	/* no timing can reach the threshold (not decoded) */
+	R_BLANK,	/* an empty line */
+	R_TRUNCATED,	/* an incomplete last line: a log being written */
+	R_BAD,		/* not JSON, or a field of the wrong type */
+	R_NOT_HTTP,	/* no httpRequest: a rule evaluation */
+	R_PATH,		/* another API endpoint */
+	R_LIGHT,	/* both timings below the threshold */
+	R_TIMEOUT,	/* a timing above --max-time */
+	R_RANGE,	/* a range longer than --max-range */
+	R_EMPTY,	/* nothing left of the query after cleaning */
+	R_EXCLUDED,	/* holds an --exclude substring */
+	R_RECORDED,	/* already uses a recorded series (holds the prefix) */
+	R_NREASONS
+};
+
+extern const char *const reason_names[R_NREASONS];
+
+/* What makes a query heavy; filled from the command line. */
+struct rules {
+	double		  threshold;	/* seconds */
+	double		  max_range;
+	double		  max_time;
+	int		  instant;	/* also take /api/v1/query */
+	const char	 *prefix;	/* "hke:heavy_expr" */
+	char		**excludes;
+	size_t		  nexcludes;
+};
+
+/* A selected line: the cleaned query points into a buffer of the caller. */
+struct hit {
+	const char	*query;
+	double		 eval_seconds;
+};
+
+/*
+ * Decodes one line (len bytes, NUL-terminated) and applies the rules.
+ * Returns the reason; for R_SELECTED fills *hit, whose query lives in
+ * *buf (grown as needed) until the next call; for R_BAD sets *why to a
+ * message the caller frees.  A partial line (the last one, with no line
+ * end) that is not whole JSON is R_TRUNCATED, not bad.
+ */
+enum reason	select_line(const struct rules *ru, const char *line, size_t len,
+		    int partial, struct hit *hit, char **buf, size_t *bufcap,
+		    char **why);
+/* Cleans a query in place: CR and LF out, white space trimmed, one '-'. */
+size_t		clean_query(char *q, size_t len);
+
+/* 1 when the line may hold a timing >= threshold; 0 when it cannot. */
+int		precheck_may_be_heavy(const char *line, size_t len,
+		    double threshold);
+
+/* Seconds and nanoseconds since the epoch. */
+struct timestamp {
+	int64_t	sec;
+	long	nsec;
+};
+
+/* Parses an RFC 3339 date-time; -1 when s is not one. */
+int		rfc3339_parse(const char *s, struct timestamp *t);
+/* b - a in seconds. */
+double		timestamp_diff(const struct timestamp *b,
+		    const struct timestamp *a);
+
+/* The distinct heavy queries, with their hits and longest evaluation. */
+struct heavy_table;
+
+struct heavy_table	*heavy_new(const char *prefix);
+void			 heavy_add(struct heavy_table *t, const struct hit *h);
+size_t			 heavy_count(const struct heavy_table *t);
+/* Prints every record, sorted by name, on stdout. */
+void			 heavy_print(struct heavy_table *t);
+void			 heavy_free(struct heavy_table *t);
+/* PREFIX:md5hex of the query, in a new string. */
+char			*heavy_name(const char *prefix, const char *query);
+
+/* The whole run over the input files. */
+struct scan {
+	const struct rules	*rules;
+	struct heavy_table	*table;
+	int			 full_parse;	/* no pre-check */
+	unsigned long long	 counts[R_NREASONS];
+	unsigned long long	 lines, bytes;
+	int			 status;	/* the worst sysexits status */
+	char			*line, *qbuf;
+	size_t			 linecap, qcap;
+};
+
+void	scan_path(struct scan *sc, const char *path);
+/* The bad-line total and, with --stats, every count; on stderr. */
+void	scan_report(const struct scan *sc, int stats);
+void	scan_free(struct scan *sc);
+
+/* The progress line, only when stderr is a terminal. */
+void	progress_init(int enabled);
+void	progress_update(const struct scan *sc);
+/* Clears the line before another message (or at the end). */
+void	progress_clear(void);
+
+#endif
