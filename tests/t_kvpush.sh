@@ -11,8 +11,8 @@ del() { consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
 keys() {
 	consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
 import base64, json, sys
-rows = []
-for e in json.load(sys.stdin) if sys.stdin.readable() else []:
+rows, text = [], sys.stdin.read()
+for e in json.loads(text) if text.strip() else []:
     n = e["Key"].rsplit("/", 1)[1]
     v = json.loads(base64.b64decode(e["Value"] or ""))
     rows.append((int(n), v["record"]))

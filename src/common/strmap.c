@@ -81,6 +81,12 @@ strmap_get(const struct strmap *m, const char *key)
 }
 
 int
+strmap_has(const struct strmap *m, const char *key)
+{
+	return find(m, key, hash(key))->key != NULL;
+}
+
+int
 strmap_add(struct strmap *m, const char *key, void *value)
 {
 	uint64_t h = hash(key);

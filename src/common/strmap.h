@@ -16,6 +16,8 @@ struct strmap	*strmap_new(void);
 void		 strmap_free(struct strmap *m);
 /* The value stored under key, or NULL. */
 void		*strmap_get(const struct strmap *m, const char *key);
+/* Whether key is there (its value may be NULL). */
+int		 strmap_has(const struct strmap *m, const char *key);
 /* Stores key -> value unless key is there: returns 1 if added, 0 if not. */
 int		 strmap_add(struct strmap *m, const char *key, void *value);
 size_t		 strmap_count(const struct strmap *m);

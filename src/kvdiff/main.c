@@ -5,7 +5,8 @@
  * input records whose name is not among them, once each, sorted by name so
  * that the numbers kvpush gives them are the same on every run.  With
  * --all the stored records come first, in index order, with their index:
- * the whole desired state, ready for yamlemit.
+ * the whole desired state, ready for yamlemit.  --gone and --duplicates
+ * print what a rebuild removes instead.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,60 +21,127 @@
 #include "record.h"
 #include "strmap.h"
 
-static int	 aflag;		/* --all: stored records too */
+enum mode { NEW, ALL, GONE, DUPLICATES };
+enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES };
 
-/* The maps borrow names from the records in the lists; values are exprs. */
+/*
+ * The maps borrow their keys from records in the lists, which stay put
+ * once the scan is over.  stored_names maps a name to its record.
+ */
 struct state {
-	const char		*prefix;
-	struct record_list	 stored;	/* from Consul, one per name */
-	struct record_list	 fresh;		/* new, from the input */
+	struct record_list	 stored;	/* by index; the first of a name */
+	struct record_list	 duplicates;	/* later keys of a stored name */
+	struct record_list	 fresh;		/* input records Consul lacks */
 	struct strmap		*stored_names;
 	struct strmap		*fresh_names;
+	struct strmap		*wanted;	/* stored names in the input */
 };
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-aqv] " CONSUL_USAGE " [FILE ...]\n", progname);
+	    "usage: %s [-aqv] [--gone | --duplicates] " CONSUL_USAGE
+	    " [FILE ...]\n", progname);
 	exit(status);
 }
 
-/* kv_scan callback: keeps each stored record, the first of each name. */
+static enum mode
+parse_options(int argc, char *argv[], struct consul_config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "gone", no_argument, NULL, OPT_GONE },
+		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		CONSUL_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	enum mode mode = NEW;
+	int ch, modes = 0;
+
+	while ((ch = getopt_long(argc, argv, "aqv", longopts, NULL)) != -1) {
+		if (consul_config_option(cfg, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'a': mode = ALL; modes++; break;
+		case OPT_GONE: mode = GONE; modes++; break;
+		case OPT_DUPLICATES: mode = DUPLICATES; modes++; break;
+		case 'q': verbosity = 0; break;
+		case 'v': verbosity++; break;
+		case 'h': usage(EX_OK);
+		case 'V': cli_version();
+		default: usage(EX_USAGE);
+		}
+	}
+	if (modes > 1) {
+		warnmsg("--all, --gone and --duplicates exclude each other");
+		usage(EX_USAGE);
+	}
+	return mode;
+}
+
+/* kv_scan callback: keeps every stored record; sorting comes after. */
 static void
 take_stored(const struct kv_entry *e, void *arg)
 {
 	struct state *st = arg;
 	struct record r;
-	const char *why, *other;
+	const char *why;
 
 	if (kv_entry_record(e, &r, &why) != 0) {
 		warnmsg("%s: %s; ignored, its number stays taken", e->key, why);
 		return;
 	}
-	if ((other = strmap_get(st->stored_names, r.name)) != NULL) {
-		note("%s: %s is stored under another key too; the one with "
-		    "the lower number counts", e->key, r.name);
-		if (strcmp(other, r.expr) != 0)
-			warnmsg("%s: %s is stored twice with different "
-			    "expressions", e->key, r.name);
-		record_free(&r);
-		return;
-	}
-	strmap_add(st->stored_names, r.name, (void *)r.expr);
 	record_list_push(&st->stored, &r);
+}
+
+/*
+ * Orders the stored records by number and moves every later key of a name
+ * to the duplicates: the lowest number is the one that counts.
+ */
+static void
+settle_stored(struct state *st, const char *prefix)
+{
+	struct record_list *l = &st->stored;
+	size_t i, kept = 0;
+
+	qsort(l->v, l->n, sizeof(l->v[0]), record_cmp_index);
+	for (i = 0; i < l->n; i++) {
+		struct record *first = strmap_get(st->stored_names, l->v[i].name);
+
+		if (first == NULL) {
+			l->v[kept] = l->v[i];
+			strmap_add(st->stored_names, l->v[kept].name,
+			    &l->v[kept]);
+			kept++;
+			continue;
+		}
+		note("%s/%lld: %s is stored at %s/%lld already", prefix,
+		    l->v[i].index, l->v[i].name, prefix, first->index);
+		if (strcmp(first->expr, l->v[i].expr) != 0)
+			warnmsg("%s/%lld: %s is stored twice with different "
+			    "expressions", prefix, l->v[i].index, l->v[i].name);
+		record_list_push(&st->duplicates, &l->v[i]);
+	}
+	l->n = kept;
 }
 
 /* Keeps an input record if neither Consul nor an earlier line has it. */
 static void
 take_input(struct state *st, struct record *r)
 {
+	const struct record *stored = strmap_get(st->stored_names, r->name);
 	const char *expr;
 
-	if ((expr = strmap_get(st->stored_names, r->name)) != NULL) {
-		if (strcmp(expr, r->expr) != 0)
+	if (stored != NULL) {
+		if (strcmp(stored->expr, r->expr) != 0)
 			warnmsg("%s is stored in Consul with a different "
 			    "expression; not added again", r->name);
+		strmap_add(st->wanted, stored->name, NULL);
 		record_free(r);
 		return;
 	}
@@ -92,74 +160,75 @@ take_input(struct state *st, struct record *r)
 }
 
 static void
-print_all(struct record_list *l)
+print_list(const struct record_list *l, const struct strmap *unless)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		record_print(&l->v[i]);
+	for (i = 0; i < l->n; i++) {
+		if (unless == NULL || !strmap_has(unless, l->v[i].name))
+			record_print(&l->v[i]);
+	}
+}
+
+static void
+print_result(struct state *st, enum mode mode)
+{
+	qsort(st->fresh.v, st->fresh.n, sizeof(st->fresh.v[0]),
+	    record_cmp_name);
+	switch (mode) {
+	case ALL:
+		print_list(&st->stored, NULL);
+		/* FALLTHROUGH */
+	case NEW:
+		print_list(&st->fresh, NULL);
+		break;
+	case GONE:
+		print_list(&st->stored, st->wanted);
+		break;
+	case DUPLICATES:
+		print_list(&st->duplicates, NULL);
+		break;
+	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		CONSUL_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct consul_config cfg;
 	struct record_input in;
 	struct state st;
 	struct consul *c;
 	struct record r;
-	int ch, rc;
+	enum mode mode;
+	int rc;
 
 	diag_init(argv[0]);
 	consul_config_init(&cfg);
-	while ((ch = getopt_long(argc, argv, "aqv", longopts, NULL)) != -1) {
-		if (consul_config_option(&cfg, ch, optarg))
-			continue;
-		switch (ch) {
-		case 'a': aflag = 1; break;
-		case 'q': verbosity = 0; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(EX_OK);
-		case 'V': cli_version();
-		default: usage(EX_USAGE);
-		}
-	}
+	mode = parse_options(argc, argv, &cfg);
 	memset(&st, 0, sizeof(st));
-	st.prefix = cfg.prefix;
 	st.stored_names = strmap_new();
 	st.fresh_names = strmap_new();
+	st.wanted = strmap_new();
 
 	c = consul_open(&cfg);
 	if ((rc = kv_scan(c, cfg.prefix, take_stored, &st)) != 0)
 		exit(rc);
 	consul_close(c);
+	settle_stored(&st, cfg.prefix);
 	info("%zu records stored under %s/", st.stored.n, cfg.prefix);
 
 	record_input_init(&in, argc - optind, argv + optind);
 	while (record_input_next(&in, &r))
 		take_input(&st, &r);
 	info("%lu input records, %zu new", in.records, st.fresh.n);
-
-	if (aflag) {
-		qsort(st.stored.v, st.stored.n, sizeof(r), record_cmp_index);
-		print_all(&st.stored);
-	}
-	qsort(st.fresh.v, st.fresh.n, sizeof(r), record_cmp_name);
-	print_all(&st.fresh);
+	print_result(&st, mode);
 	close_stdout();
 
 	strmap_free(st.stored_names);
 	strmap_free(st.fresh_names);
+	strmap_free(st.wanted);
 	record_list_free(&st.stored);
+	record_list_free(&st.duplicates);
 	record_list_free(&st.fresh);
 	consul_config_free(&cfg);
 	return record_input_status(&in);
