@@ -98,7 +98,7 @@ start_consul() {
 		return 0
 	fi
 	rm -f "$T/consul.addr"
-	"$TESTS/consul-standin" --port 0 --addr-file "$T/consul.addr" "$@" \
+	python3 "$TESTS/consul-standin" --port 0 --addr-file "$T/consul.addr" "$@" \
 		>"$T/consul.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for test -s "$T/consul.addr" || { fail "consul stand-in starts" \

@@ -58,13 +58,25 @@ printf '%s\n' '{"record":"a","expr":"x","index":1}' \
 	'{"record":"c","expr":"other","index":3}' '{"record":"b","expr":"up"}' >"$T/want"
 expect "--all: stored in index order with index, then new" 0 "." "$T/want"
 
-# --- duplicates stored under two keys: the lower number counts
+# --- duplicates stored under two keys: the lower number counts, even
+# where the keys sort the other way as strings (30 < 4)
 put "$PREFIX/12" '{"record":"a","expr":"x"}'
+put "$PREFIX/30" '{"record":"d","expr":"x"}'
+put "$PREFIX/4" '{"record":"d","expr":"x"}'
 run -i /dev/null kvdiff --all --prefix "$PREFIX"
 printf '%s\n' '{"record":"a","expr":"x","index":1}' \
-	'{"record":"c","expr":"other","index":3}' >"$T/want"
+	'{"record":"c","expr":"other","index":3}' '{"record":"d","expr":"x","index":4}' >"$T/want"
 expect "a record stored twice is printed once, at its lower number" 0 \
-	"stored under another key" "$T/want"
+	"$PREFIX/30: d is stored at $PREFIX/4 already" "$T/want"
+run -i /dev/null kvdiff --duplicates --prefix "$PREFIX"
+printf '%s\n' '{"record":"a","expr":"x","index":12}' '{"record":"d","expr":"x","index":30}' >"$T/want"
+expect "--duplicates: the later keys of each record" 0 "." "$T/want"
+printf '%s\n' '{"record":"c","expr":"other"}' >"$T/keep"
+run -i "$T/keep" kvdiff --gone --prefix "$PREFIX"
+printf '%s\n' '{"record":"a","expr":"x","index":1}' '{"record":"d","expr":"x","index":4}' >"$T/want"
+expect "--gone: stored records the input does not name" 0 "." "$T/want"
+run kvdiff --gone --all
+expect "--gone with --all: usage error" 64 "exclude each other"
 
 # --- bad input lines: reported with file:line, good lines still flow
 new_prefix

@@ -41,8 +41,8 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-aqv] [--gone | --duplicates] " CONSUL_USAGE
-	    " [FILE ...]\n", progname);
+	    "usage: %s [-qv] [-a | --all | --gone | --duplicates]\n"
+	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
 }
 

@@ -1,0 +1,178 @@
+/*
+ * kvlock: runs a command while holding a Consul lock, so that two recsync
+ * runs never number records at once.  Like `consul lock`: a session with a
+ * TTL, renewed while the command runs (a first run of a million records
+ * outlasts any TTL); on exit the lock is released before the session is
+ * destroyed, and if kvlock dies the TTL frees the lock.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "consul.h"
+#include "diag.h"
+#include "numparse.h"
+#include "session.h"
+#include "xalloc.h"
+
+enum { OPT_KEY = OPT_CONSUL_LAST, OPT_LOCK_TIMEOUT, OPT_TTL };
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: %s [-qv] [--key KEY] [--lock-timeout DURATION] "
+	    "[--ttl DURATION]\n"
+	    "       " CONSUL_USAGE " COMMAND [ARG ...]\n", progname);
+	exit(status);
+}
+
+/* What the key holds while locked: who, for the one left waiting. */
+static char *
+holder_note(void)
+{
+	char host[256] = "unknown";
+	json_t *v;
+	char *s;
+
+	gethostname(host, sizeof(host) - 1);
+	v = json_pack("{s:s, s:i, s:I}", "host", host, "pid", (int)getpid(),
+	    "since", (json_int_t)time(NULL));
+	s = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	return s;
+}
+
+static pid_t
+spawn(char *argv[], const sigset_t *old)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execvp(argv[0], argv);
+		warnmsg("%s: %s", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	return pid;
+}
+
+/*
+ * Waits for the child, renewing the session a few times a TTL and passing
+ * on the signals that would end us.  Returns the child's exit status in
+ * the shell's way (128 + signal).
+ */
+static int
+supervise(struct lock *l, pid_t child, const sigset_t *set)
+{
+	struct timespec tick = { (time_t)(l->ttl / 3), 0 };
+	int status, sig;
+
+	for (;;) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == -1 && errno == EAGAIN) {
+			if (lock_renew(l) != 0) {
+				warnmsg("the lock on %s was lost; stopping "
+				    "the command", l->key);
+				kill(child, SIGTERM);
+			}
+			continue;
+		}
+		if (sig == SIGCHLD || sig == -1) {
+			if (waitpid(child, &status, WNOHANG) == child)
+				break;
+			continue;
+		}
+		kill(child, sig);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		CONSUL_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct consul_config cfg;
+	struct lock l = { NULL, NULL, NULL, NULL, 30 };
+	double timeout = 60;
+	sigset_t set, old;
+	char *key = NULL, *who, *name;
+	int ch, rc;
+
+	diag_init(argv[0]);
+	consul_config_init(&cfg);
+	/* "+": options end at the command, whose own options are its own. */
+	while ((ch = getopt_long(argc, argv, "+qv", longopts, NULL)) != -1) {
+		if (consul_config_option(&cfg, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_KEY: free(key); key = xstrdup(optarg); break;
+		case OPT_LOCK_TIMEOUT:
+			timeout = opt_duration("--lock-timeout", optarg);
+			break;
+		case OPT_TTL:
+			l.ttl = opt_duration("--ttl", optarg);
+			if (l.ttl < 10 || l.ttl > 86400)
+				die(EX_USAGE, "--ttl: Consul takes 10s to 24h");
+			break;
+		case 'q': verbosity = 0; break;
+		case 'v': verbosity++; break;
+		case 'h': usage(EX_OK);
+		case 'V': cli_version();
+		default: usage(EX_USAGE);
+		}
+	}
+	if (optind == argc)
+		usage(EX_USAGE);
+	l.key = key ? key : xasprintf("%s.lock", cfg.prefix);
+	l.holder = holder_note();
+	l.c = consul_open(&cfg);
+
+	/* Signals are taken synchronously, in supervise(), from here on. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	name = xasprintf("kvlock %s", argv[optind]);
+	lock_session_create(&l, name);
+	free(name);
+	if (lock_acquire(&l, timeout, &who) != 0) {
+		lock_release(&l);
+		die(EX_TEMPFAIL, "%s is held by %s; gave up after %.0fs",
+		    l.key, who, timeout);
+	}
+	info("holding %s", l.key);
+	rc = supervise(&l, spawn(argv + optind, &old), &set);
+	lock_release(&l);
+	info("released %s", l.key);
+	lock_free(&l);
+	consul_close(l.c);
+	consul_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,167 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "session.h"
+#include "xalloc.h"
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+fail(const char *what, struct consul *c, int rc, struct http_reply *rep)
+{
+	char *msg;
+
+	if (rc != 0)
+		die(EX_UNAVAILABLE, "%s: cannot reach Consul at %s: %s", what,
+		    consul_url(c), consul_error(c));
+	msg = consul_fail_message(rep);
+	die(consul_fail_status(rep), "%s: %s", what, msg);
+}
+
+void
+lock_session_create(struct lock *l, const char *name)
+{
+	char *body, *ttl = xasprintf("%.0fs", l->ttl);
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "Name", name, "TTL",
+	    ttl, "LockDelay", "15s", "Behavior", "release");
+	struct http_reply rep;
+	json_t *doc;
+	int rc;
+
+	free(ttl);
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	rc = consul_call_idempotent(l->c, "PUT", "/v1/session/create", body,
+	    strlen(body), &rep);
+	free(body);
+	if (rc != 0 || rep.status != 200)
+		fail("creating a session", l->c, rc, &rep);
+	doc = json_loads(rep.body, 0, NULL);
+	if (json_string_value(json_object_get(doc, "ID")) == NULL)
+		die(EX_PROTOCOL, "creating a session: no ID in Consul's answer");
+	l->session = xstrdup(json_string_value(json_object_get(doc, "ID")));
+	json_decref(doc);
+	http_reply_free(&rep);
+	debug("session %s", l->session);
+}
+
+/* PUT KEY?VERB=SESSION: Consul answers true or false. */
+static int
+kv_session_put(struct lock *l, const char *verb, const char *body)
+{
+	char *query = xasprintf("%s=%s", verb, l->session);
+	char *path = consul_kv_path(l->key, query);
+	struct http_reply rep;
+	int rc, granted;
+
+	rc = consul_call_idempotent(l->c, "PUT", path, body,
+	    body ? strlen(body) : 0, &rep);
+	free(query);
+	free(path);
+	if (rc != 0 || rep.status != 200)
+		fail(verb, l->c, rc, &rep);
+	granted = strncmp(rep.body, "true", 4) == 0;
+	http_reply_free(&rep);
+	return granted;
+}
+
+/* The holder's note on the key, for the message when we give up. */
+static char *
+current_holder(struct lock *l)
+{
+	char *path = consul_kv_path(l->key, "raw");
+	struct http_reply rep;
+	char *who;
+
+	if (consul_call_idempotent(l->c, "GET", path, NULL, 0, &rep) != 0) {
+		free(path);
+		return xstrdup("unknown");
+	}
+	free(path);
+	who = xstrdup(rep.status == 200 ? rep.body : "unknown");
+	http_reply_free(&rep);
+	return who;
+}
+
+int
+lock_acquire(struct lock *l, double timeout, char **who)
+{
+	double deadline = now() + timeout;
+	int tries = 0;
+
+	*who = NULL;
+	while (!kv_session_put(l, "acquire", l->holder)) {
+		if (tries++ == 0)
+			note("%s is held by %s; waiting up to %.0fs", l->key,
+			    (*who = current_holder(l)), timeout);
+		if (now() >= deadline) {
+			free(*who);
+			*who = current_holder(l);
+			return -1;
+		}
+		consul_backoff(3);	/* about a second between tries */
+		if (tries % 10 == 0)
+			lock_renew(l);
+	}
+	free(*who);
+	*who = NULL;
+	return 0;
+}
+
+int
+lock_renew(struct lock *l)
+{
+	char *path = xasprintf("/v1/session/renew/%s", l->session);
+	struct http_reply rep;
+	int rc = consul_call_idempotent(l->c, "PUT", path, "", 0, &rep);
+
+	free(path);
+	if (rc != 0) {
+		warnmsg("renewing the session: %s", consul_error(l->c));
+		return 0;	/* the TTL still has time: try again later */
+	}
+	rc = rep.status == 404 ? -1 : 0;
+	if (rep.status != 200 && rep.status != 404)
+		warnmsg("renewing the session: HTTP %ld", rep.status);
+	http_reply_free(&rep);
+	return rc;
+}
+
+void
+lock_release(struct lock *l)
+{
+	char *path;
+	struct http_reply rep;
+
+	if (l->session == NULL)
+		return;
+	/* Destroying a session that still holds the lock starts lock-delay. */
+	if (!kv_session_put(l, "release", NULL))
+		info("%s was not held by this session any more", l->key);
+	path = xasprintf("/v1/session/destroy/%s", l->session);
+	if (consul_call_idempotent(l->c, "PUT", path, "", 0, &rep) == 0)
+		http_reply_free(&rep);
+	free(path);
+	free(l->session);
+	l->session = NULL;
+}
+
+void
+lock_free(struct lock *l)
+{
+	free(l->key);
+	free(l->session);
+	free(l->holder);
+}

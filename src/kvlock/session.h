@@ -1,0 +1,34 @@
+/*
+ * session: a Consul session and the lock it holds on one key, the way
+ * `consul lock` does it.  The session has a TTL, so a holder that dies
+ * frees the lock by itself; a live holder renews it.
+ *
+ * Ownership: a struct lock owns its strings; lock_free() releases them.
+ */
+#ifndef KVLOCK_SESSION_H
+#define KVLOCK_SESSION_H
+
+#include "consul.h"
+
+struct lock {
+	struct consul	*c;
+	char		*key;
+	char		*session;	/* NULL until created */
+	char		*holder;	/* the value written to the key */
+	double		 ttl;
+};
+
+/* Creates the session; ends the run (with a message) if Consul says no. */
+void	lock_session_create(struct lock *l, const char *name);
+/*
+ * Tries to take the lock until it is ours (0) or timeout seconds have
+ * passed (-1); who holds it is in *who (to free) then.
+ */
+int	lock_acquire(struct lock *l, double timeout, char **who);
+/* Renews the session: 0, or -1 when the session (and lock) is gone. */
+int	lock_renew(struct lock *l);
+/* Releases the lock, then destroys the session: never the other order. */
+void	lock_release(struct lock *l);
+void	lock_free(struct lock *l);
+
+#endif
