@@ -210,9 +210,9 @@ expect "5xx every time: gives up with 75" 75 "gave up after 3 tries" /dev/null
 
 # one keep-alive connection for the whole run
 new_prefix
-before=$(standin_stats connections)
+before=$(standin_stats api_connections)
 records 200 | kvpush --prefix "$PREFIX" >/dev/null
-after=$(standin_stats connections)
+after=$(standin_stats api_connections)
 [ $((after - before)) = 1 ] && ok "one connection for 4 transactions and the reads" ||
 	fail "one keep-alive connection" "$((after - before)) connections"
 

@@ -191,9 +191,13 @@ pusher_flush(struct pusher *p)
 
 		free(body);
 		p->txns++;
-		/* A conflict after a lost answer may be with our own write. */
-		if ((out == TXN_UNKNOWN || (out == TXN_CONFLICT &&
-		    unanswered > 0)) && batch_landed(p)) {
+		/*
+		 * A conflict may be with our own write: curl itself sends
+		 * a request again when a kept-alive connection died before
+		 * the answer, and so do we after a lost answer.
+		 */
+		if ((out == TXN_UNKNOWN || out == TXN_CONFLICT) &&
+		    batch_landed(p)) {
 			info("transaction of %zu records: %s, but it landed",
 			    p->batch.n, why);
 			out = TXN_COMMITTED;
