@@ -294,3 +294,10 @@ record_list_free(struct record_list *l)
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
+
+void
+record_list_sort(struct record_list *l, int (*cmp)(const void *, const void *))
+{
+	if (l->n > 1)	/* qsort must not see the NULL of an empty list */
+		qsort(l->v, l->n, sizeof(l->v[0]), cmp);
+}

@@ -84,6 +84,9 @@ struct record_list {
 /* Appends r, moving it in: r's owner is now the list. */
 void	record_list_push(struct record_list *l, struct record *r);
 void	record_list_free(struct record_list *l);
+/* Sorts the list with one of the record_cmp_* functions. */
+void	record_list_sort(struct record_list *l,
+	    int (*cmp)(const void *, const void *));
 
 int	record_name_valid(const char *name);
 /* For qsort: by name, bytewise. */

@@ -109,7 +109,7 @@ settle_stored(struct state *st, const char *prefix)
 	struct record_list *l = &st->stored;
 	size_t i, kept = 0;
 
-	qsort(l->v, l->n, sizeof(l->v[0]), record_cmp_index);
+	record_list_sort(l, record_cmp_index);
 	for (i = 0; i < l->n; i++) {
 		struct record *first = strmap_get(st->stored_names, l->v[i].name);
 
@@ -173,8 +173,7 @@ print_list(const struct record_list *l, const struct strmap *unless)
 static void
 print_result(struct state *st, enum mode mode)
 {
-	qsort(st->fresh.v, st->fresh.n, sizeof(st->fresh.v[0]),
-	    record_cmp_name);
+	record_list_sort(&st->fresh, record_cmp_name);
 	switch (mode) {
 	case ALL:
 		print_list(&st->stored, NULL);
