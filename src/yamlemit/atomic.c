@@ -1,0 +1,175 @@
+/*
+ * Replacing a file in one step: the new contents go to a temporary file in
+ * the same directory (so rename() is atomic), which is synced, renamed over
+ * the old name, and the directory synced so that the rename survives a
+ * crash.  A reader sees the old file or the new one, never half of one.
+ *
+ * Every temporary file is registered until it is renamed or removed; exit()
+ * (so any die()) and SIGHUP/SIGINT/SIGTERM remove what is left, so a failed
+ * run leaves the previous file untouched and no litter beside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "xalloc.h"
+#include "yamlemit.h"
+
+/* Few temporaries exist at once: the rule file, the rejects, a check file. */
+#define PENDING_MAX	4
+static char *volatile pending[PENDING_MAX];
+
+static void
+remove_pending(void)
+{
+	int i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] != NULL)
+			unlink(pending[i]);
+}
+
+static void
+on_signal(int sig)
+{
+	remove_pending();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Adds (on != 0) or removes path, with the signals that clean up held off. */
+static void
+track(char *path, int on)
+{
+	static int installed;
+	sigset_t set, old;
+	int i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (!installed) {
+		installed = 1;
+		atexit(remove_pending);
+		signal(SIGHUP, on_signal);
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	for (i = 0; i < PENDING_MAX; i++)
+		if (on ? pending[i] == NULL : pending[i] == path) {
+			pending[i] = on ? path : NULL;
+			break;
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (on && i == PENDING_MAX)
+		die(EX_SOFTWARE, "too many temporary files");
+}
+
+/* mkstemp on the template (which it rewrites), registered for removal. */
+static int
+make_temp(char *tmpl)
+{
+	sigset_t set, old;
+	int fd;
+
+	/* No signal between creating the file and registering it. */
+	sigfillset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fd = mkstemp(tmpl);
+	if (fd >= 0)
+		track(tmpl, 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return fd;
+}
+
+void
+atomic_open(struct atomic *af, const char *path, unsigned mode)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int fd;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		die(EX_CANTCREAT, "%s: is a directory", path);
+	af->path = xstrdup(path);
+	af->dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) :
+	    xstrdup(".");
+	/* A dot file without the .yml suffix: rule_files globs skip it. */
+	af->tmp = xasprintf("%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	if ((fd = make_temp(af->tmp)) < 0)
+		die(EX_CANTCREAT, "%s: cannot create a temporary file "
+		    "beside it: %s", path, strerror(errno));
+	if (fchmod(fd, mode) != 0)
+		die(EX_CANTCREAT, "%s: chmod: %s", af->tmp, strerror(errno));
+	if ((af->fp = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+}
+
+/* Syncs the directory so that the rename is on disk too. */
+static void
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* Some file systems cannot sync a directory (EINVAL): nothing to do. */
+	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+		die(EX_IOERR, "%s: sync: %s", dir, strerror(errno));
+	close(fd);
+}
+
+void
+atomic_commit(struct atomic *af)
+{
+	int failed = fflush(af->fp) != 0 || ferror(af->fp);
+
+	if (failed || fsync(fileno(af->fp)) != 0) {
+		int e = errno;
+
+		fclose(af->fp);
+		die(EX_IOERR, "%s: write error: %s", af->tmp, strerror(e));
+	}
+	if (fclose(af->fp) != 0)
+		die(EX_IOERR, "%s: write error: %s", af->tmp, strerror(errno));
+	af->fp = NULL;
+	if (rename(af->tmp, af->path) != 0)
+		die(EX_CANTCREAT, "%s: cannot replace: %s", af->path,
+		    strerror(errno));
+	track(af->tmp, 0);
+	sync_dir(af->dir);
+	free(af->tmp);
+	free(af->dir);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+}
+
+FILE *
+scratch_open(char **path)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *fp;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	*path = xasprintf("%s/yamlemit-check.XXXXXX", dir);
+	if ((fd = make_temp(*path)) < 0)
+		die(EX_CANTCREAT, "%s: %s", *path, strerror(errno));
+	if ((fp = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	return fp;
+}
+
+void
+scratch_remove(char *path)
+{
+	unlink(path);
+	track(path, 0);
+	free(path);
+}

@@ -1,0 +1,239 @@
+/*
+ * The rule file, written with libyaml's emitter: every scalar goes through
+ * its analysis, which picks a style (plain, single- or double-quoted) that
+ * reads back as exactly the same bytes.  We only add what libyaml leaves to
+ * its caller: text that a plain scalar would turn into a null, a boolean or
+ * a number ("yes", "1", "~") is quoted, so it stays a string.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "xalloc.h"
+#include "yamlemit.h"
+
+/* Whether a YAML 1.1 or 1.2 parser would read this plain scalar as anything but a string. */
+static int
+resolves_as_nonstring(const char *s, size_t len)
+{
+	static const char *const words[] = {
+		"~", "null", "true", "false", "yes", "no", "on", "off", "y",
+		"n", "<<", "=",
+	};
+	size_t i;
+
+	if (len == 0)
+		return 1;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == len && strncasecmp(s, words[i], len) == 0)
+			return 1;
+	/* Numbers, .inf/.nan and timestamps all begin like this. */
+	if ((s[0] >= '0' && s[0] <= '9') || s[0] == '.')
+		return 1;
+	return len > 1 && (s[0] == '-' || s[0] == '+') &&
+	    ((s[1] >= '0' && s[1] <= '9') || s[1] == '.');
+}
+
+/*
+ * Whether s holds NEL, LS or PS: line breaks to YAML 1.1 and libyaml, plain
+ * characters to YAML 1.2.  Escaped in double quotes they read the same to both.
+ */
+static int
+has_unicode_break(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, 0xe2, (size_t)(end - p))) != NULL && end - p >= 3) {
+		if ((unsigned char)p[1] == 0x80 &&
+		    ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9))
+			return 1;
+		p++;
+	}
+	return memmem(s, len, "\xc2\x85", 2) != NULL;
+}
+
+/* Emits one string scalar; libyaml upgrades single to double quotes when needed. */
+static int
+scalar(yaml_emitter_t *em, const char *s, size_t len)
+{
+	yaml_event_t ev;
+	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+
+	if (has_unicode_break(s, len))
+		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	else if (resolves_as_nonstring(s, len))
+		style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+
+	if (len > INT_MAX || !yaml_scalar_event_initialize(&ev, NULL, NULL,
+	    (const yaml_char_t *)s, (int)len, 1, 1, style))
+		return 0;
+	return yaml_emitter_emit(em, &ev);
+}
+
+static int
+str(yaml_emitter_t *em, const char *s)
+{
+	return scalar(em, s, strlen(s));
+}
+
+static int
+map_start(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+
+	if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+	    YAML_BLOCK_MAPPING_STYLE))
+		return 0;
+	return yaml_emitter_emit(em, &ev);
+}
+
+static int
+seq_start(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+
+	if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+	    YAML_BLOCK_SEQUENCE_STYLE))
+		return 0;
+	return yaml_emitter_emit(em, &ev);
+}
+
+static int
+map_end(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+
+	yaml_mapping_end_event_initialize(&ev);
+	return yaml_emitter_emit(em, &ev);
+}
+
+static int
+seq_end(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+
+	yaml_sequence_end_event_initialize(&ev);
+	return yaml_emitter_emit(em, &ev);
+}
+
+/* One rule: {record: ..., expr: ..., labels: {...}}. */
+static int
+rule(yaml_emitter_t *em, const struct layout *lo, const struct item *it)
+{
+	struct record r;
+	size_t i;
+	int ok;
+
+	item_record(it, &r);
+	ok = map_start(em) && str(em, "record") && str(em, r.name) &&
+	    str(em, "expr") && scalar(em, r.expr, r.expr_len);
+	record_free(&r);
+	if (ok && lo->nlabels > 0) {
+		ok = str(em, "labels") && map_start(em);
+		for (i = 0; ok && i < lo->nlabels; i++)
+			ok = str(em, lo->label_names[i]) &&
+			    str(em, lo->label_values[i]);
+		ok = ok && map_end(em);
+	}
+	return ok && map_end(em);
+}
+
+/* One group: {name: ..., interval: ..., rules: [...]}. */
+static int
+group(yaml_emitter_t *em, const struct layout *lo, const char *name,
+    const struct item *items, const size_t *idx, size_t n)
+{
+	size_t i;
+
+	if (!map_start(em) || !str(em, "name") || !str(em, name))
+		return 0;
+	if (lo->interval != NULL &&
+	    (!str(em, "interval") || !str(em, lo->interval)))
+		return 0;
+	if (!str(em, "rules") || !seq_start(em))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!rule(em, lo, &items[idx[i]]))
+			return 0;
+	return seq_end(em) && map_end(em);
+}
+
+/* The groups, split every group_size rules (one group, maybe empty, at least). */
+static int
+groups(yaml_emitter_t *em, const struct layout *lo, const struct item *items,
+    const size_t *idx, size_t n)
+{
+	size_t size = lo->group_size ? lo->group_size : (n ? n : 1);
+	size_t at = 0, g = 0;
+	char *name;
+	int ok = 1;
+
+	if (!str(em, "groups") || !seq_start(em))
+		return 0;
+	do {
+		size_t len = n - at < size ? n - at : size;
+
+		name = lo->group_size ? xasprintf("%s_%04zu", lo->group, ++g) :
+		    xstrdup(lo->group);
+		ok = group(em, lo, name, items, idx + at, len);
+		free(name);
+		at += len;
+	} while (ok && at < n);
+	return ok && seq_end(em);
+}
+
+static int
+write_handler(void *data, unsigned char *buf, size_t size)
+{
+	return fwrite(buf, 1, size, data) == size;
+}
+
+static int
+document(yaml_emitter_t *em, const struct layout *lo, const struct item *items,
+    const size_t *idx, size_t n)
+{
+	yaml_event_t ev;
+
+	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
+	    !yaml_emitter_emit(em, &ev))
+		return 0;
+	if (!yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
+	    !yaml_emitter_emit(em, &ev))
+		return 0;
+	if (!map_start(em) || !groups(em, lo, items, idx, n) || !map_end(em))
+		return 0;
+	if (!yaml_document_end_event_initialize(&ev, 1) ||
+	    !yaml_emitter_emit(em, &ev))
+		return 0;
+	if (!yaml_stream_end_event_initialize(&ev) ||
+	    !yaml_emitter_emit(em, &ev))
+		return 0;
+	return yaml_emitter_flush(em);
+}
+
+int
+emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
+    const size_t *idx, size_t n, const char **why)
+{
+	yaml_emitter_t em;
+	int ok;
+
+	if (!yaml_emitter_initialize(&em)) {
+		*why = "cannot initialize the YAML emitter";
+		return -1;
+	}
+	yaml_emitter_set_output(&em, write_handler, fp);
+	yaml_emitter_set_unicode(&em, 1);	/* Chinese stays readable */
+	yaml_emitter_set_width(&em, -1);	/* never fold a long expr */
+	yaml_emitter_set_indent(&em, 2);
+	yaml_emitter_set_break(&em, YAML_LN_BREAK);
+	ok = document(&em, lo, items, idx, n);
+	if (!ok)
+		*why = em.error == YAML_WRITER_ERROR ? strerror(errno) :
+		    em.problem ? em.problem : "YAML emitter error";
+	yaml_emitter_delete(&em);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,167 @@
+/*
+ * yamlemit: writes records as a Prometheus rule file, replaced atomically,
+ * and passes the records on once the file is in place.  See yamlemit(1).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "numparse.h"
+#include "output.h"
+#include "xalloc.h"
+#include "yamlemit.h"
+
+struct opts {
+	const char	*out, *dir;	/* -o FILE ("-": stdout), -d DIR */
+	const char	*promtool;	/* --check; NULL: no check */
+	const char	*rejects;
+	int		 check_all, allow_empty;
+	unsigned	 mode;
+	struct layout	 lo;
+	struct shard	 sh;
+};
+
+enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
+    OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_HELP,
+    OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "output",	required_argument, NULL, 'o' },
+	{ "directory",	required_argument, NULL, 'd' },
+	{ "check",	optional_argument, NULL, OPT_CHECK },
+	{ "check-all",	no_argument,	   NULL, OPT_CHECK_ALL },
+	{ "rejects",	required_argument, NULL, OPT_REJECTS },
+	{ "group",	required_argument, NULL, OPT_GROUP },
+	{ "group-size",	required_argument, NULL, OPT_GROUP_SIZE },
+	{ "interval",	required_argument, NULL, OPT_INTERVAL },
+	{ "label",	required_argument, NULL, OPT_LABEL },
+	{ "shard",	required_argument, NULL, OPT_SHARD },
+	{ "mode",	required_argument, NULL, OPT_MODE },
+	{ "allow-empty", no_argument,	   NULL, OPT_ALLOW_EMPTY },
+	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, OPT_HELP },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: %s -o FILE | -d DIR [-qv] [--check[=PROMTOOL]] "
+	    "[--check-all]\n"
+	    "\t[--rejects FILE] [--group NAME] [--group-size M] "
+	    "[--interval DURATION]\n"
+	    "\t[--label NAME=VALUE]... [--shard K/N] [--mode OCTAL] "
+	    "[--allow-empty]\n"
+	    "\t[file ...]\n", progname);
+	if (fp == stdout)
+		close_stdout();
+	exit(status);
+}
+
+static void
+parse_options(struct opts *o, int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:o:qv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'q': verbosity = 0; break;
+		case 'v': verbosity++; break;
+		case OPT_CHECK: o->promtool = optarg ? optarg : "promtool"; break;
+		case OPT_CHECK_ALL: o->check_all = 1; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_GROUP: opt_text("--group", optarg); o->lo.group = optarg;
+			break;
+		case OPT_GROUP_SIZE: o->lo.group_size = (size_t)opt_long(
+			"--group-size", optarg, 1, 1000000000); break;
+		case OPT_INTERVAL: opt_interval(optarg); o->lo.interval = optarg;
+			break;
+		case OPT_LABEL: opt_label(&o->lo, optarg); break;
+		case OPT_SHARD: opt_shard(&o->sh, optarg); break;
+		case OPT_MODE: o->mode = opt_mode(optarg); break;
+		case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
+		case OPT_HELP: usage(stdout, EX_OK);
+		case OPT_VERSION: cli_version();
+		default: usage(stderr, EX_USAGE);
+		}
+	}
+	if ((o->out == NULL) == (o->dir == NULL))
+		die(EX_USAGE, "exactly one of -o FILE and -d DIR is needed");
+	if (o->check_all && o->promtool == NULL)
+		o->promtool = "promtool";
+	if (o->rejects != NULL && o->promtool == NULL)
+		die(EX_USAGE, "--rejects needs --check");
+	if (o->promtool != NULL && *o->promtool == '\0')
+		die(EX_USAGE, "--check=: the program name is empty");
+	if (o->dir != NULL && *o->dir == '\0')
+		die(EX_USAGE, "-d: the directory name is empty");
+	if (o->out != NULL && *o->out == '\0')
+		die(EX_USAGE, "-o: the file name is empty");
+}
+
+/* Prints the rules --check refused and drops them from the file's list. */
+static int
+report_rejects(struct ruleset *rs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->nsorted; i++) {
+		const struct item *it = &rs->items[rs->sorted[i]];
+
+		if (it->reject != NULL)
+			warnmsg("rule %s: %s", it->name, it->reject);
+		else
+			rs->sorted[n++] = rs->sorted[i];
+	}
+	rs->nsorted = n;
+	return EX_DATAERR;
+}
+
+/* The input's status (65, 66, 74) stands; else bad data makes it 65. */
+static int
+worse(int status, int more)
+{
+	return status == EX_OK ? more : status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct ruleset rs;
+	int status;
+
+	diag_init(argv[0]);
+	memset(&o, 0, sizeof(o));
+	memset(&rs, 0, sizeof(rs));
+	o.lo.group = "heavy_expr_record";
+	o.mode = 0644;
+	parse_options(&o, argc, argv);
+
+	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
+	if (rs.nread == 0 && !o.allow_empty)
+		die(status == EX_OK ? EX_DATAERR : status, "no records read: the "
+		    "rule file is left as it is (--allow-empty writes an empty one)");
+	status = worse(status, ruleset_sort(&rs));
+	if (o.promtool != NULL &&
+	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0)
+		status = worse(status, report_rejects(&rs));
+	if (o.rejects != NULL)
+		write_rejects(o.rejects, o.mode, &rs);
+	write_rules(o.out, o.dir, o.mode, &o.lo, &rs);
+	if (o.out == NULL || strcmp(o.out, "-") != 0)
+		pass_through(&rs);
+	info("%zu rules written, %zu records read", rs.nsorted, rs.nread);
+	ruleset_free(&rs);
+	free(o.lo.label_names);
+	free(o.lo.label_values);
+	close_stdout();
+	return status;
+}

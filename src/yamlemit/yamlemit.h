@@ -1,0 +1,112 @@
+/*
+ * yamlemit: what the parts of the tool share.
+ *
+ * The records are read into a ruleset in input order (that order is kept
+ * for passing them on); `sorted` then lists the indices of the ones that go
+ * into the rule file, by record name.
+ *
+ * An item keeps its record as the line it came in (passed on unchanged) and
+ * its name, not as a decoded json_t: that would take four times the memory,
+ * and a million records must fit.  item_record() decodes the line again when
+ * the expression is needed.  An item owns text (the name is in the same
+ * allocation) and reject, promtool's reason when --check took it out.
+ */
+#ifndef YAMLEMIT_H
+#define YAMLEMIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "record.h"
+
+struct item {
+	char		*text;		/* the JSON line, NUL-terminated */
+	const char	*name;		/* "record", after text's NUL */
+	size_t		 len;		/* of text */
+	long long	 index;		/* 0: none */
+	const char	*file;		/* for diagnostics; points into argv */
+	unsigned long	 line;
+	char		*reject;	/* why promtool refused it, or NULL */
+	int		 dropped;	/* a duplicate: neither written nor passed on */
+};
+
+struct ruleset {
+	struct item	*items;		/* input order */
+	size_t		 nitems, cap;
+	size_t		*sorted;	/* indices into items, by record name */
+	size_t		 nsorted;
+	size_t		 nread;		/* valid records read, sharded or not */
+};
+
+/* The shape of the rule file, from the command line. */
+struct layout {
+	const char	*group;		/* group name */
+	const char	*interval;	/* NULL: none written */
+	const char	**label_names, **label_values;
+	size_t		 nlabels;
+	size_t		 group_size;	/* 0: all rules in one group */
+};
+
+/* --shard K/N; n == 0 means no sharding. */
+struct shard {
+	long long	 k, n;
+};
+
+/* input.c: reading, sharding, sorting and removing duplicates. */
+int	ruleset_read(struct ruleset *rs, int argc, char **argv,
+	    const struct shard *sh);
+int	ruleset_sort(struct ruleset *rs);
+/* Decodes the item's line again into *r (the caller frees it). */
+void	item_record(const struct item *it, struct record *r);
+void	ruleset_free(struct ruleset *rs);
+
+/*
+ * emit.c: writes the rules items[idx[0..n)] as a Prometheus rule file.
+ * Returns 0, or -1 with *why set (static text) when the emitter failed;
+ * write errors show in ferror(fp).
+ */
+int	emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
+	    const size_t *idx, size_t n, const char **why);
+
+/*
+ * check.c: runs PROMTOOL on the rules not yet checked (all of them with
+ * check_all) and sets `reject` on those it refuses.  Returns how many it
+ * refused; ends the run with EX_UNAVAILABLE when promtool cannot be run.
+ */
+size_t	check_rules(const char *promtool, const struct layout *lo,
+	    struct ruleset *rs, int check_all);
+
+/*
+ * write.c: the rule file (-o FILE, -o - or -d DIR) with the rules listed in
+ * rs->sorted, the refused records (--rejects), and the records passed on.
+ */
+void	write_rules(const char *out, const char *dir, unsigned mode,
+	    const struct layout *lo, const struct ruleset *rs);
+void	write_rejects(const char *path, unsigned mode, struct ruleset *rs);
+void	pass_through(const struct ruleset *rs);
+
+/*
+ * atomic.c: a file replaced in one step (see there).  atomic_open() creates
+ * the temporary beside path; atomic_commit() syncs it and renames it over
+ * path.  Failures end the run (EX_CANTCREAT, EX_IOERR) and remove the
+ * temporary, as do exit() and SIGHUP/SIGINT/SIGTERM before the commit.
+ */
+struct atomic {
+	char	*path, *dir, *tmp;
+	FILE	*fp;
+};
+
+void	atomic_open(struct atomic *af, const char *path, unsigned mode);
+void	atomic_commit(struct atomic *af);
+/* A scratch file under $TMPDIR (removed the same way); *path is the caller's. */
+FILE	*scratch_open(char **path);
+void	scratch_remove(char *path);
+
+/* options.c: validation of option values; each dies with EX_USAGE. */
+void	opt_interval(const char *s);
+void	opt_label(struct layout *lo, char *arg);
+void	opt_shard(struct shard *sh, const char *s);
+unsigned	opt_mode(const char *s);
+void	opt_text(const char *opt, const char *s);
+
+#endif
