@@ -1,15 +1,18 @@
 /*
  * The raw pre-check: most lines of a query log are light queries, and
  * decoding each with jansson would cost most of the run.  This walks the
- * line's bytes once, without decoding, and answers whether any timing could
- * reach the threshold; only lines where one could are decoded.
+ * line's bytes once, without decoding, and says a line may be skipped only
+ * when it looks like one JSON object, holds both queryPreparationTime and
+ * innerEvalTime keys, and every value of such a key is a number below the
+ * threshold.  Anything else (text that is not JSON, a timing of another
+ * type, an escaped key) goes to jansson, which says what is wrong.
  *
  * Why it never drops a line the full rules would keep: a line is heavy only
- * if jansson decodes queryPreparationTime or innerEvalTime to a number at
- * least the threshold.  JSON numbers are never escaped, so that value is a
- * literal in the text, right after the member's key and colon, and strtod
- * reads it as jansson does.  The key's raw text is either the name itself
- * or holds a backslash escape; both count here, at any depth and however
+ * if jansson decodes one of the two timings to a number at least the
+ * threshold.  JSON numbers are never escaped, so that value is a literal in
+ * the text, right after its key and colon, and strtod reads it as jansson
+ * does.  A key decodes to one of the two names only if its raw text is the
+ * name or holds an escape; both are caught here, at any depth and however
  * often they occur.  A line that is not valid JSON may be answered either
  * way: jansson would reject it, so it is never selected.
  */
@@ -44,41 +47,69 @@ skip_string(const char *p, const char *end)
 	return NULL;
 }
 
-/* A key that names, or may decode to, one of the two timings we test. */
+/* 1 or 2 for the two timings we test, 0 for another key, -1 if escaped. */
 static int
-timing_key(const char *s, size_t n)
+key_kind(const char *s, size_t n)
 {
-	return (n == 13 && memcmp(s, "innerEvalTime", 13) == 0) ||
-	    (n == 20 && memcmp(s, "queryPreparationTime", 20) == 0) ||
-	    memchr(s, '\\', n) != NULL;
+	if (n == 20 && memcmp(s, "queryPreparationTime", 20) == 0)
+		return 1;
+	if (n == 13 && memcmp(s, "innerEvalTime", 13) == 0)
+		return 2;
+	return memchr(s, '\\', n) != NULL ? -1 : 0;
+}
+
+/* A string at p, and its colon if it is a key; *kind as key_kind. */
+static const char *
+string_token(const char *p, const char *end, int *kind)
+{
+	const char *s = p + 1, *e;
+
+	*kind = 0;
+	if ((e = skip_string(s, end)) == NULL)
+		return NULL;
+	for (p = e; p < end && json_space(*p); p++)
+		continue;
+	if (p < end && *p == ':') {
+		*kind = key_kind(s, e - 1 - s);
+		return p + 1;
+	}
+	return p;
 }
 
 int
 precheck_may_be_heavy(const char *line, size_t len, double threshold)
 {
-	const char *p = line, *end = line + len, *s, *e;
-	int want = 0;	/* just past a timing key's colon */
+	const char *p = line, *end = line + len;
+	int depth = 0, want = 0, seen = 0, kind;
 	char *num;
 
-	while (p < end) {
+	while (p < end && json_space(*p))
+		p++;
+	while (end > p && json_space(end[-1]))
+		end--;
+	if (p == end || *p != '{' || end[-1] != '}')
+		return 1;
+	for (line = p; p < end; ) {
+		if (depth == 0 && p > line)
+			return 1;	/* more after the object */
 		if (*p == '"') {
-			s = p + 1;
-			if ((e = skip_string(s, end)) == NULL)
-				return 1;	/* let jansson say what is wrong */
-			for (p = e; p < end && json_space(*p); p++)
-				continue;
-			want = p < end && *p == ':' && timing_key(s, e - 1 - s);
-			p += want;
-		} else if (want && (*p == '-' || (*p >= '0' && *p <= '9'))) {
-			/* The line is NUL-terminated: strtod stops there. */
-			if (strtod(p, &num) >= threshold)
+			if (want || (p = string_token(p, end, &kind)) == NULL ||
+			    kind < 0)
 				return 1;
-			p = num > p ? num : p + 1;
+			seen |= kind;
+			want = kind;
+		} else if (want && !json_space(*p)) {
+			/* The line is NUL-terminated: strtod stops there. */
+			if (strtod(p, &num) >= threshold || num == p)
+				return 1;
+			p = num;
 			want = 0;
 		} else {
-			want = want && json_space(*p);
+			depth += (*p == '{' || *p == '[') - (*p == '}' || *p == ']');
+			if (depth < 0)
+				return 1;
 			p++;
 		}
 	}
-	return 0;
+	return depth != 0 || seen != 3;
 }

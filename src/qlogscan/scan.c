@@ -79,6 +79,7 @@ scan_stream(struct scan *sc, FILE *fp, const char *name)
 	unsigned long long next_progress = sc->bytes + PROGRESS_BYTES;
 	ssize_t n;
 	size_t len;
+	int partial;
 
 	while ((n = getline(&sc->line, &sc->linecap, fp)) > 0) {
 		if (lineno++ == 0 && gzipped(sc->line, n)) {
@@ -90,10 +91,11 @@ scan_stream(struct scan *sc, FILE *fp, const char *name)
 		}
 		sc->lines++;
 		sc->bytes += n;
+		partial = sc->line[n - 1] != '\n';
 		for (len = n; len > 0 && (sc->line[len - 1] == '\n' ||
 		    sc->line[len - 1] == '\r'); len--)
 			sc->line[len - 1] = '\0';
-		classify(sc, name, lineno, len, sc->line[n - 1] != '\n');
+		classify(sc, name, lineno, len, partial);
 		if (sc->bytes >= next_progress) {
 			progress_update(sc);
 			next_progress = sc->bytes + PROGRESS_BYTES;
