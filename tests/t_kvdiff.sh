@@ -75,6 +75,9 @@ printf '%s\n' '{"record":"c","expr":"other"}' >"$T/keep"
 run -i "$T/keep" kvdiff --gone --prefix "$PREFIX"
 printf '%s\n' '{"record":"a","expr":"x","index":1}' '{"record":"d","expr":"x","index":4}' >"$T/want"
 expect "--gone: stored records the input does not name" 0 "." "$T/want"
+run -i "$T/keep" kvdiff --stored --prefix "$PREFIX"
+printf '%s\n' '{"record":"c","expr":"other","index":3}' >"$T/want"
+expect "--stored: stored records the input names" 0 "." "$T/want"
 run kvdiff --gone --all
 expect "--gone with --all: usage error" 64 "exclude each other"
 

@@ -5,8 +5,10 @@
  * input records whose name is not among them, once each, sorted by name so
  * that the numbers kvpush gives them are the same on every run.  With
  * --all the stored records come first, in index order, with their index:
- * the whole desired state, ready for yamlemit.  --gone and --duplicates
- * print what a rebuild removes instead.
+ * the whole desired state, ready for yamlemit.  --stored prints the stored
+ * records the input names; --gone those it does not name and --duplicates
+ * the later keys of a record stored twice: what a rebuild keeps and
+ * removes.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,8 +23,8 @@
 #include "record.h"
 #include "strmap.h"
 
-enum mode { NEW, ALL, GONE, DUPLICATES };
-enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES };
+enum mode { NEW, ALL, STORED, GONE, DUPLICATES };
+enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED };
 
 /*
  * The maps borrow their keys from records in the lists, which stay put
@@ -41,7 +43,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [-a | --all | --gone | --duplicates]\n"
+	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates]\n"
 	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
 }
@@ -51,6 +53,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "stored", no_argument, NULL, OPT_STORED },
 		{ "gone", no_argument, NULL, OPT_GONE },
 		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -68,6 +71,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 			continue;
 		switch (ch) {
 		case 'a': mode = ALL; modes++; break;
+		case OPT_STORED: mode = STORED; modes++; break;
 		case OPT_GONE: mode = GONE; modes++; break;
 		case OPT_DUPLICATES: mode = DUPLICATES; modes++; break;
 		case 'q': verbosity = 0; break;
@@ -78,7 +82,8 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 		}
 	}
 	if (modes > 1) {
-		warnmsg("--all, --gone and --duplicates exclude each other");
+		warnmsg("--all, --stored, --gone and --duplicates exclude "
+		    "each other");
 		usage(EX_USAGE);
 	}
 	return mode;
@@ -159,13 +164,15 @@ take_input(struct state *st, struct record *r)
 	record_list_push(&st->fresh, r);
 }
 
+/* Prints the records of l, or those whose name is (not) in names. */
 static void
-print_list(const struct record_list *l, const struct strmap *unless)
+print_list(const struct record_list *l, const struct strmap *names,
+    int in_names)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		if (unless == NULL || !strmap_has(unless, l->v[i].name))
+		if (names == NULL || strmap_has(names, l->v[i].name) == in_names)
 			record_print(&l->v[i]);
 	}
 }
@@ -176,16 +183,19 @@ print_result(struct state *st, enum mode mode)
 	record_list_sort(&st->fresh, record_cmp_name);
 	switch (mode) {
 	case ALL:
-		print_list(&st->stored, NULL);
+		print_list(&st->stored, NULL, 0);
 		/* FALLTHROUGH */
 	case NEW:
-		print_list(&st->fresh, NULL);
+		print_list(&st->fresh, NULL, 0);
+		break;
+	case STORED:
+		print_list(&st->stored, st->wanted, 1);
 		break;
 	case GONE:
-		print_list(&st->stored, st->wanted);
+		print_list(&st->stored, st->wanted, 0);
 		break;
 	case DUPLICATES:
-		print_list(&st->duplicates, NULL);
+		print_list(&st->duplicates, NULL, 0);
 		break;
 	}
 }
