@@ -144,6 +144,17 @@ expect "--delete prints what it removed" 0 "" "$T/gone"
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 expect "--delete of a record no longer there removes nothing" 0 "" /dev/null
 
+# --- --delete of a record with an index takes that key only
+put "$PREFIX/9" "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/1?raw")"
+kvdiff -q --duplicates --prefix "$PREFIX" </dev/null >"$T/dups"
+run -i "$T/dups" kvpush --delete --prefix "$PREFIX"
+expect "--delete with an index removes that duplicate key" 0 "" "$T/dups"
+[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] && ok "the first key of the record stays" ||
+	fail "the first key of the record stays" "$(keys)"
+head -1 "$T/dups" | sed 's/"index":9/"index":3/' >"$T/wrong"
+run -i "$T/wrong" kvpush --delete --prefix "$PREFIX"
+expect "--delete with an index whose key holds another record removes nothing" 0 "" /dev/null
+
 # --- Consul unreachable
 run -i "$T/five" kvpush --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 1s
 expect "Consul unreachable: 69" 69 "cannot reach Consul"

@@ -1,7 +1,10 @@
 /*
  * kvpush --delete: every key under the prefix whose record is named in the
- * input goes, each with delete-cas on the ModifyIndex it was read with, so
- * a key rewritten in the meantime is never removed blindly.
+ * input goes; an input record with an index takes only PREFIX/<index>, and
+ * only while that key still holds a record of that name (how a rebuild
+ * removes a duplicate and keeps the first).  Each goes with delete-cas on
+ * the ModifyIndex it was read with, so a key rewritten in the meantime is
+ * never removed blindly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +25,11 @@ struct doomed {
 	unsigned long long	 modify_index;
 };
 
+/* names borrows from the input records; keys owns the texts in numbers. */
 struct deletion {
-	struct strmap	*wanted;	/* names from the input */
+	struct strmap	*names;		/* input names without an index */
+	struct strmap	*keys;		/* "N" -> the name, for indexed ones */
+	char		**numbers;
 	struct doomed	*v;
 	size_t		 n, cap;
 };
@@ -35,9 +41,16 @@ find_doomed(const struct kv_entry *e, void *arg)
 	struct record r;
 	const char *why;
 
+	const char *name;
+	char *number;
+
 	if (kv_entry_record(e, &r, &why) != 0)
 		return;
-	if (strmap_get(d->wanted, r.name) == NULL) {
+	number = xasprintf("%lld", e->number);
+	name = strmap_get(d->keys, number);
+	free(number);
+	if (!strmap_has(d->names, r.name) &&
+	    (name == NULL || strcmp(name, r.name) != 0)) {
 		record_free(&r);
 		return;
 	}
@@ -127,26 +140,39 @@ delete_records(struct consul *c, const struct push_opts *o,
     struct record_input *in)
 {
 	struct deletion d;
-	struct record_list names = { NULL, 0, 0 };
+	struct record_list input = { NULL, 0, 0 };
 	struct record r;
+	size_t i;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
-	d.wanted = strmap_new();
-	while (record_input_next(in, &r)) {
-		if (strmap_add(d.wanted, r.name, (void *)r.name))
-			record_list_push(&names, &r);
-		else
-			record_free(&r);
+	d.names = strmap_new();
+	d.keys = strmap_new();
+	while (record_input_next(in, &r))
+		record_list_push(&input, &r);
+	d.numbers = xcalloc(input.n, sizeof(*d.numbers));
+	for (i = 0; i < input.n; i++) {
+		struct record *x = &input.v[i];
+
+		if (x->index == 0) {
+			strmap_add(d.names, x->name, NULL);
+			continue;
+		}
+		d.numbers[i] = xasprintf("%lld", x->index);
+		strmap_add(d.keys, d.numbers[i], (void *)x->name);
 	}
 	rc = kv_scan(c, o->prefix, find_doomed, &d);
 	if (rc == 0)
 		rc = delete_all(c, o, &d);
-	info("%zu of %zu records found and %s", d.n, names.n,
+	info("%zu keys of %zu records found and %s", d.n, input.n,
 	    o->dry_run ? "would be removed" : "removed");
 	forget_doomed(&d);
 	free(d.v);
-	strmap_free(d.wanted);
-	record_list_free(&names);
+	strmap_free(d.names);
+	strmap_free(d.keys);
+	for (i = 0; i < input.n; i++)
+		free(d.numbers[i]);
+	free(d.numbers);
+	record_list_free(&input);
 	return rc;
 }
