@@ -1,0 +1,209 @@
+#!/bin/bash
+# recsync end to end: redis-server, the Consul stand-in (or a real agent)
+# and promtool, all real; the wrapper's subcommands, lock and settings.
+. "$(dirname "$0")/lib.sh"
+start_consul
+start_redis
+
+new_prefix
+SETKEY="test:set:$PREFIX_SEQ"
+RULES=$T/rules
+mkdir -p "$RULES"
+
+# rs [SUBCOMMAND] ARGS...: recsync with this test's prefix, Redis set and
+# rules dir.
+rs() {
+	local sub=()
+	case ${1:-} in retire|rebuild|render) sub=("$1"); shift ;; esac
+	recsync "${sub[@]}" --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES" "$@"
+}
+# field NAME: a field of the summary line in $T/out.
+field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$T/out" "$1"; }
+stored() { kvdiff -q --all --prefix "$PREFIX" </dev/null; }
+rule_names() { python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print("\n".join(r["record"] for g in d["groups"] for r in g["rules"]))' "$1" | sort; }
+
+cat >"$T/sample" <<'JSON'
+{"record":"hke:heavy_expr:a1","expr":"sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m]))"}
+{"record":"hke:heavy_expr:a2","expr":"histogram_quantile(0.99, sum without (instance) (rate(http_request_duration_seconds_bucket[10m])))"}
+{"record":"hke:heavy_expr:a3","expr":"avg_over_time(node_load1{env=\"生产\"}[1h] offset 1d)"}
+{"record":"hke:heavy_expr:a4","expr":"count by (le) (rate(x_bucket{path!~\"/health.*\"}[5m])) > 0"}
+JSON
+
+# --- usage
+while IFS='|' read -r args want pat; do
+	# shellcheck disable=SC2086
+	run recsync $args
+	expect "recsync $args" "$want" "$pat"
+done <<'ROWS'
+--help|0|
+--version|0|
+--bogus|64|unknown option --bogus
+--prefix|64|--prefix needs a value
+render --shard 0/3|64|render needs
+--shard 0/3|64|are for render
+--yes|64|--yes is for rebuild
+ROWS
+
+# --- first run: everything lands everywhere
+run -i "$T/sample" rs
+expect "first run exits 0" 0 ""
+[ "$(field new)" = 4 ] && [ "$(field pushed)" = 4 ] && [ "$(field redis)" = 4 ] &&
+	[ "$(field input)" = 4 ] && [ "$(field rejected)" = 0 ] && ok "summary: input 4, new 4, pushed 4, in Redis 4" ||
+	fail "first-run summary" "$(cat "$T/out")"
+[ "$(stored | wc -l)" = 4 ] && ok "Consul holds 4 records" || fail "Consul holds 4 records" "$(stored)"
+file=$(field rule_file)
+[ -f "$file" ] && promtool check rules "$file" >/dev/null 2>&1 && ok "the rule file passes promtool" ||
+	fail "the rule file passes promtool" "$file"
+[ "$(rule_names "$file" | wc -l)" = 4 ] && ok "the rule file holds 4 rules" || fail "rule file holds 4 rules"
+[ "$(rcli GET hke:heavy_expr:a3)" = 'avg_over_time(node_load1{env="生产"}[1h] offset 1d)' ] &&
+	ok "Redis maps the record to its expression, UTF-8 intact" || fail "Redis GET" "$(rcli GET hke:heavy_expr:a3)"
+[ "$(rcli SCARD "$SETKEY")" = 4 ] && ok "the Redis set has 4 members" || fail "SCARD" "$(rcli SCARD "$SETKEY")"
+
+# --- a second run adds nothing, and the rule file still has everything
+run -i "$T/sample" rs
+expect "second run exits 0" 0 ""
+[ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && ok "second run adds nothing" || fail "second run" "$(cat "$T/out")"
+[ "$(rule_names "$(field rule_file)" | wc -l)" = 4 ] && ok "the new rule file holds the full set" ||
+	fail "second rule file holds the full set"
+[ "$(stored | wc -l)" = 4 ] && ok "still 4 records in Consul" || fail "still 4 records"
+
+# --- an expression promtool rejects stays out of Consul and Redis
+printf '%s\n' '{"record":"hke:heavy_expr:bad","expr":"sum(rate(x[5m]) by"}' \
+	'{"record":"hke:heavy_expr:b1","expr":"max(up)"}' >"$T/mixed"
+run -i "$T/mixed" rs
+[ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field pushed)" = 1 ] &&
+	ok "one rejected, one pushed, exit 65" || fail "rejected expression" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+stored | grep -q 'heavy_expr:bad' && fail "the rejected record is not in Consul" || ok "the rejected record is not in Consul"
+[ "$(rcli EXISTS hke:heavy_expr:bad)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:bad)" = 0 ] &&
+	ok "the rejected record is not in Redis" || fail "the rejected record is not in Redis"
+rule_names "$(field rule_file)" | grep -q bad && fail "the rejected record is not in the rule file" ||
+	ok "the rejected record is not in the rule file"
+
+# --- --dry-run writes nothing anywhere
+before_files=$(ls "$RULES" | wc -l)
+printf '%s\n' '{"record":"hke:heavy_expr:dry","expr":"min(up)"}' >"$T/dry"
+run -i "$T/dry" rs --dry-run
+[ "$status" = 0 ] && [ "$(field dry_run)" = True ] && [ "$(field new)" = 1 ] && ok "--dry-run plans one new record" ||
+	fail "--dry-run" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+stored | grep -q 'heavy_expr:dry' && fail "--dry-run: nothing in Consul" || ok "--dry-run: nothing in Consul"
+[ "$(rcli EXISTS hke:heavy_expr:dry)" = 0 ] && ok "--dry-run: nothing in Redis" || fail "--dry-run: nothing in Redis"
+[ "$(ls "$RULES" | wc -l)" = "$before_files" ] && ok "--dry-run: no rule file written" || fail "--dry-run: no rule file"
+
+# --- retire: out of Consul, Redis and the rule file
+sed -n '1p;2p' "$T/sample" >"$T/retire"
+run -i "$T/retire" rs retire
+[ "$status" = 0 ] && [ "$(field removed)" = 2 ] && ok "retire removes 2 records" ||
+	fail "retire" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+stored | grep -Eq 'heavy_expr:a[12]"' && fail "retired records gone from Consul" "$(stored)" ||
+	ok "retired records gone from Consul"
+[ "$(rcli EXISTS hke:heavy_expr:a1)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:a2)" = 0 ] &&
+	ok "retired records gone from Redis" || fail "retired records gone from Redis"
+[ "$(rule_names "$(field rule_file)" | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:b1 " ] &&
+	ok "the rule file is written anew without them" || fail "retire rule file" "$(rule_names "$(field rule_file)")"
+
+# --- rebuild: the plan does nothing; --yes makes the stores hold exactly the input
+consul_curl -X PUT --data-binary "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3?raw")" \
+	"$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/40" >/dev/null		# a duplicate of /3
+rcli SET hke:heavy_expr:stale 'up' >/dev/null; rcli SADD "$SETKEY" hke:heavy_expr:stale >/dev/null
+printf '%s\n' '{"record":"hke:heavy_expr:a4","expr":"count by (le) (rate(x_bucket{path!~\"/health.*\"}[5m])) > 0"}' \
+	'{"record":"hke:heavy_expr:a3","expr":"avg_over_time(node_load1{env=\"生产\"}[1h] offset 1d)"}' \
+	'{"record":"hke:heavy_expr:c1","expr":"sum(up)"}' >"$T/want"
+keys_before=$(stored)
+run -i "$T/want" rs rebuild
+[ "$status" = 0 ] && [ "$(field add)" = 1 ] && [ "$(field remove)" = 1 ] && [ "$(field duplicates)" = 1 ] &&
+	[ "$(stored)" = "$keys_before" ] && ok "rebuild without --yes: a plan, nothing changed" ||
+	fail "rebuild plan" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+# Watch a kept record in Redis and Consul the whole time: it must never be absent.
+( while [ ! -e "$T/stop" ]; do
+	[ "$(rcli EXISTS hke:heavy_expr:a3)" = 1 ] || echo redis >>"$T/absent"
+	kvdiff -q --all --prefix "$PREFIX" </dev/null 2>/dev/null | grep -q 'heavy_expr:a3"' || echo consul >>"$T/absent"
+  done ) &
+watcher=$!
+run -i "$T/want" rs rebuild --yes
+touch "$T/stop"; wait "$watcher"
+[ "$status" = 0 ] && ok "rebuild --yes exits 0" || fail "rebuild --yes" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+[ "$(stored | python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["record"] for l in sys.stdin)))')" = \
+  "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1" ] && ok "Consul holds exactly the input" || fail "Consul after rebuild" "$(stored)"
+[ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ] && ok "rebuild removed the duplicate key" ||
+	fail "rebuild removed the duplicate key"
+[ "$(rcli SMEMBERS "$SETKEY" | sort | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 " ] &&
+	[ "$(rcli EXISTS hke:heavy_expr:stale)" = 0 ] && ok "Redis holds exactly the input" ||
+	fail "Redis after rebuild" "$(rcli SMEMBERS "$SETKEY")"
+[ ! -s "$T/absent" ] && ok "a kept record was never absent during the rebuild" ||
+	fail "a kept record was never absent" "$(sort "$T/absent" | uniq -c)"
+[ "$(rule_names "$(field rule_file)" | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 " ] &&
+	ok "the rule file holds exactly the input" || fail "rule file after rebuild"
+
+# --- render: three shards, disjoint, together the whole set
+records 30 | rs >/dev/null 2>&1
+total=$(stored | wc -l)
+for k in 0 1 2; do
+	run rs render --shard "$k/3" -o "$T/shard$k.yml"
+	[ "$status" = 0 ] && [ "$(field changed)" = True ] || fail "render shard $k" "$(cat "$T/out")" "$(cat "$T/err")"
+	promtool check rules "$T/shard$k.yml" >/dev/null 2>&1 || fail "shard $k passes promtool"
+	rule_names "$T/shard$k.yml" >"$T/names$k"
+done
+[ "$(cat "$T"/names[012] | sort -u | wc -l)" = "$total" ] && ok "the 3 shards together hold all $total records" ||
+	fail "shards union" "$(cat "$T"/names[012] | sort -u | wc -l) of $total"
+[ "$(cat "$T"/names[012] | sort | uniq -d | wc -l)" = 0 ] && ok "no record is in two shards" || fail "shards overlap"
+run rs render --shard 1/3 -o "$T/shard1.yml"
+[ "$(field changed)" = False ] && ok "render again: unchanged, file left alone" || fail "render unchanged" "$(cat "$T/out")"
+
+# render --reload against a real Prometheus that loads the shard
+port=$(free_port)
+cat >"$T/prom.yml" <<EOF
+global: {evaluation_interval: 1s}
+rule_files: ["$T/shard2.yml"]
+EOF
+prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/promdata" \
+	--web.listen-address="127.0.0.1:$port" --web.enable-lifecycle >"$T/prom.log" 2>&1 &
+PIDS="$PIDS $!"
+if wait_for curl -sf "http://127.0.0.1:$port/-/ready"; then
+	records 3 500 | rs >/dev/null 2>&1
+	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
+	[ "$(field changed)" = True ] && [ "$(field reloaded)" = True ] && ok "render --reload: changed and reloaded" ||
+		fail "render --reload" "$(cat "$T/out")" "$(cat "$T/err")"
+	n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
+	[ "$n" = "$(rule_names "$T/shard2.yml" | wc -l)" ] && ok "Prometheus serves the shard's $n rules after the reload" ||
+		fail "Prometheus rules after reload" "$n"
+else
+	fail "prometheus starts" "$(tail -5 "$T/prom.log")"
+fi
+
+# --- two concurrent runs on overlapping input: no record twice, no index reused
+new_prefix
+records 150 1 >"$T/c1"; records 150 100 >"$T/c2"
+rs <"$T/c1" >"$T/r1" 2>"$T/e1" & p1=$!
+rs <"$T/c2" >"$T/r2" 2>"$T/e2" & p2=$!
+wait $p1; s1=$?; wait $p2; s2=$?
+[ "$s1" = 0 ] && [ "$s2" = 0 ] && ok "two concurrent runs both succeed" || fail "concurrent runs" "$s1 $s2" "$(cat "$T/e1" "$T/e2")"
+stored >"$T/after"
+[ "$(wc -l <"$T/after")" = 249 ] && [ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ] &&
+	ok "249 distinct records, none stored twice" || fail "concurrent: records" "$(wc -l <"$T/after")"
+[ "$(python3 -c 'import json,sys; print(len({json.loads(l)["index"] for l in open(sys.argv[1])}))' "$T/after")" = 249 ] &&
+	ok "249 distinct indexes" || fail "concurrent: indexes"
+
+# --- the lock: a run waits for a holder, then gives up clearly
+kvlock --prefix "$PREFIX" -- sleep 8 & holder=$!
+sleep 1
+run -i "$T/sample" rs --lock-timeout 1s
+[ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
+	fail "held lock" "status $status" "$(cat "$T/err")"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+
+# --- settings from an environment file, never evaluated
+cat >"$T/env" <<EOF
+# recsync settings
+RECSYNC_PREFIX=$PREFIX-env
+RECSYNC_SET_KEY="$SETKEY-env"
+RECSYNC_RULES_DIR=$RULES
+RECSYNC_GROUP=\$(touch $T/pwned)
+EOF
+run -i "$T/dry" recsync --env-file "$T/env" --dry-run
+[ "$status" = 0 ] && [ "$(field new)" = 1 ] && [ ! -e "$T/pwned" ] && ok "env file read, nothing evaluated" ||
+	fail "env file" "status $status" "$(cat "$T/err")"
+printf 'PATH=/evil\n' >"$T/env2"
+run recsync --env-file "$T/env2" --dry-run
+expect "env file: a variable that is not a setting is refused" 65 "env2:1: PATH is not a recsync setting"
+
+done_testing
