@@ -306,10 +306,19 @@ redis_error_status(const redisReply *r)
 const char *
 redis_ctx_error(const redisContext *c)
 {
+	static char buf[sizeof(c->errstr) + 32];
+
 	if (c->err == REDIS_ERR_EOF)
 		return "connection lost: the server closed it";
-	if (c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0)
+	if (c->err != REDIS_ERR_IO)
+		return c->errstr;
+	if (strcmp(c->errstr, strerror(EAGAIN)) == 0)
 		return "timed out waiting for the server";
+	if (strcmp(c->errstr, strerror(EPIPE)) == 0 ||
+	    strcmp(c->errstr, strerror(ECONNRESET)) == 0) {
+		snprintf(buf, sizeof(buf), "connection lost: %s", c->errstr);
+		return buf;
+	}
 	return c->errstr;
 }
 

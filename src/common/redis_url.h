@@ -75,7 +75,8 @@ int	redis_error_status(const redisReply *r);
 
 /*
  * What went wrong with a context whose err is set, as a sentence fragment
- * ("connection lost", "timed out", or hiredis's errstr).
+ * ("connection lost: ...", "timed out ...", or hiredis's errstr).  The
+ * text may live in a static buffer, valid until the next call.
  */
 const char	*redis_ctx_error(const redisContext *c);
 

@@ -200,19 +200,20 @@ void
 put_report(const struct put *p, int dry_run)
 {
 	unsigned long chunks = (p->done + p->chunk - 1) / p->chunk;
+	const char *verb = p->delete ? "delete" : "write";
 
 	if (verbosity < 2)
 		return;
 	if (dry_run)
-		info("dry run: would %s %lu records in %lu chunks",
-		    p->delete ? "delete" : "write", p->done, chunks);
+		info("dry run: would %s %lu records in %lu chunks", verb,
+		    p->done, chunks);
 	else if (p->delete)
-		info("%lu chunks committed: %lu records, %lld keys deleted, "
-		    "%lld members removed", p->chunks, p->done, p->keys,
+		info("chunks committed: %lu; records: %lu; keys deleted: %lld; "
+		    "members removed: %lld", p->chunks, p->done, p->keys,
 		    p->members_changed);
 	else
-		info("%lu chunks committed: %lld keys set, %lld members added",
-		    p->chunks, p->keys, p->members_changed);
+		info("chunks committed: %lu; keys set: %lld; members added: "
+		    "%lld", p->chunks, p->keys, p->members_changed);
 	info("set %s has %lld members", p->set_key, scard(p->c, p->set_key));
 }
 
