@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "numparse.h"
 #include "output.h"
+#include "prune.h"
 #include "put.h"
 #include "record.h"
 #include "redis_url.h"
@@ -22,7 +23,7 @@
 #define TIMEOUT_MAX	86400.0
 
 static long long	 chunk = 1000;
-static int		 delete, dry_run;
+static int		 delete, dry_run, prune;
 static const char	*redis_opt;
 static const char	*set_key = "hke:heavy_query_set";
 static double		 timeout = 10;
@@ -32,14 +33,17 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-dnqv] [-c chunk] [-r url] [-s set-key] "
-	    "[-t timeout] [file ...]\n", progname);
+	fprintf(fp, "usage: %s [-dnqv] [--prune] [-c chunk] [-r url] "
+	    "[-s set-key] [-t timeout]\n"
+	    "                [file ...]\n", progname);
 	if (status == 0)
 		fputs("  -c, --chunk N         records a transaction (1000)\n"
 		    "  -d, --delete          remove the records' keys and "
 		    "members instead\n"
 		    "  -n, --dry-run         connect, write nothing, print "
 		    "the records\n"
+		    "      --prune           then remove the set's other "
+		    "members and their keys\n"
 		    "  -q, --quiet           warnings and errors only\n"
 		    "  -r, --redis URL       redis://[user:password@]host:port"
 		    "[/db] or\n"
@@ -63,6 +67,7 @@ parse_options(int argc, char **argv)
 		{ "chunk",	required_argument,	NULL, 'c' },
 		{ "delete",	no_argument,		NULL, 'd' },
 		{ "dry-run",	no_argument,		NULL, 'n' },
+		{ "prune",	no_argument,		NULL, 'P' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "redis",	required_argument,	NULL, 'r' },
 		{ "set-key",	required_argument,	NULL, 's' },
@@ -79,6 +84,7 @@ parse_options(int argc, char **argv)
 		case 'c': chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX); break;
 		case 'd': delete = 1; break;
 		case 'n': dry_run = 1; break;
+		case 'P': prune = 1; break;
 		case 'q': verbosity = 0; break;
 		case 'r': redis_opt = optarg; break;
 		case 's': set_key = optarg; break;
@@ -89,6 +95,8 @@ parse_options(int argc, char **argv)
 		default: usage(EX_USAGE);
 		}
 	}
+	if (delete && prune)
+		die(EX_USAGE, "--delete and --prune do not go together");
 	if (*set_key == '\0')
 		die(EX_USAGE, "--set-key: the key name is empty");
 	if (timeout > TIMEOUT_MAX)
@@ -112,6 +120,30 @@ open_redis(int *status)
 	return c;
 }
 
+/*
+ * Writes (or deletes) every record, then prunes.  Returns 0 or the status
+ * of the failure that stopped it; *skipped counts records refused.
+ */
+static int
+run(struct put *p, struct record_input *in, unsigned long *skipped)
+{
+	int status = 0, complete;
+
+	if (prune && !dry_run)
+		status = prune_begin(p);
+	if (status == 0)
+		status = put_run(p, in, dry_run, skipped);
+	if (status != 0 || !prune)
+		return status;
+	if (dry_run) {
+		info("dry run: --prune would then remove the set's members "
+		    "not in the input");
+		return 0;
+	}
+	complete = record_input_status(in) == EX_OK && *skipped == 0;
+	return prune_finish(p, complete);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,8 +164,7 @@ main(int argc, char **argv)
 	}
 	record_input_init(&in, argc - first, argv + first);
 	put_init(&p, c, set_key, (size_t)chunk, delete);
-	status = put_run(&p, &in, dry_run, &skipped);
-	if (status == 0)
+	if ((status = run(&p, &in, &skipped)) == 0)
 		put_report(&p, dry_run);
 	put_free(&p);
 	if (in.cur != NULL)		/* stopped early by a failed chunk */

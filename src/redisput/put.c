@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include "diag.h"
+#include "prune.h"
 #include "put.h"
 #include "record.h"
 #include "redis_url.h"
@@ -41,9 +42,40 @@ put_sigpipe(int stdout_side)
 		die(EX_OSERR, "sigaction: %s", strerror(errno));
 }
 
-/* Points the two command vectors at the held records' names and exprs. */
-static void
-build(struct put *p, struct txn_cmd cmd[2])
+/* SADD seen name ...; EXPIRE seen: the names --prune must keep. */
+static int
+build_seen(struct put *p, struct txn_cmd cmd[2])
+{
+	static const char *expire[3] = { "EXPIRE", NULL, PRUNE_TTL };
+	static size_t expirelen[3] = { 6, 0, sizeof(PRUNE_TTL) - 1 };
+	size_t i;
+
+	p->seen[0] = "SADD";
+	p->seen[1] = expire[1] = p->seen_key;
+	p->seenlen[0] = 4;
+	p->seenlen[1] = expirelen[1] = strlen(p->seen_key);
+	for (i = 0; i < p->n; i++) {
+		p->seen[2 + i] = p->members[2 + i];
+		p->seenlen[2 + i] = p->memlen[2 + i];
+	}
+	cmd[0].argc = (int)(2 + p->n);
+	cmd[0].argv = p->seen;
+	cmd[0].lens = p->seenlen;
+	cmd[0].want = REDIS_REPLY_INTEGER;
+	cmd[1].argc = 3;
+	cmd[1].argv = expire;
+	cmd[1].lens = expirelen;
+	cmd[1].want = REDIS_REPLY_INTEGER;
+	cmd[0].result = cmd[1].result = 0;
+	return 2;
+}
+
+/*
+ * Points the command vectors at the held records' names and exprs; returns
+ * how many commands the chunk's transaction holds.
+ */
+static int
+build(struct put *p, struct txn_cmd cmd[4])
 {
 	size_t i, step = p->delete ? 1 : 2;
 
@@ -73,6 +105,7 @@ build(struct put *p, struct txn_cmd cmd[2])
 	cmd[1].lens = p->memlen;
 	cmd[1].want = REDIS_REPLY_INTEGER;
 	cmd[0].result = cmd[1].result = 0;
+	return p->seen_key != NULL ? 2 + build_seen(p, cmd + 2) : 2;
 }
 
 /* Passes the committed chunk through, flushed: it is now safe downstream. */
@@ -96,16 +129,16 @@ emit(struct put *p)
 int
 put_flush(struct put *p)
 {
-	struct txn_cmd cmd[2];
+	struct txn_cmd cmd[4];
 	char *what;
-	int status;
+	int status, ncmd;
 
 	if (p->n == 0)
 		return 0;
-	build(p, cmd);
+	ncmd = build(p, cmd);
 	what = xasprintf("chunk %lu (records %lu-%lu)", p->chunks + 1,
 	    p->done + 1, p->done + (unsigned long)p->n);
-	status = txn_run(p->c, cmd, 2, what);
+	status = txn_run(p->c, cmd, ncmd, what);
 	free(what);
 	if (status != 0)
 		return status;
@@ -113,6 +146,8 @@ put_flush(struct put *p)
 	p->done += p->n;
 	p->keys += p->delete ? cmd[0].result : (long long)p->n;
 	p->members_changed += cmd[1].result;
+	if (ncmd > 2)
+		p->seen_added += cmd[2].result;
 	debug("chunk %lu committed: %zu records, %lld members %s", p->chunks,
 	    p->n, cmd[1].result, p->delete ? "removed" : "added");
 	emit(p);
@@ -174,6 +209,9 @@ put_free(struct put *p)
 	free(p->kvlen);
 	free(p->members);
 	free(p->memlen);
+	free(p->seen);
+	free(p->seenlen);
+	free(p->seen_key);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -214,6 +252,9 @@ put_report(const struct put *p, int dry_run)
 	else
 		info("chunks committed: %lu; keys set: %lld; members added: "
 		    "%lld", p->chunks, p->keys, p->members_changed);
+	if (p->seen_key != NULL && !dry_run)
+		info("pruned: %lld members not in the input, and their keys",
+		    p->pruned);
 	info("set %s has %lld members", p->set_key, scard(p->c, p->set_key));
 }
 

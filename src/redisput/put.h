@@ -3,7 +3,8 @@
  * and passed through to stdout once it committed.
  *
  * Writing, a chunk is MULTI, MSET name expr ..., SADD set name ..., EXEC;
- * deleting, MULTI, DEL name ..., SREM set name ..., EXEC.  A chunk's
+ * deleting, MULTI, DEL name ..., SREM set name ..., EXEC; with --prune a
+ * writing chunk also adds the names to a temporary set (SADD, EXPIRE).  A chunk's
  * records are owned by the struct put from put_add() until they are printed
  * and freed; the command vectors point into them, so nothing is copied.
  */
@@ -25,6 +26,11 @@ struct put {
 	size_t		*kvlen, *memlen;
 	unsigned long	 chunks, done;	/* committed chunks and records */
 	long long	 keys, members_changed;	/* summed DEL, SADD/SREM results */
+	/* With --prune (see prune.h): the server-side set of names written. */
+	char		*seen_key;
+	const char	**seen;
+	size_t		*seenlen;
+	long long	 seen_added, pruned;
 };
 
 void	put_init(struct put *p, redisContext *c, const char *set_key,

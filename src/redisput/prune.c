@@ -1,0 +1,174 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "diag.h"
+#include "prune.h"
+#include "put.h"
+#include "redis_url.h"
+#include "txn.h"
+#include "xalloc.h"
+
+/*
+ * Runs one command outside a transaction; returns its reply when it has
+ * the type wanted, else NULL after a message with *status set.
+ */
+static redisReply *
+call(struct put *p, int type, int *status, int argc, const char **argv)
+{
+	redisReply *r = redisCommandArgv(p->c, argc, argv, NULL);
+
+	if (r == NULL) {
+		warnmsg("--prune: %s: %s", argv[0], redis_ctx_error(p->c));
+		*status = EX_UNAVAILABLE;
+	} else if (r->type != type) {
+		warnmsg("--prune: %s: %s", argv[0], r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+		*status = r->type == REDIS_REPLY_ERROR ? redis_error_status(r) :
+		    EX_UNAVAILABLE;
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* DEL the temporary sets. */
+static int
+drop(struct put *p, const char *stale)
+{
+	const char *argv[] = { "DEL", p->seen_key, stale };
+	redisReply *r;
+	int status = 0;
+
+	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 3, argv)) != NULL)
+		freeReplyObject(r);
+	return status;
+}
+
+int
+prune_begin(struct put *p)
+{
+	int status;
+	char *stale;
+
+	p->seen_key = xasprintf("%s:redisput-prune:%ld.%ld", p->set_key,
+	    (long)time(NULL), (long)getpid());
+	p->seen = xcalloc(p->chunk + 2, sizeof(*p->seen));
+	p->seenlen = xcalloc(p->chunk + 2, sizeof(*p->seenlen));
+	stale = xasprintf("%s:stale", p->seen_key);
+	status = drop(p, stale);
+	free(stale);
+	return status;
+}
+
+/* MULTI; DEL name ...; SREM set name ...; EXEC for the names in r. */
+static int
+remove_names(struct put *p, const redisReply *r, unsigned long batch)
+{
+	struct txn_cmd cmd[2];
+	size_t i;
+	char *what;
+	int status;
+
+	p->kv[0] = "DEL";
+	p->kvlen[0] = 3;
+	p->members[0] = "SREM";
+	p->memlen[0] = 4;
+	p->members[1] = p->set_key;
+	p->memlen[1] = strlen(p->set_key);
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING) {
+			warnmsg("--prune: SPOP: unexpected reply");
+			return EX_UNAVAILABLE;
+		}
+		p->kv[1 + i] = p->members[2 + i] = r->element[i]->str;
+		p->kvlen[1 + i] = p->memlen[2 + i] = r->element[i]->len;
+	}
+	cmd[0] = (struct txn_cmd){ (int)(1 + r->elements), p->kv, p->kvlen,
+	    REDIS_REPLY_INTEGER, 0 };
+	cmd[1] = (struct txn_cmd){ (int)(2 + r->elements), p->members,
+	    p->memlen, REDIS_REPLY_INTEGER, 0 };
+	what = xasprintf("--prune: batch %lu", batch);
+	status = txn_run(p->c, cmd, 2, what);
+	free(what);
+	if (status == 0)
+		p->pruned += cmd[1].result;
+	return status;
+}
+
+/* Pops the stale names a chunk at a time and removes them. */
+static int
+remove_stale(struct put *p, const char *stale)
+{
+	char count[32];
+	const char *argv[] = { "SPOP", stale, count };
+	unsigned long batch = 0;
+	redisReply *r;
+	int status = 0;
+
+	snprintf(count, sizeof(count), "%zu", p->chunk);
+	while (status == 0 &&
+	    (r = call(p, REDIS_REPLY_ARRAY, &status, 3, argv)) != NULL) {
+		if (r->elements == 0) {
+			freeReplyObject(r);
+			break;
+		}
+		status = remove_names(p, r, ++batch);
+		freeReplyObject(r);
+	}
+	return status;
+}
+
+/*
+ * The temporary set must still hold every name written: had it expired
+ * (a pause of a day between chunks), pruning would remove live records.
+ */
+static int
+seen_intact(struct put *p)
+{
+	const char *argv[] = { "SCARD", p->seen_key };
+	redisReply *r;
+	int status = 0;
+
+	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 2, argv)) == NULL)
+		return status;
+	if (r->integer != p->seen_added) {
+		warnmsg("--prune: the set of names written holds %lld, not %lld "
+		    "(expired?); nothing pruned", r->integer, p->seen_added);
+		status = EX_UNAVAILABLE;
+	}
+	freeReplyObject(r);
+	return status;
+}
+
+int
+prune_finish(struct put *p, int complete)
+{
+	char *stale = xasprintf("%s:stale", p->seen_key);
+	const char *diff[] = { "SDIFFSTORE", stale, p->set_key, p->seen_key };
+	const char *expire[] = { "EXPIRE", stale, PRUNE_TTL };
+	redisReply *r = NULL;
+	int status = 0;
+
+	if (!complete)
+		warnmsg("--prune: the input was not read whole; nothing pruned");
+	else if ((status = seen_intact(p)) == 0 &&
+	    (r = call(p, REDIS_REPLY_INTEGER, &status, 4, diff)) != NULL) {
+		debug("--prune: %lld members to remove", r->integer);
+		freeReplyObject(r);
+		if ((r = call(p, REDIS_REPLY_INTEGER, &status, 3, expire)) != NULL)
+			freeReplyObject(r);
+		if (status == 0)
+			status = remove_stale(p, stale);
+	}
+	if (p->c->err == 0) {		/* the connection still works */
+		int st = drop(p, stale);
+
+		status = status != 0 ? status : st;
+	}
+	free(stale);
+	return status;
+}
