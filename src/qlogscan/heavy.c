@@ -138,7 +138,8 @@ heavy_print(struct heavy_table *t)
 	for (i = 0; i < t->n; i++)
 		if (t->v[i]->name == NULL)
 			t->v[i]->name = heavy_name(t->prefix, t->v[i]->expr);
-	qsort(t->v, t->n, sizeof(*t->v), cmp_name);
+	if (t->n > 1)	/* t->v is NULL while empty */
+		qsort(t->v, t->n, sizeof(*t->v), cmp_name);
 	for (i = 0; i < t->n; i++)
 		print_one(t->v[i]);
 }

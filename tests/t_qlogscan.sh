@@ -1,0 +1,478 @@
+#!/bin/bash
+# qlogscan: heavy queries from Prometheus query logs.  The selection rules
+# and the noise are tables of hand-made lines; then a real Prometheus writes
+# a query log for the queries we send, and the records must match them,
+# with the MD5s computed here by Python's hashlib.
+. "$(dirname "$0")/lib.sh"
+D=$TESTS/data/qlogscan
+
+# The expected records, sorted by name: each argument is "EXPR_JSON COUNT
+# MAX", EXPR_JSON the expression as JSON string text, and PREFIX from the
+# environment.  Python computes the MD5 of the expression's UTF-8 bytes.
+cat >"$T/want.py" <<'PY'
+import hashlib, json, os, sys
+prefix = os.environ.get("PREFIX", "hke:heavy_expr")
+recs = []
+for arg in sys.argv[1:]:
+    expr_json, count, mx = arg.rsplit(" ", 2)
+    expr = json.loads('"' + expr_json + '"')
+    name = prefix + ":" + hashlib.md5(expr.encode()).hexdigest()
+    recs.append((name, json.dumps({"record": name, "expr": expr, "count": int(count),
+                                   "max_eval_seconds": float(mx)},
+                                  ensure_ascii=False, separators=(",", ":"))))
+for name, line in sorted(recs, key=lambda r: r[0].encode()):
+    print(line)
+PY
+want() { python3 "$T/want.py" "$@"; }
+# trim S: S without the spaces that pad a table's columns.
+trim() { s=${1#"${1%%[! ]*}"}; printf '%s' "${s%"${s##*[! ]}"}"; }
+
+T0=2024-05-01T10:00:00.000Z
+T1=2024-05-01T11:00:00.000Z
+
+# qline PATH QUERY_JSON START END PREP INNER QUEUE: one line as Prometheus
+# writes it, evalTotalTime 7.5.
+qline() {
+	printf '{"httpRequest":{"clientIP":"127.0.0.1","method":"GET","path":"%s"},' "$1"
+	printf '"params":{"end":"%s","query":"%s","start":"%s","step":15},' "$4" "$2" "$3"
+	printf '"spanID":"0000000000000000","stats":{"timings":{"evalTotalTime":7.5,'
+	printf '"resultSortTime":0,"queryPreparationTime":%s,"innerEvalTime":%s,' "$5" "$6"
+	printf '"execQueueTime":%s,"execTotalTime":7.5},' "$7"
+	printf '"samples":{"totalQueryableSamples":100,"peakSamples":10}},"ts":"%s"}\n' "$4"
+}
+
+# judge NAME ARGS REASON EXPR_JSON: the last run selected the line (its
+# record the only output) when REASON is "selected", else nothing, and
+# --stats counted it under REASON.
+judge() {
+	local what=$1 args=$2 reason=$3 expr=$4 pfx
+	if [ "$reason" = selected ]; then
+		pfx=hke:heavy_expr
+		case " $args " in *" -p "*) pfx=${args#*-p }; pfx=${pfx%% *} ;; esac
+		PREFIX=$pfx want "$expr 1 7.5" >"$T/want"
+	else
+		: >"$T/want"
+	fi
+	expect "$what" 0 "stats: $reason 1\$" "$T/want"
+}
+
+# The selection rules: each a line that must be selected and one that must
+# not.  Columns: name | options | path (R range, I instant) | query (JSON
+# text) | start | end (@0, @1: $T0, $T1) | queryPreparationTime | innerEvalTime |
+# execQueueTime | reason | reason with --full-parse ("=" the same) |
+# expected expression (JSON text).
+while IFS='|' read -r row args path query start end prep inner queue reason full expr; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row")
+	case $path in R) path=/api/v1/query_range ;; I) path=/api/v1/query ;; esac
+	start=${start/@0/$T0} start=${start/@1/$T1}
+	end=${end/@0/$T0} end=${end/@1/$T1}
+	[ "$full" = = ] && full=$reason
+	qline "$path" "$query" "$start" "$end" "$prep" "$inner" "$queue" >"$T/line"
+	# shellcheck disable=SC2086 # options are words
+	run -i "$T/line" qlogscan --stats $args
+	judge "rule: $row" "$args" "$reason" "$expr"
+	# shellcheck disable=SC2086
+	run -i "$T/line" qlogscan --stats --full-parse $args
+	judge "rule: $row (--full-parse)" "$args" "$full" "$expr"
+done <<EOF
+path query_range            |                 |R|up|@0|@1|6|0|0|selected|=|up
+path query not taken        |                 |I|up|@0|@0|6|0|0|path|=|
+path query with --instant   |-i               |I|up|@0|@0|6|0|0|selected|=|up
+path series with --instant  |-i               |/api/v1/series|up|@0|@1|6|0|0|path|=|
+path with a trailing slash  |                 |/api/v1/query_range/|up|@0|@1|6|0|0|path|=|
+threshold prep at 5s        |                 |R|up|@0|@1|5|0|0|selected|=|up
+threshold inner at 5s       |                 |R|up|@0|@1|0|5.0|0|selected|=|up
+threshold inner as 5e0      |                 |R|up|@0|@1|3.91e-7|5e0|0|selected|=|up
+threshold inner as 51E-1    |                 |R|up|@0|@1|3.91e-7|51E-1|0|selected|=|up
+threshold both just below   |                 |R|up|@0|@1|4.999|4.999|0|light-precheck|light|
+threshold -t 500ms at       |-t 500ms         |R|up|@0|@1|0|0.5|0|selected|=|up
+threshold -t 500ms below    |-t 500ms         |R|up|@0|@1|0.0004|0.4999|0|light-precheck|light|
+threshold -t 2m at          |-t 2m --max-time 1h|R|up|@0|@1|0|120|0|selected|=|up
+threshold -t 2m below       |-t 2m --max-time 1h|R|up|@0|@1|0|119.9|0|light-precheck|light|
+threshold -t 0              |-t 0             |R|up|@0|@1|0|0|0|selected|=|up
+max-time inner at 40s       |                 |R|up|@0|@1|0|40|0|selected|=|up
+max-time inner over 40s     |                 |R|up|@0|@1|0|40.001|0|timeout|=|
+max-time queue over 40s     |                 |R|up|@0|@1|0|6|41|timeout|=|
+max-time light and queued   |                 |R|up|@0|@1|0|1|41|light-precheck|light|
+max-time --max-time 1m      |--max-time 1m    |R|up|@0|@1|0|50|0|selected|=|up
+max-time --max-time 1m over |--max-time 1m    |R|up|@0|@1|0|61|0|timeout|=|
+range 6h                    |                 |R|up|2024-05-01T10:00:00Z|2024-05-01T16:00:00Z|6|0|0|selected|=|up
+range 6h and 1ms            |                 |R|up|2024-05-01T10:00:00Z|2024-05-01T16:00:00.001Z|6|0|0|range|=|
+range 6h in nanoseconds     |                 |R|up|2024-05-01T10:00:00.123456789Z|2024-05-01T16:00:00.123456789Z|6|0|0|selected|=|up
+range 6h and 1ns            |                 |R|up|2024-05-01T10:00:00.123456788Z|2024-05-01T16:00:00.123456789Z|6|0|0|range|=|
+range offsets 4h            |                 |R|up|2024-05-01T10:00:00+08:00|2024-05-01T08:00:00+02:00|6|0|0|selected|=|up
+range offsets 6h            |                 |R|up|2024-05-01T00:00:00Z|2024-05-01T14:00:00+08:00|6|0|0|selected|=|up
+range offsets 6h and 0.5s   |                 |R|up|2024-05-01T00:00:00Z|2024-05-01T14:00:00.5+08:00|6|0|0|range|=|
+range west offset 6h        |                 |R|up|2024-05-01T00:00:00-05:00|2024-05-01T11:00:00Z|6|0|0|selected|=|up
+range west offset 6h 1s     |                 |R|up|2024-05-01T00:00:00-05:00|2024-05-01T11:00:01Z|6|0|0|range|=|
+range over a leap day       |                 |R|up|2024-02-28T23:00:00Z|2024-03-01T01:00:00Z|6|0|0|range|=|
+range across a leap day     |                 |R|up|2024-02-29T23:00:00Z|2024-03-01T01:00:00Z|6|0|0|selected|=|up
+range across new year       |                 |R|up|2023-12-31T22:00:00Z|2024-01-01T03:59:59Z|6|0|0|selected|=|up
+range lowercase t and z     |                 |R|up|2024-05-01t10:00:00z|2024-05-01t11:00:00z|6|0|0|selected|=|up
+range --max-range 1h in     |--max-range 1h   |R|up|@0|@1|6|0|0|selected|=|up
+range --max-range 1h over   |--max-range 1h   |R|up|@0|2024-05-01T11:00:00.001Z|6|0|0|range|=|
+range instant has none      |-i               |I|up|2024-01-01T00:00:00Z|2024-05-01T00:00:00Z|6|0|0|selected|=|up
+range not a time            |                 |R|up|yesterday|@1|6|0|0|bad|=|
+range 2023-02-29            |                 |R|up|2023-02-28T23:00:00Z|2023-02-29T01:00:00Z|6|0|0|bad|=|
+range hour 24               |                 |R|up|2024-05-01T24:00:00Z|@1|6|0|0|bad|=|
+range no time zone          |                 |R|up|2024-05-01T10:00:00|@1|6|0|0|bad|=|
+range unix seconds          |                 |R|up|1714557600|@1|6|0|0|bad|=|
+range bad but light         |                 |R|up|yesterday|@1|0|1|0|light-precheck|light|
+clean surrounding spaces    |                 |R|  up  |@0|@1|6|0|0|selected|=|up
+clean one leading minus     |                 |R|-up|@0|@1|6|0|0|selected|=|up
+clean only one minus        |                 |R|--up|@0|@1|6|0|0|selected|=|-up
+clean minus then space      |                 |R|- up|@0|@1|6|0|0|selected|=| up
+clean CRLF inside           |                 |R|sum(up)\r\n + 1|@0|@1|6|0|0|selected|=|sum(up) + 1
+clean CR LF as \\u escapes  |                 |R|up\u000d\u000a|@0|@1|6|0|0|selected|=|up
+clean LF then minus         |                 |R|\n  -up\t|@0|@1|6|0|0|selected|=|up
+clean tab, VT, FF           |                 |R|\t\u000bup\f|@0|@1|6|0|0|selected|=|up
+clean keeps inner tabs      |                 |R|sum(up)\t+\t1|@0|@1|6|0|0|selected|=|sum(up)\t+\t1
+clean empty                 |                 |R|   |@0|@1|6|0|0|empty|=|
+clean only a minus          |                 |R| - |@0|@1|6|0|0|empty|=|
+clean UTF-8 label value     |                 |R|up{x=\"日本 ünï\"}|@0|@1|6|0|0|selected|=|up{x=\"日本 ünï\"}
+clean escaped UTF-8         |                 |R|up{x=\"\u00e9\ud83d\ude00\"}|@0|@1|6|0|0|selected|=|up{x=\"é😀\"}
+clean Go's HTML escapes     |                 |R|up \u003e 0 \u0026\u0026 x \u003c 1|@0|@1|6|0|0|selected|=|up > 0 && x < 1
+clean backslash kept        |                 |R|up{a=~\"x\\\\d+\"}|@0|@1|6|0|0|selected|=|up{a=~\"x\\\\d+\"}
+exclude -x matches          |-x ALERTS        |R|ALERTS{a=\"1\"}|@0|@1|6|0|0|excluded|=|
+exclude -x does not match   |-x ALERTS        |R|up|@0|@1|6|0|0|selected|=|up
+exclude -x twice            |-x foo -x ALERTS |R|sum(ALERTS)|@0|@1|6|0|0|excluded|=|
+exclude -x is case-sensitive|-x alerts        |R|sum(ALERTS)|@0|@1|6|0|0|selected|=|sum(ALERTS)
+exclude after cleaning      |-x up)+          |R|sum(up)\r\n+ 1|@0|@1|6|0|0|excluded|=|
+exclude -X file matches     |-X $D/exclude.txt|R|count(ALERTS)|@0|@1|6|0|0|excluded|=|
+exclude -X file with CRLF   |-X $D/exclude.txt|R|foo|@0|@1|6|0|0|excluded|=|
+exclude -X blank line inert |-X $D/exclude.txt|R|up|@0|@1|6|0|0|selected|=|up
+recorded default prefix     |                 |R|sum(hke:heavy_expr:0123)|@0|@1|6|0|0|recorded|=|
+recorded after cleaning     |                 |R|hke:heavy\r\n_expr:1|@0|@1|6|0|0|recorded|=|
+recorded another prefix     |-p my:rules      |R|sum(hke:heavy_expr:0123)|@0|@1|6|0|0|selected|=|sum(hke:heavy_expr:0123)
+recorded by -p prefix       |-p my:rules      |R|sum(my:rules:0123)|@0|@1|6|0|0|recorded|=|
+EOF
+
+# Noise and wrong types, as raw lines: name | line | reason | with
+# --full-parse.  A good light line is "light-precheck" by default: the
+# pre-check skips it without decoding.
+L='{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":'
+while IFS='|' read -r row line reason full; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row")
+	[ "$full" = = ] && full=$reason
+	printf '%s\n' "${line//@/"$L"}" >"$T/line"
+	run -i "$T/line" qlogscan --stats
+	expect "noise: $row" 0 "stats: $reason 1\$"
+	run -i "$T/line" qlogscan --stats --full-parse
+	expect "noise: $row (--full-parse)" 0 "stats: $full 1\$"
+done <<'EOF'
+heavy baseline             |@{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|selected|=
+light baseline             |@{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|light
+not JSON                   |hello world|bad|=
+a server log line          |ts=2024-05-01T10:00:00Z caller=main.go:1 level=info msg="Server is ready"|bad|=
+JSON array                 |[1,2]|bad|=
+JSON string                |"x"|bad|=
+cut in the middle          |{"httpRequest":{"path":"/api/v1/query_range"},"par|bad|=
+two objects on a line      |@{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}{}|bad|=
+rule evaluation, light     |{"params":{"query":"up"},"ruleGroup":{"name":"g"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|not-http
+rule evaluation, heavy     |{"params":{"query":"up"},"ruleGroup":{"name":"g"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|not-http|=
+httpRequest a string       |{"httpRequest":"x","stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+path a number              |{"httpRequest":{"path":5},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+no stats                   |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up"}}|bad|=
+timings an array           |{"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":[]}}|bad|=
+inner a string             |@{"queryPreparationTime":0,"innerEvalTime":"9","evalTotalTime":9}}}|bad|=
+inner a light string       |@{"queryPreparationTime":0,"innerEvalTime":"1","evalTotalTime":9}}}|bad|=
+inner null                 |@{"queryPreparationTime":0,"innerEvalTime":null,"evalTotalTime":9}}}|bad|=
+prep missing               |@{"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+evalTotalTime missing      |@{"queryPreparationTime":0,"innerEvalTime":9}}}|bad|=
+another timing a string    |@{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9,"execQueueTime":"x"}}}|bad|=
+inner 1e999                |@{"queryPreparationTime":0,"innerEvalTime":1e999,"evalTotalTime":9}}}|bad|=
+inner a bare minus         |@{"queryPreparationTime":0,"innerEvalTime":-,"evalTotalTime":9}}}|bad|=
+query missing              |{"httpRequest":{"path":"/api/v1/query_range"},"params":{},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+query a number             |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":5},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+start missing              |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+query with \u0000          |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"u\u0000p"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
+escaped key, heavy         |@{"queryPreparationTime":0,"inner\u0045valTime":9,"evalTotalTime":9}}}|selected|=
+escaped key, light         |@{"queryPreparationTime":0,"inner\u0045valTime":1,"evalTotalTime":1}}}|light|=
+key inside the query text  |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"x{a=\"\\\"innerEvalTime\\\":99\"}","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|light
+duplicate key, last light  |@{"queryPreparationTime":0,"innerEvalTime":9,"innerEvalTime":1,"evalTotalTime":1}}}|light|=
+duplicate key, last heavy  |@{"queryPreparationTime":0,"innerEvalTime":1,"innerEvalTime":9,"evalTotalTime":9}}}|selected|=
+heavy value elsewhere      |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","innerEvalTime":9,"start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light|=
+Prometheus 3 (slog) line   |{"time":"2024-05-01T10:00:09.412Z","level":"INFO","source":"engine.go:710","msg":"promql query logged","params":{"end":"2024-05-01T11:00:00.000Z","query":"up","start":"2024-05-01T10:00:00.000Z","step":15},"stats":{"timings":{"evalTotalTime":9,"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":9,"execQueueTime":3.91e-7,"execTotalTime":9},"samples":{"totalQueryableSamples":1,"peakSamples":1}},"httpRequest":{"clientIP":"127.0.0.1","method":"GET","path":"/api/v1/query_range"}}|selected|=
+white space around colons  |{ "httpRequest" : { "path" : "/api/v1/query_range" } , "params" : { "query" : "up" , "start" : "2024-05-01T10:00:00Z" , "end" : "2024-05-01T11:00:00Z" } , "stats" : { "timings" : { "queryPreparationTime" : 0 , "innerEvalTime" :	9 , "evalTotalTime" : 9 } } }|selected|=
+blank line of spaces       |   	 |blank|=
+EOF
+
+# Invalid UTF-8 cannot sit in a here-document row comfortably: one more.
+{ printf '%s' "$L" | sed 's/"up"/"u\xffp"/'; printf '{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}\n'; } >"$T/line"
+run -i "$T/line" qlogscan --stats
+expect "noise: invalid UTF-8 in the query" 0 'stats: bad 1$'
+
+# A whole noisy log: counts and longest evaluations add up per query, one
+# record each, sorted by name; bad lines shown (five) and totalled; the
+# incomplete last line quietly skipped; CRLF line ends.
+want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
+	'histogram_quantile(0.9, e) 1 5.2' >"$T/noisy.want"
+run qlogscan --stats "$D/noisy.log"
+expect "noisy log: records" 0 'noisy.log:4: not JSON' "$T/noisy.want"
+cat >"$T/noisy.err" <<EOF
+qlogscan: $D/noisy.log:4: not JSON: '[' or '{' expected near 'level' (column 5)
+qlogscan: $D/noisy.log:8: not a JSON object
+qlogscan: $D/noisy.log:14: "stats.timings" is missing or not an object
+qlogscan: $D/noisy.log:15: "stats.timings.innerEvalTime" is missing or not a number
+qlogscan: $D/noisy.log:19: "params.start" or "params.end" is not an RFC 3339 time
+qlogscan: 7 bad lines skipped (the first 5 shown)
+qlogscan: stats: lines 23
+qlogscan: stats: bytes $(wc -c <"$D/noisy.log")
+qlogscan: stats: distinct 4
+qlogscan: stats: selected 7
+qlogscan: stats: light-precheck 1
+qlogscan: stats: blank 1
+qlogscan: stats: truncated 1
+qlogscan: stats: bad 7
+qlogscan: stats: not-http 1
+qlogscan: stats: path 1
+qlogscan: stats: light 0
+qlogscan: stats: timeout 1
+qlogscan: stats: range 1
+qlogscan: stats: empty 1
+qlogscan: stats: excluded 0
+qlogscan: stats: recorded 1
+EOF
+if diff "$T/noisy.err" "$T/err" >"$T/diff"; then ok "noisy log: the whole --stats report"
+else fail "noisy log: the whole --stats report" "$(cat "$T/diff")"; fi
+if awk '/stats: lines/ { l = $NF } /stats: (lines|bytes|distinct)/ { next }
+    /stats:/ { n += $NF } END { exit n != l }' "$T/err"; then
+	ok "noisy log: the reasons add up to the lines"
+else
+	fail "noisy log: the reasons add up to the lines" "$(cat "$T/err")"
+fi
+
+run qlogscan "$D/noisy.log"
+expect "noisy log: without --stats, only the bad lines" 0 \
+	'^qlogscan: 7 bad lines skipped \(the first 5 shown\)$' "$T/noisy.want"
+if [ "$(wc -l <"$T/err")" -eq 6 ]; then ok "noisy log: five bad lines and a total"
+else fail "noisy log: five bad lines and a total" "$(cat "$T/err")"; fi
+run qlogscan -v "$D/noisy.log"
+expect "noisy log: -v tells of the incomplete last line" 0 \
+	'noisy.log:23: skipped an incomplete last line'
+run qlogscan --full-parse --stats "$D/noisy.log"
+expect "noisy log: --full-parse, same records" 0 'stats: light 1$' "$T/noisy.want"
+
+want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
+	'histogram_quantile(0.9, e) 1 5.2' 'count(up) by (job) 1 8.9' >"$T/want"
+run qlogscan --instant "$D/noisy.log"
+expect "noisy log: --instant adds the instant query" 0 'bad lines' "$T/want"
+
+PREFIX=team_a:slow want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' \
+	'vector(1) 1 5.01' 'histogram_quantile(0.9, e) 1 5.2' \
+	'sum(hke:heavy_expr:0211d8a2fcdefee8e626c86ba3916281) 1 6' >"$T/want"
+run qlogscan -p team_a:slow "$D/noisy.log"
+expect "noisy log: --prefix names the records" 0 'bad lines' "$T/want"
+
+# Several inputs, stdin among them, add up; the output is sorted.
+run -i "$D/noisy.log" qlogscan -q "$D/noisy.log" - "$D/noisy.log"
+want 'sum(rate(a[5m])) 9 9.25' 'topk(5, b) 6 12' 'vector(1) 3 5.01' \
+	'histogram_quantile(0.9, e) 3 5.2' >"$T/want"
+expect "files and stdin add up" 0 'bad lines' "$T/want"
+check "records sorted by name" sh -c \
+	"cut -d'\"' -f4 '$T/out' | LC_ALL=C sort -c"
+
+# A last line without a line end is read when it is whole.
+qline /api/v1/query_range 'sum(last)' "$T0" "$T1" 0 6 0 | tr -d '\n' >"$T/last.log"
+want 'sum(last) 1 7.5' >"$T/want"
+run qlogscan --stats "$T/last.log"
+expect "a whole last line without a line end" 0 'stats: selected 1$' "$T/want"
+
+# gzip: through zcat in a pipe; a compressed file given directly is refused
+# with the way to read it.
+gzip -c "$D/noisy.log" >"$T/noisy.log.gz"
+run sh -c "zcat '$T/noisy.log.gz' | qlogscan -q"
+expect "gzip through zcat" 0 'bad lines' "$T/noisy.want"
+run qlogscan "$T/noisy.log.gz" "$D/noisy.log"
+expect "a gzip file is skipped with a hint (65)" 65 'noisy.log.gz: compressed with gzip.*zcat' \
+	"$T/noisy.want"
+
+# Exit statuses and usage.  Columns: name | arguments | status | stderr.
+while IFS='|' read -r row args code err; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row") code=$(trim "$code")
+	eval "run qlogscan $args"
+	expect "$row" "$code" "$err"
+done <<EOF
+--help on stdout               |--help                    |0 |
+--version                      |--version                 |0 |
+unknown option                 |--bogus                   |64|usage: qlogscan
+missing option value           |-t                        |64|usage: qlogscan
+threshold not a duration       |-t fast                   |64|--threshold: expected a duration
+threshold negative             |-t -1s                    |64|--threshold: expected a duration
+max-range with a bad unit      |--max-range 6d            |64|--max-range: expected a duration
+max-time not a number          |--max-time x              |64|--max-time: expected a duration
+prefix empty                   |-p ''                     |64|--prefix: '' does not make a valid metric name
+prefix starting with a digit   |-p 1abc                   |64|--prefix: '1abc' does not
+prefix with a dash             |--prefix a-b              |64|--prefix: 'a-b' does not
+prefix with a space            |-p 'a b'                  |64|--prefix: 'a b' does not
+missing file                   |$T/nope.log               |66|nope.log: No such file or directory
+a directory                    |$T                        |66|Is a directory
+missing exclude file           |-X $T/nope.txt $D/noisy.log|66|nope.txt: No such file or directory
+read error                     |/proc/self/mem            |74|/proc/self/mem: read error
+EOF
+run qlogscan --help
+if grep -q '^usage: qlogscan \[-iqsv\]' "$T/out"; then ok "--help prints the usage"
+else fail "--help prints the usage" "$(cat "$T/out")"; fi
+
+run qlogscan -q "$T/nope.log" "$D/noisy.log"
+expect "a missing file does not stop the others" 66 'nope.log' "$T/noisy.want"
+run sh -c "qlogscan '$D/noisy.log' >/dev/full"
+expect "write error on stdout (74)" 74 'write error'
+
+# The pre-check never changes the result: a generated log of realistic
+# lines gives the same records with and without it.
+if python3 "$TOP/bench/qlogscan-gen" 3 7 >"$T/gen.log" 2>"$T/gen.err"; then
+	run qlogscan --stats "$T/gen.log"
+	cp "$T/out" "$T/gen.fast"; grep -E 'selected|distinct' "$T/err" >"$T/gen.fast.err"
+	run qlogscan --stats --full-parse "$T/gen.log"
+	grep -E 'selected|distinct' "$T/err" >"$T/gen.full.err"
+	expect "generated log: --full-parse gives the same records" 0 . "$T/gen.fast"
+	if cmp -s "$T/gen.fast.err" "$T/gen.full.err" && [ -s "$T/gen.fast" ] &&
+	    grep -q "$(wc -l <"$T/gen.fast") distinct heavy" "$T/gen.err"; then
+		ok "generated log: the heavy queries the generator planted"
+	else
+		fail "generated log: the heavy queries the generator planted" \
+			"$(cat "$T/gen.err" "$T/gen.fast.err" "$T/gen.full.err")"
+	fi
+else
+	fail "bench/qlogscan-gen runs" "$(cat "$T/gen.err")"
+fi
+
+# The progress line: on a terminal only, updated in place.
+head -c 2000000 "$T/gen.log" | sed '$d' >"$T/2mb.log"
+script -qec "(cat '$T/2mb.log'; sleep 1; cat '$T/2mb.log') | qlogscan >/dev/null" \
+	"$T/tty.out" >/dev/null 2>&1
+if grep -q 'MB read, [0-9]* lines, [0-9]* heavy queries' "$T/tty.out" &&
+    grep -q "$(printf '\r')" "$T/tty.out"; then
+	ok "progress line on a terminal"
+else
+	fail "progress line on a terminal" "$(od -c "$T/tty.out" | head -20)"
+fi
+(cat "$T/2mb.log"; sleep 1; cat "$T/2mb.log") | qlogscan >/dev/null 2>"$T/err"
+if [ -s "$T/err" ]; then fail "no progress line into a file" "$(od -c "$T/err" | head)"
+else ok "no progress line into a file"; fi
+
+# A real Prometheus writes the query log.  We send range and instant
+# queries; qlogscan with --threshold 0 must give exactly the records of the
+# range queries (with --instant, of all of them), names computed by
+# Python's hashlib on the cleaned query.
+if ! command -v prometheus >/dev/null; then
+	skip "Prometheus query log (prometheus not installed)"
+	done_testing
+fi
+PORT=$(free_port)
+mkdir -p "$T/prom"
+cat >"$T/prom/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  query_log_file: $T/prom/query.log
+scrape_configs:
+  - job_name: self
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+EOF
+prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
+	--web.listen-address="127.0.0.1:$PORT" >"$T/prom/log" 2>&1 &
+PIDS="$PIDS $!"
+URL=http://127.0.0.1:$PORT
+if ! wait_for curl -sf "$URL/-/ready"; then
+	fail "prometheus starts" "$(tail -20 "$T/prom/log")"
+	done_testing
+fi
+wait_for sh -c "curl -sf '$URL/api/v1/query?query=up' | grep -q '\"value\"'" ||
+	fail "prometheus scrapes itself" "$(tail -5 "$T/prom/log")"
+: >"$T/prom/query.log"	# only the queries below from here on
+
+# The queries: each sent as a range query (POST) and as an instant one
+# (GET), in this order.
+cat >"$T/queries.py" <<'PY'
+QUERIES = [
+    'up{job="self"}',
+    'up{job="self"}',
+    'sum by (handler) (rate(prometheus_http_requests_total{handler=~"/api/v1/.*"}[1m]))',
+    'count(up{instance=~"127\\\\.0\\\\.0\\\\.1:[0-9]+"}) > 0',
+    'up{job="self",instance!="a&b"} and on() vector(1) < 2',
+    'label_replace(up, "x", "日本語 ünïcødé", "", "")',
+    'count(up{x="ünïcødé"} or vector(1))',
+    '   sum(up)   ',
+    'sum(up)\r\n + 1',
+    '-vector(1)',
+    '\tmax(up)\n',
+    'hke:heavy_expr:0211d8a2fcdefee8e626c86ba3916281',
+]
+PY
+cat >"$T/send.py" <<'PY'
+import subprocess, sys, time
+exec(open(sys.argv[1]).read())
+url = sys.argv[2]
+end = int(time.time())
+for q in QUERIES:
+    for args in (["-X", "POST", url + "/api/v1/query_range", "--data-urlencode",
+                  "start=%d" % (end - 300), "--data-urlencode", "end=%d" % end,
+                  "--data-urlencode", "step=15"],
+                 ["-G", url + "/api/v1/query"]):
+        out = subprocess.run(["curl", "-sS", "--data-urlencode", "query=" + q] + args,
+                             capture_output=True, text=True)
+        if out.returncode != 0 or '"status":"success"' not in out.stdout:
+            sys.exit("query failed: %r: %s %s" % (q, out.stdout, out.stderr))
+PY
+run python3 "$T/send.py" "$T/queries.py" "$URL"
+expect "prometheus answers every query" 0 ""
+n=$(python3 -c "exec(open('$T/queries.py').read()); print(2 * len(QUERIES))")
+wait_for sh -c "[ \$(wc -l <'$T/prom/query.log') -ge $n ]" ||
+	fail "prometheus logs every query" "$(cat "$T/prom/query.log")"
+
+# The records expected from the queries sent: cleaned and hashed here, the
+# count from how often each was sent, the longest evalTotalTime from what
+# Prometheus logged for it.  Compared with qlogscan's output.
+cat >"$T/want_log.py" <<'PY'
+import hashlib, json, sys
+exec(open(sys.argv[1]).read())
+instant = sys.argv[3] == "1"
+def clean(q):
+    q = q.replace("\r", "").replace("\n", "").strip()
+    return q[1:] if q.startswith("-") else q
+evals = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    e = json.loads(line)
+    if e["httpRequest"]["path"] == "/api/v1/query_range" or instant:
+        evals.setdefault(clean(e["params"]["query"]), []).append(
+            e["stats"]["timings"]["evalTotalTime"])
+want = {}
+for q in QUERIES:
+    c = clean(q)
+    if "hke:heavy_expr" in c:
+        continue
+    name = "hke:heavy_expr:" + hashlib.md5(c.encode()).hexdigest()
+    r = want.setdefault(name, {"record": name, "expr": c, "count": 0,
+                               "max_eval_seconds": max(evals[c])})
+    r["count"] += 2 if instant else 1
+got = [json.loads(l) for l in open(sys.argv[4], encoding="utf-8")]
+names = [g["record"] for g in got]
+if names != sorted(names) or {g["record"]: g for g in got} != want:
+    print("want:", *sorted(want.values(), key=lambda r: r["record"]), sep="\n")
+    print("got:", *got, sep="\n")
+    sys.exit(1)
+PY
+run qlogscan --threshold 0 --stats "$T/prom/query.log"
+expect "prometheus log: range queries at --threshold 0" 0 'stats: recorded 1$'
+if grep -q 'stats: path 12$' "$T/err"; then ok "prometheus log: instant queries not taken"
+else fail "prometheus log: instant queries not taken" "$(cat "$T/err")"; fi
+check "prometheus log: records match the range queries sent" \
+	python3 "$T/want_log.py" "$T/queries.py" "$T/prom/query.log" 0 "$T/out"
+run qlogscan --threshold 0 --instant "$T/prom/query.log"
+expect "prometheus log: --instant" 0 ""
+check "prometheus log: records match all the queries sent" \
+	python3 "$T/want_log.py" "$T/queries.py" "$T/prom/query.log" 1 "$T/out"
+if grep -q '"expr":"up{job=\\"self\\"}","count":4,' "$T/out"; then
+	ok "prometheus log: a query sent four times counts 4"
+else
+	fail "prometheus log: a query sent four times counts 4" "$(cat "$T/out")"
+fi
+run qlogscan "$T/prom/query.log"
+expect "prometheus log: nothing is heavy at the default 5s" 0 "" /dev/null
+
+done_testing
