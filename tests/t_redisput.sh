@@ -189,6 +189,33 @@ is "--delete --chunk 4: 3 transactions of DEL and SREM" \
 run -i "$T/gone" redisput --delete -v
 expect "--delete of absent records: no error" 0 "keys deleted: 0; members removed: 0" "$T/gone"
 
+# --- --prune: Redis holds exactly the input afterwards ------------------------
+rcli FLUSHALL >/dev/null
+crecords 40 >"$T/all"
+redisput <"$T/all" >/dev/null
+rcli SET unrelated:key x >/dev/null
+{ sed -n '1,10p' "$T/all"; crecords 2 41; } >"$T/keep"
+sed -n '11,40p' "$T/all" >"$T/stale"
+run -i "$T/keep" redisput --prune --chunk 4 -v
+expect "--prune: writes and passes the input through" 0 "pruned: 30 members not in the input" "$T/keep"
+check "--prune: the input is in Redis" in_redis "$T/keep"
+check "--prune: the other members and their keys are gone" none_in_redis "$T/stale"
+is "--prune: the set holds exactly the input" "$(rcli SCARD "$SET")" 12
+is "--prune: a key that is not a member stays" "$(rcli EXISTS unrelated:key)" 1
+is "--prune: no temporary key is left" "$(rcli --scan --pattern '*redisput-prune*')" ""
+crecords 5 100 >"$T/more"
+redisput <"$T/more" >/dev/null
+printf '%s\n' '{"record":"bad name","expr":"up"}' >>"$T/keep"
+run -i "$T/keep" redisput --prune
+expect "--prune with a bad line: 65, nothing pruned" 65 "input was not read whole; nothing pruned"
+check "--prune with a bad line: the other members stay" in_redis "$T/more"
+run -i "$T/keep" redisput --prune --dry-run
+expect "--prune --dry-run: 65 for the bad line" 65 "<stdin>:13: .*not a valid metric name"
+check "--prune --dry-run: nothing removed" in_redis "$T/more"
+run -i /dev/null redisput --prune -v
+expect "--prune with no input empties the set" 0 "pruned: 17 members"
+is "--prune with no input: the set is empty" "$(rcli SCARD "$SET")" 0
+
 # --- --dry-run ------------------------------------------------------------------
 rcli FLUSHALL >/dev/null
 rcli CONFIG RESETSTAT >/dev/null
@@ -247,6 +274,7 @@ chunk not a number|-c lots|--chunk: expected
 bad timeout|--timeout soon|--timeout: expected a duration
 timeout too long|--timeout 25h|--timeout: at most 24h
 empty set key|--set-key=|--set-key: the key name is empty
+delete and prune|--delete --prune|--delete and --prune do not go together
 wrong scheme|--redis http://topsecret@h|does not start with redis://
 rediss|--redis rediss://:topsecret@h:6380|TLS
 port not a number|--redis redis://:topsecret@h:http|the port is not a number
