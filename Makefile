@@ -73,6 +73,16 @@ check: deps
 	$(MAKE) SAN=1 all unit
 	tests/run
 
+# Speed and memory at scale (1M records, a 1 GB query log); not part of check.
+BENCH_RECORDS ?= 1000000
+bench: deps all
+	bench/kv $(BENCH_RECORDS)
+	bench/tools $(BENCH_RECORDS)
+	bench/qlogscan
+
+demo: deps all
+	demo/run
+
 clean:
 	rm -rf build $(PROGS)
 
