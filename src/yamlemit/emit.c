@@ -146,12 +146,16 @@ static int
 group(yaml_emitter_t *em, const struct layout *lo, const char *name,
     const struct item *items, const size_t *idx, size_t n)
 {
+	yaml_event_t ev;
 	size_t i;
 
 	if (!map_start(em) || !str(em, "name") || !str(em, name))
 		return 0;
-	if (lo->interval != NULL &&
-	    (!str(em, "interval") || !str(em, lo->interval)))
+	/* A duration always has a unit, so it never reads as a number. */
+	if (lo->interval != NULL && (!str(em, "interval") ||
+	    !yaml_scalar_event_initialize(&ev, NULL, NULL,
+	    (const yaml_char_t *)lo->interval, -1, 1, 1, YAML_ANY_SCALAR_STYLE) ||
+	    !yaml_emitter_emit(em, &ev)))
 		return 0;
 	if (!str(em, "rules") || !seq_start(em))
 		return 0;

@@ -147,8 +147,8 @@ main(int argc, char **argv)
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
 	if (rs.nread == 0 && !o.allow_empty)
-		die(status == EX_OK ? EX_DATAERR : status, "no records read: the "
-		    "rule file is left as it is (--allow-empty writes an empty one)");
+		die(status == EX_OK ? EX_DATAERR : status, "no records read; "
+		    "nothing written (--allow-empty writes a file with no rules)");
 	status = worse(status, ruleset_sort(&rs));
 	if (o.promtool != NULL &&
 	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0)

@@ -1,0 +1,643 @@
+#!/bin/bash
+# yamlemit: records to a Prometheus rule file.  Every file it writes must
+# pass the real promtool, read back byte for byte with PyYAML, and load into
+# a real Prometheus; --check is run against the real promtool and against
+# wrappers that hide rule numbers, fail or hang; the atomic replace is
+# checked by forcing failures after and before the temporary file exists.
+. "$(dirname "$0")/lib.sh"
+D=$TESTS/data/yamlemit
+PY=/usr/bin/python3
+set -f	# table cells are split into words, never globbed
+
+# trim S: S without the spaces that pad a table's columns.
+trim() { s=${1#"${1%%[! ]*}"}; printf '%s' "${s%"${s##*[! ]}"}"; }
+
+# promcheck NAME FILE: the real promtool accepts FILE.
+promcheck() {
+	if promtool check rules "$2" >"$T/promtool.out" 2>&1; then
+		ok "$1: promtool check rules"
+	else
+		fail "$1: promtool check rules" "$(head -c 1500 "$T/promtool.out")"
+	fi
+}
+
+# readback NAME FILE WANT_JSONL [OPTIONS]: PyYAML reads FILE back; its
+# rules must be WANT_JSONL's records, sorted by name bytewise, each name
+# and expr byte for byte, with the labels, interval and group layout the
+# options ask for (--label K=V, --interval D, --group G, --group-size M).
+cat >"$T/readback.py" <<'PY'
+import json, sys, yaml
+path, want_path, opts = sys.argv[1], sys.argv[2], sys.argv[3:]
+labels, interval, group, size = {}, None, "heavy_expr_record", 0
+while opts:
+    o, v = opts.pop(0), opts.pop(0)
+    if o == "--label":
+        k, _, val = v.partition("="); labels[k] = val
+    elif o == "--interval": interval = v
+    elif o == "--group": group = v
+    elif o == "--group-size": size = int(v)
+with open(path, "rb") as f:
+    doc = yaml.safe_load(f)
+want = [json.loads(l) for l in open(want_path, encoding="utf-8") if l.strip()]
+want.sort(key=lambda r: r["record"].encode())
+bad = []
+if list(doc) != ["groups"]:
+    bad.append("top level keys %r" % list(doc))
+groups = doc["groups"]
+rules = [r for g in groups for r in g["rules"]]
+if size:
+    chunks = [want[i:i + size] for i in range(0, len(want), size)] or [[]]
+    names = ["%s_%04d" % (group, i + 1) for i in range(len(chunks))]
+    sizes = [len(c) for c in chunks]
+else:
+    names, sizes = [group], [len(want)]
+if [g["name"] for g in groups] != names:
+    bad.append("groups %r, want %r" % ([g["name"] for g in groups], names))
+if [len(g["rules"]) for g in groups] != sizes:
+    bad.append("group sizes %r, want %r" % ([len(g["rules"]) for g in groups], sizes))
+for g in groups:
+    keys = ["name"] + (["interval"] if interval else []) + ["rules"]
+    if list(g) != keys:
+        bad.append("group keys %r, want %r" % (list(g), keys))
+    if interval and g.get("interval") != interval:
+        bad.append("interval %r" % g.get("interval"))
+if len(rules) != len(want):
+    bad.append("%d rules, want %d" % (len(rules), len(want)))
+for r, w in zip(rules, want):
+    for k in ("record", "expr"):
+        if not isinstance(r.get(k), str) or r[k].encode() != w[k].encode():
+            bad.append("%s: %s %r, want %r" % (w["record"], k, r.get(k), w[k]))
+    keys = ["record", "expr"] + (["labels"] if labels else [])
+    if list(r) != keys:
+        bad.append("%s: keys %r" % (w["record"], list(r)))
+    if labels and r.get("labels") != labels:
+        bad.append("%s: labels %r" % (w["record"], r.get("labels")))
+for b in bad[:10]:
+    print(b[:300])
+sys.exit(1 if bad else 0)
+PY
+readback() {
+	name=$1 file=$2 want=$3
+	shift 3
+	if $PY "$T/readback.py" "$file" "$want" "$@" >"$T/readback.out" 2>&1; then
+		ok "$name: read back by PyYAML"
+	else
+		fail "$name: read back by PyYAML" "$(cat "$T/readback.out")"
+	fi
+}
+
+# no_temps NAME DIR: no temporary file of ours is left in DIR.
+no_temps() {
+	left=$(find "$2" -maxdepth 1 \( -name '.*.??????' -o -name 'yamlemit-check.*' \) 2>/dev/null)
+	if [ -z "$left" ]; then ok "$1: no temporary file left"; else
+		fail "$1: no temporary file left" "$left"
+	fi
+}
+
+# same NAME A B: files A and B are identical.
+same() {
+	if cmp -s "$2" "$3"; then ok "$1"; else
+		fail "$1" "$(diff "$2" "$3" | head -20)"
+	fi
+}
+
+records 6 >"$T/six.jsonl"
+
+# --- usage ------------------------------------------------------------------
+# Columns: name | arguments (words) | status | stderr pattern.  Every row
+# also leaves $T/u.yml alone: a usage error writes nothing.
+echo keep >"$T/u.yml"
+while IFS='|' read -r name args want errpat; do
+	case $name in ''|'#'*) continue ;; esac
+	name=$(trim "$name") args=$(trim "$args") errpat=$(trim "$errpat")
+	args=${args//@T/$T}
+	# shellcheck disable=SC2086 # arguments are words
+	run -i "$T/six.jsonl" yamlemit $args
+	expect "usage: $name" "$(trim "$want")" "$errpat"
+	[ "$(cat "$T/u.yml")" = keep ] || fail "usage: $name: left the file alone"
+done <<'EOF'
+neither -o nor -d           |                                       | 64 | exactly one of -o FILE and -d DIR
+both -o and -d              | -o @T/u.yml -d @T                     | 64 | exactly one of
+unknown option              | -o @T/u.yml --frobnicate              | 64 | usage: yamlemit
+-o with no file             | -o                                    | 64 | usage: yamlemit
+interval without unit       | -o @T/u.yml --interval 30             | 64 | --interval: expected a Prometheus duration
+interval unknown unit       | -o @T/u.yml --interval 5x             | 64 | --interval: expected a Prometheus duration
+interval units out of order | -o @T/u.yml --interval 1m1h           | 64 | --interval: expected
+interval unit twice         | -o @T/u.yml --interval 1m1m           | 64 | --interval: expected
+interval fraction           | -o @T/u.yml --interval 1.5m           | 64 | --interval: expected
+interval negative           | -o @T/u.yml --interval -1m            | 64 | --interval: expected
+interval zero               | -o @T/u.yml --interval 0s             | 64 | --interval: must be more than 0
+interval too long           | -o @T/u.yml --interval 300y           | 64 | --interval: expected
+label without =             | -o @T/u.yml --label env               | 64 | --label: expected NAME=VALUE
+label name with digit first | -o @T/u.yml --label 1env=x            | 64 | not a valid label name
+label name with dash        | -o @T/u.yml --label e-nv=x            | 64 | not a valid label name
+label name empty            | -o @T/u.yml --label =x                | 64 | not a valid label name
+label name reserved         | -o @T/u.yml --label __name__=x        | 64 | reserved by Prometheus
+label given twice           | -o @T/u.yml --label a=1 --label a=2   | 64 | 'a' given twice
+shard without slash         | -o @T/u.yml --shard 1                 | 64 | --shard: expected K/N
+shard K = N                 | -o @T/u.yml --shard 3/3               | 64 | 0 <= K < N
+shard N = 0                 | -o @T/u.yml --shard 0/0               | 64 | 0 <= K < N
+shard negative              | -o @T/u.yml --shard -1/2              | 64 | 0 <= K < N
+shard not numbers           | -o @T/u.yml --shard a/b               | 64 | 0 <= K < N
+group size 0                | -o @T/u.yml --group-size 0            | 64 | --group-size: expected a whole number
+group size words            | -o @T/u.yml --group-size many         | 64 | --group-size: expected
+mode not octal              | -o @T/u.yml --mode 0855               | 64 | --mode: expected octal
+mode too big                | -o @T/u.yml --mode 77777              | 64 | --mode: expected octal
+empty group                 | -o @T/u.yml --group=                  | 64 | --group: must not be empty
+rejects without check       | -o @T/u.yml --rejects @T/r            | 64 | --rejects needs --check
+empty check program         | -o @T/u.yml --check=                  | 64 | program name is empty
+EOF
+
+run yamlemit --help
+expect "--help: usage on stdout, status 0" 0 ""
+grep -q '^usage: yamlemit -o FILE | -d DIR' "$T/out" || fail "--help prints the usage"
+run yamlemit --version
+expect "--version" 0 ""
+grep -q '^yamlemit (recsync) ' "$T/out" || fail "--version prints the version"
+printf 'label\xffvalue' >"$T/badutf8"
+run -i "$T/six.jsonl" yamlemit -o "$T/u.yml" --label "a=$(cat "$T/badutf8")"
+expect "usage: label value not UTF-8" 64 "--label: not valid UTF-8"
+
+# Values that must pass: each writes a file promtool takes.
+for args in "--interval 30s" "--interval 1h30m" "--interval 2w1d" \
+	"--interval 500ms" "--interval 1y" "--mode 600" \
+	"--group-size 1000000000" "--label a=" "--group 组"; do
+	# shellcheck disable=SC2086
+	run -i "$T/six.jsonl" yamlemit -o "$T/v.yml" $args
+	expect "value accepted: $args" 0 "" "$T/six.jsonl"
+done
+promcheck "values accepted" "$T/v.yml"
+
+# --- the file ---------------------------------------------------------------
+run -i "$D/basic.jsonl" yamlemit -o "$T/basic.yml"
+expect "basic: written, records passed on unchanged" 0 "" "$D/basic.jsonl"
+same "basic: the file is as expected (sorted bytewise)" "$D/basic.yml" "$T/basic.yml"
+promcheck "basic" "$T/basic.yml"
+readback "basic" "$T/basic.yml" "$D/basic.jsonl"
+
+# The same records in another order give the same bytes.
+tac "$D/basic.jsonl" >"$T/basic.rev"
+run yamlemit -o "$T/basic2.yml" "$T/basic.rev"
+expect "input order does not matter: status" 0 "" "$T/basic.rev"
+same "input order does not matter: same file" "$T/basic.yml" "$T/basic2.yml"
+
+# --label, --interval, --group.
+OPTS=(--group "my group" --interval 1m --label env=prod --label region=华东
+	--label note="a: b # c" --label on=yes)
+run -i "$D/basic.jsonl" yamlemit -o "$T/opts.yml" "${OPTS[@]}"
+expect "options: written" 0 "" "$D/basic.jsonl"
+same "options: the file is as expected" "$D/basic-opts.yml" "$T/opts.yml"
+promcheck "options" "$T/opts.yml"
+readback "options" "$T/opts.yml" "$D/basic.jsonl" "${OPTS[@]}"
+
+# -o -: the YAML on stdout instead of the records.
+run -i "$D/basic.jsonl" yamlemit -o -
+expect "-o -: the YAML on stdout, no records" 0 "" "$D/basic.yml"
+
+# Expressions that are hard to write as YAML but valid PromQL.
+run -i "$D/promql-hard.jsonl" yamlemit -o "$T/hard.yml" --label region=华东
+expect "hard expressions: written" 0 "" "$D/promql-hard.jsonl"
+promcheck "hard expressions" "$T/hard.yml"
+readback "hard expressions" "$T/hard.yml" "$D/promql-hard.jsonl" --label region=华东
+grep -q '华东' "$T/hard.yml" && grep -q 'up{job="数据库",region="华东"}' "$T/hard.yml" &&
+	ok "hard expressions: Chinese stays readable (not escaped)" ||
+	fail "hard expressions: Chinese stays readable (not escaped)"
+
+# Strings that are not PromQL but must survive anyway: every YAML indicator
+# first, breaks, blanks, control characters, non-BMP text, YAML keywords.
+$PY - >"$T/strings.jsonl" <<'PY'
+import json
+s = ["* x", "& a", "! tag", "@ x", "% x", "? x", "| x", "> x", "'", '"', "`",
+     ",", "[", "]", "{", "}", "#", "-", "- ", ": x", "a: ", "a #b", "a#b",
+     "a\rb", "a\r\nb", "\ufeffx", "x\x85y", "x\u2029y", " ", "  lead",
+     "trail  ", "trail\n\n", "\n\nlead", "l1\n  l2", "l1 \nl2", "l1\n\tl2",
+     "yes", "No", "ON", "off", "~", "Null", "NULL", "True", "n", "<<", "=",
+     "---", "...", "--- x", "a\\nb", "ctl\x01\x1f\x7f",
+     "1:20", "0o17", "0b101", "+1", "-.inf", ".NaN", "2001-12-14t21:59:43.10-05:00",
+     "&anchor x", "*alias", "!!str x", "%YAML 1.2", "😀" * 3, "中文 表达式",
+     "x" * 300 + " " + "y" * 300, "a" + " " * 200 + "b"]
+for i, e in enumerate(s):
+    print(json.dumps({"record": "s:%03d" % i, "expr": e}))
+PY
+run -i "$T/strings.jsonl" yamlemit -o "$T/strings.yml"
+expect "odd strings: written" 0 "" "$T/strings.jsonl"
+readback "odd strings" "$T/strings.yml" "$T/strings.jsonl"
+
+# A 200 KB expression: one line, never folded.
+$PY -c 'import json; print(json.dumps({"record": "big:one", "expr": "sum(up{a=\"" + "ab cd " * 34000 + "\"}) by (job)"}))' >"$T/big.jsonl"
+run -i "$T/big.jsonl" yamlemit -o "$T/big.yml"
+expect "200 KB expression: written" 0 "" "$T/big.jsonl"
+promcheck "200 KB expression" "$T/big.yml"
+readback "200 KB expression" "$T/big.yml" "$T/big.jsonl"
+[ "$(wc -l <"$T/big.yml")" -eq 5 ] && ok "200 KB expression: on one line" ||
+	fail "200 KB expression: on one line" "$(wc -l <"$T/big.yml") lines"
+
+# --group-size: groups of at most M, numbered, in name order.
+records 10 >"$T/ten.jsonl"
+for m in 1 3 4 10 11; do
+	run -i "$T/ten.jsonl" yamlemit -o "$T/gs.yml" --group-size $m --group g
+	expect "--group-size $m: written" 0 "" "$T/ten.jsonl"
+	readback "--group-size $m" "$T/gs.yml" "$T/ten.jsonl" --group g --group-size $m
+done
+promcheck "--group-size" "$T/gs.yml"
+
+# --- bad lines: warned with file:line, skipped, 65; the rest still written -
+# Columns: name | the bad line | stderr pattern.  Each runs between two good
+# records, which must be written and passed on.
+records 1 1 >"$T/good1"
+records 1 2 >"$T/good2"
+cat "$T/good1" "$T/good2" >"$T/good12"
+while IFS='|' read -r name line errpat; do
+	case $name in ''|'#'*) continue ;; esac
+	name=$(trim "$name") errpat=$(trim "$errpat")
+	line=$(trim "$line")
+	{ cat "$T/good1"; printf '%s\n' "$line"; cat "$T/good2"; } >"$T/bad.jsonl"
+	run yamlemit -o "$T/bad.yml" "$T/bad.jsonl"
+	expect "bad line: $name" 65 "^yamlemit: $T/bad.jsonl:2: $errpat" "$T/good12"
+	readback "bad line: $name" "$T/bad.yml" "$T/good12"
+done <<'EOF'
+not JSON            | {"record":                                      | not a JSON record
+an array            | ["record","expr"]                               | not a JSON object
+a string            | "up"                                            | not a JSON record
+no record           | {"expr":"up"}                                   | missing "record"
+record not a string | {"record":7,"expr":"up"}                        | "record" is not a string
+record not a name   | {"record":"a-b","expr":"up"}                    | "record" is not a valid metric name
+record empty        | {"record":"","expr":"up"}                       | "record" is not a valid metric name
+no expr             | {"record":"x:y"}                                | missing "expr"
+expr not a string   | {"record":"x:y","expr":["up"]}                  | "expr" is not a string
+expr empty          | {"record":"x:y","expr":""}                      | "expr" is empty
+index zero          | {"record":"x:y","expr":"up","index":0}          | "index" is not a positive integer
+index negative      | {"record":"x:y","expr":"up","index":-3}         | "index" is not a positive integer
+index a string      | {"record":"x:y","expr":"up","index":"3"}        | "index" is not a positive integer
+key twice           | {"record":"x:y","expr":"up","expr":"down"}      | not a JSON record
+record name clash   | {"record":"hke:heavy_expr:r000001","expr":"up"} | record hke:heavy_expr:r000001 was given another expr at .*bad.jsonl:1
+EOF
+
+# The same record twice is harmless: a note, status 0, and -q hides it.
+cat "$T/good1" "$T/good1" "$T/good2" >"$T/dup.jsonl"
+run yamlemit -o "$T/dup.yml" "$T/dup.jsonl"
+expect "same record twice: a note, status 0" 0 "dup.jsonl:2: record hke:heavy_expr:r000001 repeats .*dup.jsonl:1; skipped" "$T/good12"
+readback "same record twice" "$T/dup.yml" "$T/good12"
+run yamlemit -q -o "$T/dup.yml" "$T/dup.jsonl"
+expect "same record twice: -q says nothing" 0 "" "$T/good12"
+
+# Several inputs, "-" among them, read in turn; a missing one is 66.
+run -i "$T/good2" yamlemit -o "$T/multi.yml" "$T/good1" - "$T/ten.jsonl"
+{ cat "$T/good1" "$T/good2"; sed 1,2d "$T/ten.jsonl"; } >"$T/multi.want"
+expect "files and - in turn (repeats noted)" 0 "ten.jsonl:2: record .* repeats" "$T/multi.want"
+run yamlemit -o "$T/multi.yml" "$T/good1" "$T/nonexistent" "$T/good2"
+expect "a missing input: 66, the others written" 66 "nonexistent: No such file" "$T/good12"
+readback "a missing input" "$T/multi.yml" "$T/good12"
+
+# --- empty input ------------------------------------------------------------
+echo previous >"$T/empty.yml"
+run yamlemit -o "$T/empty.yml" /dev/null
+expect "empty input: refused, 65" 65 "no records read; nothing written"
+[ "$(cat "$T/empty.yml")" = previous ] && ok "empty input: the file is left alone" ||
+	fail "empty input: the file is left alone"
+printf '{"bad"\n' >"$T/allbad"
+run yamlemit -o "$T/empty.yml" "$T/allbad"
+expect "only bad lines: refused, 65" 65 "no records read"
+run yamlemit -o "$T/empty.yml" --allow-empty /dev/null
+expect "empty input with --allow-empty: written" 0 ""
+promcheck "--allow-empty" "$T/empty.yml"
+readback "--allow-empty" "$T/empty.yml" /dev/null
+run yamlemit -o "$T/empty.yml" --allow-empty --group-size 5 --group e /dev/null
+expect "empty input, --group-size: one empty group" 0 ""
+readback "empty input, --group-size" "$T/empty.yml" /dev/null --group e --group-size 5
+
+# --- --shard ----------------------------------------------------------------
+$PY - >"$T/indexed.jsonl" <<'PY'
+import json
+for i in range(1, 11):
+    print(json.dumps({"record": "shard:r%02d" % i, "expr": "up + %d" % i, "index": i}))
+PY
+for kn in 0/3 1/3 2/3 0/1 4/7; do
+	k=${kn%/*} n=${kn#*/}
+	$PY -c "
+import json, sys
+for l in open(sys.argv[1]):
+    if json.loads(l)['index'] % $n == $k: sys.stdout.write(l)" "$T/indexed.jsonl" >"$T/shard.want"
+	run yamlemit -o "$T/shard.yml" --shard "$kn" "$T/indexed.jsonl"
+	expect "--shard $kn: its records written and passed on" 0 "" "$T/shard.want"
+	readback "--shard $kn" "$T/shard.yml" "$T/shard.want"
+done
+promcheck "--shard" "$T/shard.yml"
+cat "$T/good1" "$T/indexed.jsonl" >"$T/noindex.jsonl"
+run yamlemit -o "$T/shard.yml" --shard 1/3 "$T/noindex.jsonl"
+$PY -c "
+import json, sys
+for l in open(sys.argv[1]):
+    if json.loads(l)['index'] % 3 == 1: sys.stdout.write(l)" "$T/indexed.jsonl" >"$T/shard.want"
+expect "--shard: a record without index is warned, 65" 65 "noindex.jsonl:1: no \"index\" to shard by" "$T/shard.want"
+readback "--shard: a record without index" "$T/shard.yml" "$T/shard.want"
+
+# --- -d and modes -------------------------------------------------------------
+mkdir "$T/hist"
+TZ=Asia/Shanghai run yamlemit -v -d "$T/hist" "$T/ten.jsonl"
+expect "-d: written, path on stderr with -v" 0 "^yamlemit: wrote $T/hist/record_10_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.yml \(10 rules\)$" "$T/ten.jsonl"
+f=$(sed -n 's/^yamlemit: wrote \(.*\) (10 rules)$/\1/p' "$T/err")
+if [ -n "$f" ] && [ "$(find "$T/hist" -type f | wc -l)" -eq 1 ] && [ -f "$f" ]; then
+	ok "-d: exactly the file it named"
+	promcheck "-d" "$f"
+	readback "-d" "$f" "$T/ten.jsonl"
+	# Named in local time: the stamp, read in that zone, is the file's mtime.
+	if TZ=Asia/Shanghai $PY - "$f" <<'PY'
+import os, sys, time
+stamp = os.path.basename(sys.argv[1])[len("record_10_"):-len(".yml")]
+t = time.mktime(time.strptime(stamp, "%Y-%m-%d_%H-%M-%S"))
+sys.exit(0 if abs(t - os.stat(sys.argv[1]).st_mtime) < 5 else 1)
+PY
+	then ok "-d: the name is the local time"; else fail "-d: the name is the local time" "$f"; fi
+else
+	fail "-d: exactly the file it named" "$(ls -la "$T/hist")"
+fi
+run yamlemit -d "$T/hist" "$T/ten.jsonl"
+expect "-d without -v: quiet" 0 "" "$T/ten.jsonl"
+
+(umask 077; yamlemit -o "$T/mode.yml" "$T/good1" >/dev/null)
+[ "$(stat -c %a "$T/mode.yml")" = 644 ] && ok "mode 0644 whatever the umask" ||
+	fail "mode 0644 whatever the umask" "$(stat -c %a "$T/mode.yml")"
+yamlemit --mode 0640 -o "$T/mode.yml" "$T/good1" >/dev/null
+[ "$(stat -c %a "$T/mode.yml")" = 640 ] && ok "--mode 0640" ||
+	fail "--mode 0640" "$(stat -c %a "$T/mode.yml")"
+
+# --- atomic replace -----------------------------------------------------------
+# The old file is replaced by a rename, not rewritten: a hard link to it
+# keeps the old contents.
+mkdir "$T/at"
+yamlemit -o "$T/at/rules.yml" "$T/good1" >/dev/null
+ln "$T/at/rules.yml" "$T/at/old-link"
+cp "$T/at/rules.yml" "$T/at/old-copy"
+run yamlemit -o "$T/at/rules.yml" "$T/ten.jsonl"
+expect "replace: written" 0 "" "$T/ten.jsonl"
+same "replace: the old inode still holds the old file" "$T/at/old-copy" "$T/at/old-link"
+readback "replace: the new file" "$T/at/rules.yml" "$T/ten.jsonl"
+no_temps "replace" "$T/at"
+
+# Failures: nothing written, nothing passed on, the previous file untouched.
+mkdir "$T/at/adir"
+: >"$T/at/plainfile"
+while IFS='|' read -r name path want errpat; do
+	case $name in ''|'#'*) continue ;; esac
+	name=$(trim "$name") path=$(trim "$path") errpat=$(trim "$errpat")
+	path=${path//@T/$T}
+	run yamlemit -o "$path" "$T/ten.jsonl"
+	expect "cannot create: $name" "$(trim "$want")" "$errpat" /dev/null
+done <<'EOF'
+missing directory       | @T/at/missing/rules.yml   | 73 | cannot create a temporary file beside it: No such file
+under a plain file      | @T/at/plainfile/rules.yml | 73 | Not a directory
+name is a directory     | @T/at/adir                | 73 | cannot replace: Is a directory
+name ends with a slash  | @T/at/rules.yml/          | 73 | is a directory
+EOF
+run yamlemit -d "$T/at/missing" "$T/ten.jsonl"
+expect "cannot create: -d missing directory" 73 "No such file" /dev/null
+[ -d "$T/at/adir" ] && [ -z "$(ls -A "$T/at/adir")" ] &&
+	ok "cannot create: the directory is untouched" ||
+	fail "cannot create: the directory is untouched"
+readback "cannot create: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
+no_temps "cannot create" "$T/at"
+
+# --rejects cannot be created: found before the rule file is touched.
+cat "$T/good1" >"$T/one.jsonl"
+run yamlemit --check --rejects "$T/at/missing/rejects" -o "$T/at/rules.yml" "$T/one.jsonl"
+expect "rejects cannot be created: 73, nothing passed on" 73 "rejects: cannot create" /dev/null
+readback "rejects cannot be created: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
+no_temps "rejects cannot be created" "$T/at"
+
+# Interrupted while promtool runs: the scratch file goes with it.
+mkdir "$T/tmpd"
+cat >"$T/slow-promtool" <<EOF
+#!/bin/sh
+cp "\$3" "$T/slow.saw"
+echo \$\$ >"$T/slow.pid"
+exec sleep 60
+EOF
+chmod +x "$T/slow-promtool"
+TMPDIR=$T/tmpd yamlemit --check="$T/slow-promtool" -o "$T/at/rules.yml" \
+	"$T/one.jsonl" >"$T/slow.out" 2>"$T/slow.err" &
+ypid=$!
+if wait_for test -s "$T/slow.pid"; then
+	kill -TERM "$ypid"
+	wait "$ypid"
+	st=$?
+	kill "$(cat "$T/slow.pid")" 2>/dev/null
+	[ "$st" = 143 ] && [ ! -s "$T/slow.out" ] && grep -q hke:heavy_expr "$T/slow.saw" &&
+		ok "SIGTERM during --check: killed, nothing passed on" ||
+		fail "SIGTERM during --check: killed, nothing passed on" "status $st"
+	no_temps "SIGTERM during --check (scratch)" "$T/tmpd"
+	no_temps "SIGTERM during --check (rule file)" "$T/at"
+	readback "SIGTERM during --check: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
+else
+	kill "$ypid" 2>/dev/null
+	fail "SIGTERM during --check: the fake promtool started"
+fi
+
+# --- --check ------------------------------------------------------------------
+# Good rules, two broken ones without index, and a stored one (with index)
+# that is broken: not checked again unless --check-all.
+cat >"$T/chk.jsonl" <<'EOF'
+{"record":"c:good1","expr":"sum(rate(up[5m]))"}
+{"record":"c:bad_paren","expr":"sum(up","why":"kept along"}
+{"record":"c:good2","expr":"up{job=\"数据\"}","index":4}
+{"record":"c:bad_type","expr":"rate(up)"}
+{"record":"c:good3","expr":"- up"}
+EOF
+grep -v bad "$T/chk.jsonl" >"$T/chk.good"
+grep bad "$T/chk.jsonl" >"$T/chk.bad"
+run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.jsonl"
+expect "--check: bad ones dropped, 65" 65 "^yamlemit: rule c:bad_paren: could not parse expression: .*unclosed left parenthesis" "$T/chk.good"
+grep -q '^yamlemit: rule c:bad_type: .*expected type range vector' "$T/err" &&
+	ok "--check: each bad rule with promtool's reason" ||
+	fail "--check: each bad rule with promtool's reason" "$(cat "$T/err")"
+promcheck "--check" "$T/chk.yml"
+readback "--check" "$T/chk.yml" "$T/chk.good"
+if $PY - "$T/rejects" "$T/chk.bad" <<'PY'
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+want = [json.loads(l) for l in open(sys.argv[2])]
+ok = len(got) == len(want) and all(
+    g.pop("error", "").startswith("could not parse expression") and g == w
+    for g, w in zip(got, want))
+sys.exit(0 if ok else 1)
+PY
+then ok "--check: --rejects gets the bad records, with the reason"; else
+	fail "--check: --rejects gets the bad records, with the reason" "$(cat "$T/rejects")"
+fi
+run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.good"
+expect "--check: all good, status 0" 0 "" "$T/chk.good"
+[ ! -s "$T/rejects" ] && ok "--check: --rejects emptied when nothing is refused" ||
+	fail "--check: --rejects emptied when nothing is refused"
+
+# Only records without index go to promtool; all of them with --check-all.
+mkdir "$T/spy"
+cat >"$T/spy-promtool" <<EOF
+#!/bin/sh
+n=\$(ls "$T/spy" | wc -l)
+cp "\$3" "$T/spy/run.\$n.yml"
+exec promtool "\$@"
+EOF
+chmod +x "$T/spy-promtool"
+{ cat "$T/chk.good"; echo '{"record":"c:stored_bad","expr":"sum(up","index":9}'; } >"$T/stored.jsonl"
+run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
+expect "--check: stored records are not checked again" 0 "" "$T/stored.jsonl"
+spied() { find "$T/spy" -name 'run.*.yml' -exec cat {} +; }
+checked=$(spied | grep -c 'record:')
+[ "$checked" = 2 ] && ! spied | grep -q 'c:good2\|stored_bad' &&
+	ok "--check: promtool saw only the 2 unindexed rules" ||
+	fail "--check: promtool saw only the 2 unindexed rules" "$(spied)"
+rm -rf "$T/spy" && mkdir "$T/spy"
+run yamlemit --check-all --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
+grep -v stored_bad "$T/stored.jsonl" >"$T/stored.want"
+expect "--check-all: stored records checked too" 65 "rule c:stored_bad: could not parse" "$T/stored.want"
+promcheck "--check-all" "$T/stored.yml"
+# Nothing new: promtool still runs (on an empty file), once.
+rm -rf "$T/spy" && mkdir "$T/spy"
+grep index "$T/stored.jsonl" >"$T/allstored.jsonl"
+run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/allstored.jsonl"
+expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
+[ "$(ls "$T/spy" | wc -l)" = 1 ] && ! spied | grep -q 'record:' &&
+	ok "--check with nothing new: promtool run once on no rules" ||
+	fail "--check with nothing new: promtool run once on no rules"
+
+# promtool that names no rule: yamlemit checks halves and still drops
+# exactly the bad ones.
+cat >"$T/vague-promtool" <<EOF
+#!/bin/sh
+promtool "\$@" >"$T/vague.out" 2>&1
+rc=\$?
+sed 's/, rule [0-9]*, "[^"]*"//' "$T/vague.out"
+exit \$rc
+EOF
+chmod +x "$T/vague-promtool"
+{ records 20; cat "$T/chk.bad"; records 20 21; } >"$T/bisect.jsonl"
+{ records 20; records 20 21; } >"$T/bisect.good"
+run yamlemit --check="$T/vague-promtool" --rejects "$T/rejects" -o "$T/bisect.yml" "$T/bisect.jsonl"
+expect "bisect: the bad ones dropped" 65 "rule c:bad_paren: .*unclosed left parenthesis" "$T/bisect.good"
+grep -q 'rule c:bad_type: .*expected type range vector' "$T/err" &&
+	ok "bisect: each with its reason" || fail "bisect: each with its reason" "$(cat "$T/err")"
+[ "$(grep -c . "$T/rejects")" = 2 ] && ok "bisect: --rejects has the 2" ||
+	fail "bisect: --rejects has the 2" "$(cat "$T/rejects")"
+promcheck "bisect" "$T/bisect.yml"
+readback "bisect" "$T/bisect.yml" "$T/bisect.good"
+
+# promtool that cannot run or does not work: 69, nothing written.
+printf '#!/bin/sh\necho "panic: oops" >&2\nexit 2\n' >"$T/crash-promtool"
+chmod +x "$T/crash-promtool"
+cp "$T/at/rules.yml" "$T/before.yml"
+while IFS='|' read -r name prog input errpat; do
+	case $name in ''|'#'*) continue ;; esac
+	name=$(trim "$name") prog=$(trim "$prog") errpat=$(trim "$errpat")
+	prog=${prog//@T/$T} input=$(trim "$input")
+	run yamlemit --check="$prog" --rejects "$T/at/rej" -o "$T/at/rules.yml" "$T/$input"
+	expect "promtool unusable: $name" 69 "$errpat" /dev/null
+done <<'EOF'
+no such program             | /nonexistent      | chk.jsonl       | cannot run /nonexistent: No such file
+no such program, no new one | /nonexistent      | allstored.jsonl | cannot run /nonexistent
+not executable              | @T/good1          | chk.jsonl       | cannot run .*: Permission denied
+not on PATH                 | no-such-promtool  | chk.jsonl       | cannot run no-such-promtool
+always fails                | /bin/false        | chk.jsonl       | /bin/false fails on an empty rule file
+crashes                     | @T/crash-promtool | chk.jsonl       | crash-promtool failed \(exit status 2\): panic: oops
+EOF
+same "promtool unusable: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
+[ ! -e "$T/at/rej" ] && ok "promtool unusable: no rejects file" || fail "promtool unusable: no rejects file"
+no_temps "promtool unusable" "$T/at"
+
+# --- a real Prometheus loads the files ------------------------------------
+# start_prometheus RULEFILE: a private server on loopback; sets PROM.
+start_prometheus() {
+	port=$(free_port)
+	mkdir -p "$T/prom"
+	printf 'global:\n  evaluation_interval: 1h\nrule_files:\n  - %s\n' "$1" >"$T/prom/prometheus.yml"
+	prometheus --config.file="$T/prom/prometheus.yml" \
+		--storage.tsdb.path="$T/prom/data" --web.enable-lifecycle \
+		--web.listen-address="127.0.0.1:$port" >"$T/prom/log" 2>&1 &
+	PIDS="$PIDS $!"
+	PROM=http://127.0.0.1:$port
+	wait_for curl -fs "$PROM/-/ready"
+}
+
+# prom_rules NAME WANT_JSONL [OPTIONS]: /api/v1/rules lists exactly the
+# records of WANT_JSONL, in the groups and with the labels asked for.
+cat >"$T/api.py" <<'PY'
+import json, sys, urllib.request
+url, want_path, opts = sys.argv[1], sys.argv[2], sys.argv[3:]
+labels, group, size, interval = {}, "heavy_expr_record", 0, None
+while opts:
+    o, v = opts.pop(0), opts.pop(0)
+    if o == "--label":
+        k, _, val = v.partition("="); labels[k] = val
+    elif o == "--group": group = v
+    elif o == "--group-size": size = int(v)
+    elif o == "--interval": interval = float(v.rstrip("s"))
+doc = json.load(urllib.request.urlopen(url + "/api/v1/rules"))
+want = sorted((json.loads(l)["record"] for l in open(want_path) if l.strip()),
+              key=lambda s: s.encode())
+groups = doc["data"]["groups"]
+got = [r["name"] for g in groups for r in g["rules"]]
+bad = []
+if doc["status"] != "success": bad.append("status %r" % doc["status"])
+if got != want: bad.append("rules %r, want %r" % (got[:5], want[:5]))
+names = [g["name"] for g in groups]
+if size:
+    n = max(1, -(-len(want) // size))
+    if names != ["%s_%04d" % (group, i + 1) for i in range(n)]: bad.append("groups %r" % names)
+elif names != [group]: bad.append("groups %r" % names)
+for g in groups:
+    if interval and g["interval"] != interval: bad.append("interval %r" % g["interval"])
+    for r in g["rules"]:
+        if (r.get("labels") or {}) != labels: bad.append("labels %r" % r.get("labels"))
+        if r.get("lastError"): bad.append("%s: %s" % (r["name"], r["lastError"]))
+print("\n".join(bad[:10]))
+sys.exit(1 if bad else 0)
+PY
+prom_rules() {
+	name=$1 want=$2
+	shift 2
+	if $PY "$T/api.py" "$PROM" "$want" "$@" >"$T/api.out" 2>&1; then
+		ok "$name"
+	else
+		fail "$name" "$(cat "$T/api.out")" "$(tail -5 "$T/prom/log")"
+	fi
+}
+
+cat "$D/promql-hard.jsonl" "$T/big.jsonl" "$T/ten.jsonl" >"$T/prom.jsonl"
+POPTS=(--group heavy --group-size 7 --interval 30s --label region=华东 --label src=recsync)
+run yamlemit -o "$T/prom-rules.yml" "${POPTS[@]}" "$T/prom.jsonl"
+expect "prometheus: file written" 0 "" "$T/prom.jsonl"
+promcheck "prometheus" "$T/prom-rules.yml"
+if start_prometheus "$T/prom-rules.yml"; then
+	prom_rules "prometheus: /api/v1/rules lists every rule, grouped and labelled" \
+		"$T/prom.jsonl" "${POPTS[@]}"
+	# Replaced under the running server, then reloaded.
+	run yamlemit -o "$T/prom-rules.yml" --group heavy "$D/basic.jsonl"
+	expect "prometheus: file replaced" 0 "" "$D/basic.jsonl"
+	if curl -fsS -X POST "$PROM/-/reload" >"$T/reload.out" 2>&1; then
+		prom_rules "prometheus: the replaced file after a reload" "$D/basic.jsonl" --group heavy
+	else
+		fail "prometheus: reload" "$(cat "$T/reload.out")"
+	fi
+else
+	fail "prometheus starts and loads the file" "$(tail -20 "$T/prom/log")"
+fi
+
+# --- valgrind (the plain build only; sanitizers cover the other) ----------
+if [ ! -x "$RECSYNC_BIN/yamlemit" ] || nm "$RECSYNC_BIN/yamlemit" 2>/dev/null | grep -q __asan_init; then
+	skip "valgrind (sanitizer build)"
+elif ! command -v valgrind >/dev/null; then
+	skip "valgrind (not installed)"
+else
+	VG=(valgrind -q --leak-check=full --error-exitcode=99)
+	run "${VG[@]}" yamlemit -o "$T/vg.yml" --group-size 3 --label a=b --interval 1m "$D/promql-hard.jsonl"
+	expect "valgrind: hard expressions, options" 0 "" "$D/promql-hard.jsonl"
+	run "${VG[@]}" yamlemit --check --rejects "$T/vg.rej" -o "$T/vg.yml" "$T/chk.jsonl"
+	expect "valgrind: --check with rejects" 65 "rule c:bad_paren"
+	run "${VG[@]}" yamlemit --check="$T/vague-promtool" -o "$T/vg.yml" "$T/bisect.jsonl"
+	expect "valgrind: bisect" 65 "rule c:bad_type"
+	run "${VG[@]}" yamlemit --shard 1/3 -o "$T/vg.yml" "$T/noindex.jsonl" "$T/dup.jsonl"
+	expect "valgrind: bad lines, shard" 65 "no \"index\""
+	run "${VG[@]}" yamlemit -o "$T/at/missing/x.yml" "$T/ten.jsonl"
+	expect "valgrind: cannot create" 73 "cannot create"
+fi
+
+done_testing
