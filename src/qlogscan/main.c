@@ -146,6 +146,7 @@ main(int argc, char **argv)
 		scan_path(&sc, argv[i]);
 	if (argc == 0)
 		scan_path(&sc, "-");
+	progress_clear();	/* stdout may be the same terminal */
 	heavy_print(sc.table);
 	close_stdout();
 	scan_report(&sc, stats);
