@@ -250,18 +250,45 @@ consul_url(const struct consul *c)
 	return c->url;
 }
 
+int
+consul_retries(const struct consul *c)
+{
+	return c->retries;
+}
+
 const char *
 consul_error(const struct consul *c)
 {
 	return c->error;
 }
 
+/* Where an answer's body goes: the reply, or a sink for a 2xx answer. */
+struct body_dest {
+	CURL			*curl;
+	struct http_reply	*rep;
+	consul_sink_fn		*sink;
+	void			*arg;
+	int			 sink_failed;
+};
+
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
-	struct http_reply *rep = arg;
+	struct body_dest *d = arg;
+	struct http_reply *rep = d->rep;
 	size_t len = size * n;
+	long status = 0;
 
+	if (d->sink != NULL) {
+		curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status / 100 == 2) {
+			if (d->sink(data, len, d->arg) != 0) {
+				d->sink_failed = 1;
+				return 0;	/* curl stops with a write error */
+			}
+			return len;
+		}
+	}
 	rep->body = xreallocarray(rep->body, rep->len + len + 1, 1);
 	memcpy(rep->body + rep->len, data, len);
 	rep->len += len;
@@ -281,15 +308,18 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-int
-consul_call(struct consul *c, const char *method, const char *path,
-    const char *body, size_t len, struct http_reply *rep)
+/* One request; a 2xx answer's body goes to sink when there is one. */
+static int
+perform(struct consul *c, const char *method, const char *path,
+    const char *body, size_t len, struct body_dest *dest)
 {
 	char *url = xasprintf("%s%s", c->url, path);
+	struct http_reply *rep = dest->rep;
 	CURLcode rc;
 
 	memset(rep, 0, sizeof(*rep));
 	c->error[0] = '\0';
+	dest->curl = c->curl;
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
@@ -300,13 +330,16 @@ consul_call(struct consul *c, const char *method, const char *path,
 		    (curl_off_t)len);
 	}
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, rep);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, dest);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, rep);
 	rc = curl_easy_perform(c->curl);
 	free(url);
 	if (rc != CURLE_OK) {
-		if (c->error[0] == '\0')
+		if (dest->sink_failed)
+			snprintf(c->error, sizeof(c->error), "%s",
+			    "the answer is not what the API describes");
+		else if (c->error[0] == '\0')
 			snprintf(c->error, sizeof(c->error), "%s",
 			    curl_easy_strerror(rc));
 		http_reply_free(rep);
@@ -316,6 +349,24 @@ consul_call(struct consul *c, const char *method, const char *path,
 	if (rep->body == NULL)
 		rep->body = xstrdup("");
 	return 0;
+}
+
+int
+consul_call(struct consul *c, const char *method, const char *path,
+    const char *body, size_t len, struct http_reply *rep)
+{
+	struct body_dest dest = { NULL, rep, NULL, NULL, 0 };
+
+	return perform(c, method, path, body, len, &dest);
+}
+
+int
+consul_get_stream(struct consul *c, const char *path, consul_sink_fn *sink,
+    void *arg, struct http_reply *rep)
+{
+	struct body_dest dest = { NULL, rep, sink, arg, 0 };
+
+	return perform(c, "GET", path, NULL, 0, &dest);
 }
 
 void

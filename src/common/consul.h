@@ -68,6 +68,8 @@ struct http_reply {
 struct consul	*consul_open(const struct consul_config *cfg);
 void		 consul_close(struct consul *c);
 const char	*consul_url(const struct consul *c);
+/* How many further tries a failed request that is safe to repeat gets. */
+int		 consul_retries(const struct consul *c);
 
 /*
  * One request.  path starts with "/v1/" and is already escaped.  Returns 0
@@ -77,6 +79,15 @@ const char	*consul_url(const struct consul *c);
 int		 consul_call(struct consul *c, const char *method,
 		    const char *path, const char *body, size_t len,
 		    struct http_reply *rep);
+/*
+ * A GET whose 2xx body is handed to sink piece by piece as it arrives
+ * (other answers' bodies land in rep as usual).  A sink returns 0 to go
+ * on; anything else ends the transfer as a failure.  Not retried: the sink
+ * has seen part of the answer.
+ */
+typedef int consul_sink_fn(const char *data, size_t len, void *arg);
+int		 consul_get_stream(struct consul *c, const char *path,
+		    consul_sink_fn *sink, void *arg, struct http_reply *rep);
 /*
  * As consul_call, for requests that are safe to repeat (reads): retries
  * transport failures and 5xx answers cfg->retries times with backoff.

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "diag.h"
+#include "jsonsplit.h"
 #include "kv.h"
 #include "xalloc.h"
 
@@ -92,37 +93,90 @@ kv_record_value(const struct record *r)
 	return s;
 }
 
-/* GETs PREFIX/ with the query; 404 (nothing there) is an empty answer. */
+/*
+ * The verdict on a listing: 0, a sysexits status after a message, or -1
+ * (also after a message) when Consul could not be reached at all.
+ */
 static int
-get_prefix(struct consul *c, const char *prefix, const char *query,
-    struct http_reply *rep)
+listing_status(struct consul *c, const char *prefix, int rc,
+    struct http_reply *rep, struct json_split *split)
 {
-	char *key = xasprintf("%s/", prefix), *path;
-	int rc;
+	char *msg;
 
-	path = consul_kv_path(key, query);
-	free(key);
-	rc = consul_call_idempotent(c, "GET", path, NULL, 0, rep);
-	free(path);
+	if (rc != 0 && split->failed) {
+		warnmsg("reading %s/: Consul's answer is not the expected JSON",
+		    prefix);
+		return EX_PROTOCOL;
+	}
 	if (rc != 0) {
 		warnmsg("cannot reach Consul at %s: %s", consul_url(c),
 		    consul_error(c));
-		return EX_UNAVAILABLE;
+		return -1;
 	}
-	if (rep->status == 404) {
-		http_reply_free(rep);
-		rep->body = xstrdup("[]");
-		rep->len = 2;
-	} else if (rep->status != 200) {
-		char *msg = consul_fail_message(rep);
-
+	if (rep->status == 404)
+		return 0;
+	if (rep->status != 200) {
+		msg = consul_fail_message(rep);
 		warnmsg("reading %s/: %s", prefix, msg);
 		free(msg);
-		rc = consul_fail_status(rep);
-		http_reply_free(rep);
-		return rc;
+		return consul_fail_status(rep);
+	}
+	if (json_split_end(split) != 0) {
+		warnmsg("reading %s/: Consul's answer is not the expected JSON",
+		    prefix);
+		return EX_PROTOCOL;
 	}
 	return 0;
+}
+
+static int
+feed(const char *data, size_t len, void *arg)
+{
+	return json_split_feed(arg, data, len);
+}
+
+/* Whether a failed listing may be tried again: nothing was handed on yet. */
+static int
+may_retry(struct consul *c, int rc, const struct http_reply *rep,
+    const struct json_split *split, int attempt)
+{
+	if (split->elements > 0 || attempt >= consul_retries(c))
+		return 0;
+	return (rc != 0 && !split->failed) || (rc == 0 && rep->status >= 500);
+}
+
+/*
+ * Streams the elements of the array GET PREFIX/?query answers into fn,
+ * one at a time as they arrive.  404 (nothing there) is an empty array.
+ * Returns 0 or a sysexits status, after saying why.
+ */
+static int
+list_prefix(struct consul *c, const char *prefix, const char *query,
+    json_element_fn *fn, void *arg)
+{
+	char *key = xasprintf("%s/", prefix), *path = consul_kv_path(key, query);
+	struct json_split split;
+	struct http_reply rep;
+	int attempt, rc;
+
+	free(key);
+	for (attempt = 0;; attempt++) {
+		json_split_init(&split, fn, arg);
+		rc = consul_get_stream(c, path, feed, &split, &rep);
+		if (!may_retry(c, rc, &rep, &split, attempt))
+			break;
+		info("reading %s/: %s; trying again", prefix, rc ? consul_error(c) :
+		    "server error");
+		if (rc == 0)
+			http_reply_free(&rep);
+		json_split_free(&split);
+		consul_backoff(attempt + 1);
+	}
+	free(path);
+	rc = listing_status(c, prefix, rc, &rep, &split);
+	http_reply_free(&rep);
+	json_split_free(&split);
+	return rc < 0 ? EX_UNAVAILABLE : rc;
 }
 
 /* One element of a recursive GET: decodes it and calls fn if it is ours. */
@@ -156,85 +210,57 @@ scan_element(json_t *el, const char *prefix, kv_scan_fn *fn, void *arg)
 	return 0;
 }
 
-/*
- * Walks the JSON array one element at a time, so that a store of a million
- * records never becomes one tree of a million jansson objects.
- */
+/* Element callbacks carry what they need in one of these. */
+struct scan_ctx {
+	const char	*prefix;
+	kv_scan_fn	*fn;
+	void		*arg;
+	long long	 max;
+};
+
 static int
-scan_array(const char *body, size_t len, const char *prefix, kv_scan_fn *fn,
-    void *arg)
+scan_one(const char *text, size_t len, void *arg)
 {
-	size_t pos = strspn(body, " \t\r\n");
-	json_error_t err;
+	struct scan_ctx *ctx = arg;
+	json_t *el = json_loadb(text, len, 0, NULL);
+	int rc = el ? scan_element(el, ctx->prefix, ctx->fn, ctx->arg) : -1;
 
-	if (pos == len || body[pos++] != '[')
-		return -1;
-	for (;;) {
-		json_t *el;
-
-		pos += strspn(body + pos, " \t\r\n");
-		if (pos < len && body[pos] == ']')
-			return 0;
-		el = json_loadb(body + pos, len - pos, JSON_DISABLE_EOF_CHECK,
-		    &err);
-		if (el == NULL || scan_element(el, prefix, fn, arg) != 0) {
-			json_decref(el);
-			return -1;
-		}
-		json_decref(el);
-		pos += (size_t)err.position;
-		pos += strspn(body + pos, " \t\r\n");
-		if (pos < len && body[pos] == ',')
-			pos++;
-		else if (pos >= len || body[pos] != ']')
-			return -1;
-	}
+	json_decref(el);
+	return rc;
 }
 
 int
 kv_scan(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg)
 {
-	struct http_reply rep;
-	int rc = get_prefix(c, prefix, "recurse", &rep);
+	struct scan_ctx ctx = { prefix, fn, arg, 0 };
 
-	if (rc != 0)
-		return rc;
-	if (scan_array(rep.body, rep.len, prefix, fn, arg) != 0) {
-		warnmsg("reading %s/: Consul's answer is not the expected "
-		    "JSON", prefix);
-		rc = EX_PROTOCOL;
+	return list_prefix(c, prefix, "recurse", scan_one, &ctx);
+}
+
+static int
+max_one(const char *text, size_t len, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	json_t *key = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	long long n;
+
+	if (!json_is_string(key)) {
+		json_decref(key);
+		return -1;
 	}
-	http_reply_free(&rep);
-	return rc;
+	n = kv_key_number(ctx->prefix, json_string_value(key));
+	if (n > ctx->max)
+		ctx->max = n;
+	json_decref(key);
+	return 0;
 }
 
 int
 kv_max_number(struct consul *c, const char *prefix, long long *max)
 {
-	struct http_reply rep;
-	json_error_t err;
-	json_t *keys, *k;
-	size_t i;
-	int rc = get_prefix(c, prefix, "keys&separator=/", &rep);
+	struct scan_ctx ctx = { prefix, NULL, NULL, 0 };
+	int rc = list_prefix(c, prefix, "keys&separator=/", max_one, &ctx);
 
-	if (rc != 0)
-		return rc;
-	keys = json_loadb(rep.body, rep.len, 0, &err);
-	http_reply_free(&rep);
-	if (!json_is_array(keys)) {
-		json_decref(keys);
-		warnmsg("listing %s/: Consul's answer is not a JSON array",
-		    prefix);
-		return EX_PROTOCOL;
-	}
-	*max = 0;
-	json_array_foreach(keys, i, k) {
-		long long n = json_is_string(k) ?
-		    kv_key_number(prefix, json_string_value(k)) : 0;
-
-		if (n > *max)
-			*max = n;
-	}
-	json_decref(keys);
-	return 0;
+	*max = ctx.max;
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include "kv.h"
 #include "output.h"
 #include "record.h"
+#include "stored.h"
 #include "strmap.h"
 
 enum mode { NEW, ALL, STORED, GONE, DUPLICATES };
@@ -31,8 +32,8 @@ enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED };
  * once the scan is over.  stored_names maps a name to its record.
  */
 struct state {
-	struct record_list	 stored;	/* by index; the first of a name */
-	struct record_list	 duplicates;	/* later keys of a stored name */
+	struct stored_list	 stored;	/* by index; the first of a name */
+	struct stored_list	 duplicates;	/* later keys of a stored name */
 	struct record_list	 fresh;		/* input records Consul lacks */
 	struct strmap		*stored_names;
 	struct strmap		*fresh_names;
@@ -101,7 +102,8 @@ take_stored(const struct kv_entry *e, void *arg)
 		warnmsg("%s: %s; ignored, its number stays taken", e->key, why);
 		return;
 	}
-	record_list_push(&st->stored, &r);
+	stored_add(&st->stored, &r);
+	record_free(&r);
 }
 
 /*
@@ -111,26 +113,28 @@ take_stored(const struct kv_entry *e, void *arg)
 static void
 settle_stored(struct state *st, const char *prefix)
 {
-	struct record_list *l = &st->stored;
+	struct stored_list *l = &st->stored;
 	size_t i, kept = 0;
 
-	record_list_sort(l, record_cmp_index);
+	stored_sort_by_index(l);
 	for (i = 0; i < l->n; i++) {
-		struct record *first = strmap_get(st->stored_names, l->v[i].name);
+		struct stored *s = &l->v[i];
+		const struct stored *first = strmap_get(st->stored_names,
+		    stored_name(s));
 
 		if (first == NULL) {
-			l->v[kept] = l->v[i];
-			strmap_add(st->stored_names, l->v[kept].name,
+			l->v[kept] = *s;
+			strmap_add(st->stored_names, stored_name(&l->v[kept]),
 			    &l->v[kept]);
 			kept++;
 			continue;
 		}
 		note("%s/%lld: %s is stored at %s/%lld already", prefix,
-		    l->v[i].index, l->v[i].name, prefix, first->index);
-		if (strcmp(first->expr, l->v[i].expr) != 0)
+		    s->index, stored_name(s), prefix, first->index);
+		if (first->expr_hash != s->expr_hash)
 			warnmsg("%s/%lld: %s is stored twice with different "
-			    "expressions", prefix, l->v[i].index, l->v[i].name);
-		record_list_push(&st->duplicates, &l->v[i]);
+			    "expressions", prefix, s->index, stored_name(s));
+		stored_move(&st->duplicates, s);
 	}
 	l->n = kept;
 }
@@ -139,14 +143,14 @@ settle_stored(struct state *st, const char *prefix)
 static void
 take_input(struct state *st, struct record *r)
 {
-	const struct record *stored = strmap_get(st->stored_names, r->name);
+	const struct stored *stored = strmap_get(st->stored_names, r->name);
 	const char *expr;
 
 	if (stored != NULL) {
-		if (strcmp(stored->expr, r->expr) != 0)
+		if (stored->expr_hash != expr_hash(r->expr, r->expr_len))
 			warnmsg("%s is stored in Consul with a different "
 			    "expression; not added again", r->name);
-		strmap_add(st->wanted, stored->name, NULL);
+		strmap_add(st->wanted, stored_name(stored), NULL);
 		record_free(r);
 		return;
 	}
@@ -164,38 +168,42 @@ take_input(struct state *st, struct record *r)
 	record_list_push(&st->fresh, r);
 }
 
-/* Prints the records of l, or those whose name is (not) in names. */
+/* Prints the stored records of l, or those whose name is (not) in names. */
 static void
-print_list(const struct record_list *l, const struct strmap *names,
+print_stored(const struct stored_list *l, const struct strmap *names,
     int in_names)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		if (names == NULL || strmap_has(names, l->v[i].name) == in_names)
-			record_print(&l->v[i]);
+		if (names == NULL ||
+		    strmap_has(names, stored_name(&l->v[i])) == in_names)
+			stored_print(&l->v[i]);
 	}
 }
 
 static void
 print_result(struct state *st, enum mode mode)
 {
+	size_t i;
+
 	record_list_sort(&st->fresh, record_cmp_name);
 	switch (mode) {
 	case ALL:
-		print_list(&st->stored, NULL, 0);
+		print_stored(&st->stored, NULL, 0);
 		/* FALLTHROUGH */
 	case NEW:
-		print_list(&st->fresh, NULL, 0);
+		for (i = 0; i < st->fresh.n; i++)
+			record_print(&st->fresh.v[i]);
 		break;
 	case STORED:
-		print_list(&st->stored, st->wanted, 1);
+		print_stored(&st->stored, st->wanted, 1);
 		break;
 	case GONE:
-		print_list(&st->stored, st->wanted, 0);
+		print_stored(&st->stored, st->wanted, 0);
 		break;
 	case DUPLICATES:
-		print_list(&st->duplicates, NULL, 0);
+		print_stored(&st->duplicates, NULL, 0);
 		break;
 	}
 }
@@ -236,8 +244,8 @@ main(int argc, char *argv[])
 	strmap_free(st.stored_names);
 	strmap_free(st.fresh_names);
 	strmap_free(st.wanted);
-	record_list_free(&st.stored);
-	record_list_free(&st.duplicates);
+	stored_list_free(&st.stored);
+	stored_list_free(&st.duplicates);
 	record_list_free(&st.fresh);
 	consul_config_free(&cfg);
 	return record_input_status(&in);

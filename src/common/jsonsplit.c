@@ -1,0 +1,106 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonsplit.h"
+#include "xalloc.h"
+
+enum { BEFORE, INSIDE, AFTER };
+
+void
+json_split_init(struct json_split *s, json_element_fn *fn, void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	s->fn = fn;
+	s->arg = arg;
+}
+
+static void
+keep(struct json_split *s, char c)
+{
+	if (s->len + 1 >= s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->elem = xreallocarray(s->elem, s->cap, 1);
+	}
+	s->elem[s->len++] = c;
+}
+
+/* A ',' or ']' at the array's own level ends the element before it. */
+static int
+element_end(struct json_split *s, char c)
+{
+	if (s->len == 0 && (c == ',' || s->elements > 0))
+		return -1;		/* "[,", "[1,]" */
+	while (s->len > 0 && strchr(" \t\r\n", s->elem[s->len - 1]) != NULL)
+		s->len--;
+	if (s->len > 0) {
+		s->elem[s->len] = '\0';
+		if (s->fn(s->elem, s->len, s->arg) != 0)
+			return -1;
+		s->elements++;
+		s->len = 0;
+	}
+	if (c == ']')
+		s->state = AFTER;
+	return 0;
+}
+
+static int
+byte_inside(struct json_split *s, char c)
+{
+	if (s->in_string) {
+		keep(s, c);
+		if (s->escaped)
+			s->escaped = 0;
+		else if (c == '\\')
+			s->escaped = 1;
+		else if (c == '"')
+			s->in_string = 0;
+		return 0;
+	}
+	if (s->depth == 0 && (c == ',' || c == ']'))
+		return element_end(s, c);
+	if (s->depth == 0 && s->len == 0 && strchr(" \t\r\n", c) != NULL)
+		return 0;
+	keep(s, c);
+	if (c == '"')
+		s->in_string = 1;
+	else if (c == '{' || c == '[')
+		s->depth++;
+	else if (c == '}' || c == ']')
+		return --s->depth < 0 ? -1 : 0;
+	return 0;
+}
+
+int
+json_split_feed(struct json_split *s, const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && !s->failed; i++) {
+		char c = data[i];
+
+		if (s->state == INSIDE)
+			s->failed = byte_inside(s, c) != 0;
+		else if (strchr(" \t\r\n", c) != NULL)
+			continue;
+		else if (s->state == BEFORE && c == '[')
+			s->state = INSIDE;
+		else
+			s->failed = 1;
+	}
+	return s->failed ? -1 : 0;
+}
+
+int
+json_split_end(struct json_split *s)
+{
+	return s->failed || s->state != AFTER ? -1 : 0;
+}
+
+void
+json_split_free(struct json_split *s)
+{
+	free(s->elem);
+	s->elem = NULL;
+	s->len = s->cap = 0;
+}
