@@ -36,7 +36,7 @@ vg "kvlock" /dev/null 0 "$RECSYNC_BIN/kvlock" --prefix "$PREFIX" -- true
 vg "yamlemit --check" "$T/in" 65 "$RECSYNC_BIN/yamlemit" --check --group-size 10 -o "$T/rules.yml"
 vg "redisput" "$T/in" 65 "$RECSYNC_BIN/redisput" --chunk 16
 vg "redisput --delete" "$T/three" 0 "$RECSYNC_BIN/redisput" --delete
-for log in "$TESTS"/data/qlogscan/*; do
+for log in "$TESTS"/data/qlogscan/*.log; do
 	[ -f "$log" ] || continue
 	vg "qlogscan $(basename "$log")" /dev/null 0 "$RECSYNC_BIN/qlogscan" --threshold 0 --instant "$log"
 	break
