@@ -77,7 +77,7 @@ for b in bad[:10]:
 sys.exit(1 if bad else 0)
 PY
 readback() {
-	name=$1 file=$2 want=$3
+	local name=$1 file=$2 want=$3
 	shift 3
 	if $PY "$T/readback.py" "$file" "$want" "$@" >"$T/readback.out" 2>&1; then
 		ok "$name: read back by PyYAML"
@@ -88,6 +88,7 @@ readback() {
 
 # no_temps NAME DIR: no temporary file of ours is left in DIR.
 no_temps() {
+	local left
 	left=$(find "$2" -maxdepth 1 \( -name '.*.??????' -o -name 'yamlemit-check.*' \) 2>/dev/null)
 	if [ -z "$left" ]; then ok "$1: no temporary file left"; else
 		fail "$1: no temporary file left" "$left"
@@ -101,20 +102,25 @@ same() {
 	fi
 }
 
+# verdict NAME STATUS [DETAIL]: ok when STATUS ($? of the test before) is 0.
+verdict() {
+	if [ "$2" = 0 ]; then ok "$1"; else fail "$1" "${3:-}"; fi
+}
+
 records 6 >"$T/six.jsonl"
 
 # --- usage ------------------------------------------------------------------
 # Columns: name | arguments (words) | status | stderr pattern.  Every row
 # also leaves $T/u.yml alone: a usage error writes nothing.
 echo keep >"$T/u.yml"
-while IFS='|' read -r name args want errpat; do
-	case $name in ''|'#'*) continue ;; esac
-	name=$(trim "$name") args=$(trim "$args") errpat=$(trim "$errpat")
+while IFS='|' read -r row args want errpat; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row") args=$(trim "$args") errpat=$(trim "$errpat")
 	args=${args//@T/$T}
 	# shellcheck disable=SC2086 # arguments are words
 	run -i "$T/six.jsonl" yamlemit $args
-	expect "usage: $name" "$(trim "$want")" "$errpat"
-	[ "$(cat "$T/u.yml")" = keep ] || fail "usage: $name: left the file alone"
+	expect "usage: $row" "$(trim "$want")" "$errpat"
+	[ "$(cat "$T/u.yml")" = keep ] || fail "usage: $row: left the file alone"
 done <<'EOF'
 neither -o nor -d           |                                       | 64 | exactly one of -o FILE and -d DIR
 both -o and -d              | -o @T/u.yml -d @T                     | 64 | exactly one of
@@ -199,9 +205,8 @@ run -i "$D/promql-hard.jsonl" yamlemit -o "$T/hard.yml" --label region=华东
 expect "hard expressions: written" 0 "" "$D/promql-hard.jsonl"
 promcheck "hard expressions" "$T/hard.yml"
 readback "hard expressions" "$T/hard.yml" "$D/promql-hard.jsonl" --label region=华东
-grep -q '华东' "$T/hard.yml" && grep -q 'up{job="数据库",region="华东"}' "$T/hard.yml" &&
-	ok "hard expressions: Chinese stays readable (not escaped)" ||
-	fail "hard expressions: Chinese stays readable (not escaped)"
+grep -q 'up{job="数据库",region="华东"}' "$T/hard.yml"
+verdict "hard expressions: Chinese stays readable (not escaped)" $?
 
 # Strings that are not PromQL but must survive anyway: every YAML indicator
 # first, breaks, blanks, control characters, non-BMP text, YAML keywords.
@@ -222,6 +227,11 @@ PY
 run -i "$T/strings.jsonl" yamlemit -o "$T/strings.yml"
 expect "odd strings: written" 0 "" "$T/strings.jsonl"
 readback "odd strings" "$T/strings.yml" "$T/strings.jsonl"
+# NEL, LS and PS are line breaks to YAML 1.1 and text to YAML 1.2: they
+# must be escaped, never raw, so that every parser reads the same string.
+$PY -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(any(c.encode() in d for c in "\x85\u2028\u2029"))' "$T/strings.yml"
+verdict "odd strings: NEL, LS, PS escaped" $?
 
 # A 200 KB expression: one line, never folded.
 $PY -c 'import json; print(json.dumps({"record": "big:one", "expr": "sum(up{a=\"" + "ab cd " * 34000 + "\"}) by (job)"}))' >"$T/big.jsonl"
@@ -229,8 +239,8 @@ run -i "$T/big.jsonl" yamlemit -o "$T/big.yml"
 expect "200 KB expression: written" 0 "" "$T/big.jsonl"
 promcheck "200 KB expression" "$T/big.yml"
 readback "200 KB expression" "$T/big.yml" "$T/big.jsonl"
-[ "$(wc -l <"$T/big.yml")" -eq 5 ] && ok "200 KB expression: on one line" ||
-	fail "200 KB expression: on one line" "$(wc -l <"$T/big.yml") lines"
+[ "$(wc -l <"$T/big.yml")" -eq 5 ]
+verdict "200 KB expression: on one line" $? "$(wc -l <"$T/big.yml") lines"
 
 # --group-size: groups of at most M, numbered, in name order.
 records 10 >"$T/ten.jsonl"
@@ -247,14 +257,14 @@ promcheck "--group-size" "$T/gs.yml"
 records 1 1 >"$T/good1"
 records 1 2 >"$T/good2"
 cat "$T/good1" "$T/good2" >"$T/good12"
-while IFS='|' read -r name line errpat; do
-	case $name in ''|'#'*) continue ;; esac
-	name=$(trim "$name") errpat=$(trim "$errpat")
+while IFS='|' read -r row line errpat; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row") errpat=$(trim "$errpat")
 	line=$(trim "$line")
 	{ cat "$T/good1"; printf '%s\n' "$line"; cat "$T/good2"; } >"$T/bad.jsonl"
 	run yamlemit -o "$T/bad.yml" "$T/bad.jsonl"
-	expect "bad line: $name" 65 "^yamlemit: $T/bad.jsonl:2: $errpat" "$T/good12"
-	readback "bad line: $name" "$T/bad.yml" "$T/good12"
+	expect "bad line: $row" 65 "^yamlemit: $T/bad.jsonl:2: $errpat" "$T/good12"
+	readback "bad line: $row" "$T/bad.yml" "$T/good12"
 done <<'EOF'
 not JSON            | {"record":                                      | not a JSON record
 an array            | ["record","expr"]                               | not a JSON object
@@ -293,8 +303,8 @@ readback "a missing input" "$T/multi.yml" "$T/good12"
 echo previous >"$T/empty.yml"
 run yamlemit -o "$T/empty.yml" /dev/null
 expect "empty input: refused, 65" 65 "no records read; nothing written"
-[ "$(cat "$T/empty.yml")" = previous ] && ok "empty input: the file is left alone" ||
-	fail "empty input: the file is left alone"
+[ "$(cat "$T/empty.yml")" = previous ]
+verdict "empty input: the file is left alone" $?
 printf '{"bad"\n' >"$T/allbad"
 run yamlemit -o "$T/empty.yml" "$T/allbad"
 expect "only bad lines: refused, 65" 65 "no records read"
@@ -356,11 +366,11 @@ run yamlemit -d "$T/hist" "$T/ten.jsonl"
 expect "-d without -v: quiet" 0 "" "$T/ten.jsonl"
 
 (umask 077; yamlemit -o "$T/mode.yml" "$T/good1" >/dev/null)
-[ "$(stat -c %a "$T/mode.yml")" = 644 ] && ok "mode 0644 whatever the umask" ||
-	fail "mode 0644 whatever the umask" "$(stat -c %a "$T/mode.yml")"
+[ "$(stat -c %a "$T/mode.yml")" = 644 ]
+verdict "mode 0644 whatever the umask" $? "$(stat -c %a "$T/mode.yml")"
 yamlemit --mode 0640 -o "$T/mode.yml" "$T/good1" >/dev/null
-[ "$(stat -c %a "$T/mode.yml")" = 640 ] && ok "--mode 0640" ||
-	fail "--mode 0640" "$(stat -c %a "$T/mode.yml")"
+[ "$(stat -c %a "$T/mode.yml")" = 640 ]
+verdict "--mode 0640" $? "$(stat -c %a "$T/mode.yml")"
 
 # --- atomic replace -----------------------------------------------------------
 # The old file is replaced by a rename, not rewritten: a hard link to it
@@ -378,12 +388,12 @@ no_temps "replace" "$T/at"
 # Failures: nothing written, nothing passed on, the previous file untouched.
 mkdir "$T/at/adir"
 : >"$T/at/plainfile"
-while IFS='|' read -r name path want errpat; do
-	case $name in ''|'#'*) continue ;; esac
-	name=$(trim "$name") path=$(trim "$path") errpat=$(trim "$errpat")
+while IFS='|' read -r row path want errpat; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row") path=$(trim "$path") errpat=$(trim "$errpat")
 	path=${path//@T/$T}
 	run yamlemit -o "$path" "$T/ten.jsonl"
-	expect "cannot create: $name" "$(trim "$want")" "$errpat" /dev/null
+	expect "cannot create: $row" "$(trim "$want")" "$errpat" /dev/null
 done <<'EOF'
 missing directory       | @T/at/missing/rules.yml   | 73 | cannot create a temporary file beside it: No such file
 under a plain file      | @T/at/plainfile/rules.yml | 73 | Not a directory
@@ -392,9 +402,8 @@ name ends with a slash  | @T/at/rules.yml/          | 73 | is a directory
 EOF
 run yamlemit -d "$T/at/missing" "$T/ten.jsonl"
 expect "cannot create: -d missing directory" 73 "No such file" /dev/null
-[ -d "$T/at/adir" ] && [ -z "$(ls -A "$T/at/adir")" ] &&
-	ok "cannot create: the directory is untouched" ||
-	fail "cannot create: the directory is untouched"
+[ -d "$T/at/adir" ] && [ -z "$(ls -A "$T/at/adir")" ]
+verdict "cannot create: the directory is untouched" $?
 readback "cannot create: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
 no_temps "cannot create" "$T/at"
 
@@ -422,9 +431,8 @@ if wait_for test -s "$T/slow.pid"; then
 	wait "$ypid"
 	st=$?
 	kill "$(cat "$T/slow.pid")" 2>/dev/null
-	[ "$st" = 143 ] && [ ! -s "$T/slow.out" ] && grep -q hke:heavy_expr "$T/slow.saw" &&
-		ok "SIGTERM during --check: killed, nothing passed on" ||
-		fail "SIGTERM during --check: killed, nothing passed on" "status $st"
+	[ "$st" = 143 ] && [ ! -s "$T/slow.out" ] && grep -q hke:heavy_expr "$T/slow.saw"
+	verdict "SIGTERM during --check: killed, nothing passed on" $? "status $st"
 	no_temps "SIGTERM during --check (scratch)" "$T/tmpd"
 	no_temps "SIGTERM during --check (rule file)" "$T/at"
 	readback "SIGTERM during --check: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
@@ -447,9 +455,8 @@ grep -v bad "$T/chk.jsonl" >"$T/chk.good"
 grep bad "$T/chk.jsonl" >"$T/chk.bad"
 run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.jsonl"
 expect "--check: bad ones dropped, 65" 65 "^yamlemit: rule c:bad_paren: could not parse expression: .*unclosed left parenthesis" "$T/chk.good"
-grep -q '^yamlemit: rule c:bad_type: .*expected type range vector' "$T/err" &&
-	ok "--check: each bad rule with promtool's reason" ||
-	fail "--check: each bad rule with promtool's reason" "$(cat "$T/err")"
+grep -q '^yamlemit: rule c:bad_type: .*expected type range vector' "$T/err"
+verdict "--check: each bad rule with promtool's reason" $? "$(cat "$T/err")"
 promcheck "--check" "$T/chk.yml"
 readback "--check" "$T/chk.yml" "$T/chk.good"
 if $PY - "$T/rejects" "$T/chk.bad" <<'PY'
@@ -466,8 +473,8 @@ then ok "--check: --rejects gets the bad records, with the reason"; else
 fi
 run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.good"
 expect "--check: all good, status 0" 0 "" "$T/chk.good"
-[ ! -s "$T/rejects" ] && ok "--check: --rejects emptied when nothing is refused" ||
-	fail "--check: --rejects emptied when nothing is refused"
+[ -f "$T/rejects" ] && [ ! -s "$T/rejects" ]
+verdict "--check: --rejects emptied when nothing is refused" $?
 
 # Only records without index go to promtool; all of them with --check-all.
 mkdir "$T/spy"
@@ -483,9 +490,8 @@ run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
 expect "--check: stored records are not checked again" 0 "" "$T/stored.jsonl"
 spied() { find "$T/spy" -name 'run.*.yml' -exec cat {} +; }
 checked=$(spied | grep -c 'record:')
-[ "$checked" = 2 ] && ! spied | grep -q 'c:good2\|stored_bad' &&
-	ok "--check: promtool saw only the 2 unindexed rules" ||
-	fail "--check: promtool saw only the 2 unindexed rules" "$(spied)"
+[ "$checked" = 2 ] && ! spied | grep -q 'c:good2\|stored_bad'
+verdict "--check: promtool saw only the 2 unindexed rules" $? "$(spied)"
 rm -rf "$T/spy" && mkdir "$T/spy"
 run yamlemit --check-all --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
 grep -v stored_bad "$T/stored.jsonl" >"$T/stored.want"
@@ -496,9 +502,8 @@ rm -rf "$T/spy" && mkdir "$T/spy"
 grep index "$T/stored.jsonl" >"$T/allstored.jsonl"
 run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/allstored.jsonl"
 expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
-[ "$(ls "$T/spy" | wc -l)" = 1 ] && ! spied | grep -q 'record:' &&
-	ok "--check with nothing new: promtool run once on no rules" ||
-	fail "--check with nothing new: promtool run once on no rules"
+[ "$(find "$T/spy" -type f | wc -l)" = 1 ] && ! spied | grep -q 'record:'
+verdict "--check with nothing new: promtool run once on no rules" $?
 
 # promtool that names no rule: yamlemit checks halves and still drops
 # exactly the bad ones.
@@ -514,10 +519,10 @@ chmod +x "$T/vague-promtool"
 { records 20; records 20 21; } >"$T/bisect.good"
 run yamlemit --check="$T/vague-promtool" --rejects "$T/rejects" -o "$T/bisect.yml" "$T/bisect.jsonl"
 expect "bisect: the bad ones dropped" 65 "rule c:bad_paren: .*unclosed left parenthesis" "$T/bisect.good"
-grep -q 'rule c:bad_type: .*expected type range vector' "$T/err" &&
-	ok "bisect: each with its reason" || fail "bisect: each with its reason" "$(cat "$T/err")"
-[ "$(grep -c . "$T/rejects")" = 2 ] && ok "bisect: --rejects has the 2" ||
-	fail "bisect: --rejects has the 2" "$(cat "$T/rejects")"
+grep -q 'rule c:bad_type: .*expected type range vector' "$T/err"
+verdict "bisect: each with its reason" $? "$(cat "$T/err")"
+[ "$(grep -c . "$T/rejects")" = 2 ]
+verdict "bisect: --rejects has the 2" $? "$(cat "$T/rejects")"
 promcheck "bisect" "$T/bisect.yml"
 readback "bisect" "$T/bisect.yml" "$T/bisect.good"
 
@@ -525,12 +530,12 @@ readback "bisect" "$T/bisect.yml" "$T/bisect.good"
 printf '#!/bin/sh\necho "panic: oops" >&2\nexit 2\n' >"$T/crash-promtool"
 chmod +x "$T/crash-promtool"
 cp "$T/at/rules.yml" "$T/before.yml"
-while IFS='|' read -r name prog input errpat; do
-	case $name in ''|'#'*) continue ;; esac
-	name=$(trim "$name") prog=$(trim "$prog") errpat=$(trim "$errpat")
+while IFS='|' read -r row prog input errpat; do
+	case $row in ''|'#'*) continue ;; esac
+	row=$(trim "$row") prog=$(trim "$prog") errpat=$(trim "$errpat")
 	prog=${prog//@T/$T} input=$(trim "$input")
 	run yamlemit --check="$prog" --rejects "$T/at/rej" -o "$T/at/rules.yml" "$T/$input"
-	expect "promtool unusable: $name" 69 "$errpat" /dev/null
+	expect "promtool unusable: $row" 69 "$errpat" /dev/null
 done <<'EOF'
 no such program             | /nonexistent      | chk.jsonl       | cannot run /nonexistent: No such file
 no such program, no new one | /nonexistent      | allstored.jsonl | cannot run /nonexistent
@@ -540,7 +545,8 @@ always fails                | /bin/false        | chk.jsonl       | /bin/false f
 crashes                     | @T/crash-promtool | chk.jsonl       | crash-promtool failed \(exit status 2\): panic: oops
 EOF
 same "promtool unusable: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
-[ ! -e "$T/at/rej" ] && ok "promtool unusable: no rejects file" || fail "promtool unusable: no rejects file"
+[ ! -e "$T/at/rej" ]
+verdict "promtool unusable: no rejects file" $?
 no_temps "promtool unusable" "$T/at"
 
 # --- a real Prometheus loads the files ------------------------------------
@@ -592,7 +598,7 @@ print("\n".join(bad[:10]))
 sys.exit(1 if bad else 0)
 PY
 prom_rules() {
-	name=$1 want=$2
+	local name=$1 want=$2
 	shift 2
 	if $PY "$T/api.py" "$PROM" "$want" "$@" >"$T/api.out" 2>&1; then
 		ok "$name"
