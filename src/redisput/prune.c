@@ -54,6 +54,7 @@ prune_begin(struct put *p)
 	int status;
 	char *stale;
 
+	p->pruned = -1;			/* not (yet) pruned */
 	p->seen_key = xasprintf("%s:redisput-prune:%ld.%ld", p->set_key,
 	    (long)time(NULL), (long)getpid());
 	p->seen = xcalloc(p->chunk + 2, sizeof(*p->seen));
@@ -144,29 +145,39 @@ seen_intact(struct put *p)
 	return status;
 }
 
+/* SDIFFSTORE stale set seen: the names to remove, kept for a day at most. */
+static int
+stale_store(struct put *p, const char *stale)
+{
+	const char *diff[] = { "SDIFFSTORE", stale, p->set_key, p->seen_key };
+	const char *expire[] = { "EXPIRE", stale, PRUNE_TTL };
+	redisReply *r;
+	int status = 0;
+
+	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 4, diff)) == NULL)
+		return status;
+	debug("--prune: %lld members to remove", r->integer);
+	freeReplyObject(r);
+	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 3, expire)) != NULL)
+		freeReplyObject(r);
+	return status;
+}
+
 int
 prune_finish(struct put *p, int complete)
 {
 	char *stale = xasprintf("%s:stale", p->seen_key);
-	const char *diff[] = { "SDIFFSTORE", stale, p->set_key, p->seen_key };
-	const char *expire[] = { "EXPIRE", stale, PRUNE_TTL };
-	redisReply *r = NULL;
-	int status = 0;
+	int status = 0, st;
 
 	if (!complete)
 		warnmsg("--prune: the input was not read whole; nothing pruned");
 	else if ((status = seen_intact(p)) == 0 &&
-	    (r = call(p, REDIS_REPLY_INTEGER, &status, 4, diff)) != NULL) {
-		debug("--prune: %lld members to remove", r->integer);
-		freeReplyObject(r);
-		if ((r = call(p, REDIS_REPLY_INTEGER, &status, 3, expire)) != NULL)
-			freeReplyObject(r);
-		if (status == 0)
-			status = remove_stale(p, stale);
+	    (status = stale_store(p, stale)) == 0) {
+		p->pruned = 0;
+		status = remove_stale(p, stale);
 	}
 	if (p->c->err == 0) {		/* the connection still works */
-		int st = drop(p, stale);
-
+		st = drop(p, stale);
 		status = status != 0 ? status : st;
 	}
 	free(stale);

@@ -252,7 +252,7 @@ put_report(const struct put *p, int dry_run)
 	else
 		info("chunks committed: %lu; keys set: %lld; members added: "
 		    "%lld", p->chunks, p->keys, p->members_changed);
-	if (p->seen_key != NULL && !dry_run)
+	if (p->pruned >= 0 && p->seen_key != NULL)
 		info("pruned: %lld members not in the input, and their keys",
 		    p->pruned);
 	info("set %s has %lld members", p->set_key, scard(p->c, p->set_key));
