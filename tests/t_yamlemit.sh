@@ -385,6 +385,41 @@ same "replace: the old inode still holds the old file" "$T/at/old-copy" "$T/at/o
 readback "replace: the new file" "$T/at/rules.yml" "$T/ten.jsonl"
 no_temps "replace" "$T/at"
 
+# A symbolic link stays a link: the file it points to is replaced.
+mkdir "$T/at/real"
+yamlemit -o "$T/at/real/r.yml" "$T/good1" >/dev/null
+ln -s real/r.yml "$T/at/link.yml"
+run yamlemit -o "$T/at/link.yml" "$T/ten.jsonl"
+expect "symbolic link: written" 0 "" "$T/ten.jsonl"
+[ -L "$T/at/link.yml" ] && [ "$(readlink "$T/at/link.yml")" = real/r.yml ]
+verdict "symbolic link: still a link" $? "$(ls -la "$T/at")"
+readback "symbolic link: the file it points to" "$T/at/real/r.yml" "$T/ten.jsonl"
+no_temps "symbolic link" "$T/at/real"
+
+# A name that is not a regular file (here a copy of /dev/null, and a
+# pipe) is written to, never replaced by a regular file.
+if mknod "$T/at/null" c 1 3 2>/dev/null; then
+	run yamlemit -o "$T/at/null" "$T/ten.jsonl"
+	expect "device: written to" 0 "" "$T/ten.jsonl"
+	[ -c "$T/at/null" ]
+	verdict "device: still a device" $? "$(ls -la "$T/at/null")"
+	rm -f "$T/at/null"
+else
+	skip "device: written to (mknod needs root)"
+fi
+mkfifo "$T/at/fifo"
+cat "$T/at/fifo" >"$T/fifo.out" &
+catpid=$!
+run yamlemit -o "$T/at/fifo" "$T/ten.jsonl"
+# A reader left waiting (the pipe never opened) must not hang the test.
+if [ "${status:-}" != 0 ] || [ ! -p "$T/at/fifo" ]; then kill "$catpid" 2>/dev/null; fi
+wait "$catpid"
+expect "pipe: written to" 0 "" "$T/ten.jsonl"
+[ -p "$T/at/fifo" ]
+verdict "pipe: still a pipe" $?
+readback "pipe: what went through it" "$T/fifo.out" "$T/ten.jsonl"
+rm -f "$T/at/fifo"
+
 # Failures: nothing written, nothing passed on, the previous file untouched.
 mkdir "$T/at/adir"
 : >"$T/at/plainfile"
@@ -397,7 +432,7 @@ while IFS='|' read -r row path want errpat; do
 done <<'EOF'
 missing directory       | @T/at/missing/rules.yml   | 73 | cannot create a temporary file beside it: No such file
 under a plain file      | @T/at/plainfile/rules.yml | 73 | Not a directory
-name is a directory     | @T/at/adir                | 73 | cannot replace: Is a directory
+name is a directory     | @T/at/adir                | 73 | adir: is a directory
 name ends with a slash  | @T/at/rules.yml/          | 73 | is a directory
 EOF
 run yamlemit -d "$T/at/missing" "$T/ten.jsonl"

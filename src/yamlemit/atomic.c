@@ -89,20 +89,54 @@ make_temp(char *tmpl)
 	return fd;
 }
 
+/* A name that is not a regular file (/dev/null, /dev/stdout, a pipe) is written, never replaced. */
+static int
+open_special(struct atomic *af, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		die(EX_CANTCREAT, "%s: is a directory", path);
+	if ((af->fp = fopen(path, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	af->path = xstrdup(path);
+	return 1;
+}
+
+/* The name to replace: a symbolic link stays, the file it points to is replaced. */
+static char *
+target(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		return real;
+	return xstrdup(path);
+}
+
 void
 atomic_open(struct atomic *af, const char *path, unsigned mode)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
+	const char *slash, *base;
 	int fd;
 
+	memset(af, 0, sizeof(*af));
+	if (open_special(af, path))
+		return;
+	af->path = target(path);
+	slash = strrchr(af->path, '/');
+	base = slash ? slash + 1 : af->path;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		die(EX_CANTCREAT, "%s: is a directory", path);
-	af->path = xstrdup(path);
-	af->dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) :
+	af->dir = slash ? xstrndup(af->path, (size_t)(slash - af->path) + 1) :
 	    xstrdup(".");
 	/* A dot file without the .yml suffix: rule_files globs skip it. */
-	af->tmp = xasprintf("%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	af->tmp = xasprintf("%s.%s.XXXXXX", af->dir[0] == '.' && !slash ? "" :
+	    af->dir, base);
 	if ((fd = make_temp(af->tmp)) < 0)
 		die(EX_CANTCREAT, "%s: cannot create a temporary file "
 		    "beside it: %s", path, strerror(errno));
@@ -129,6 +163,14 @@ atomic_commit(struct atomic *af)
 {
 	int failed = fflush(af->fp) != 0 || ferror(af->fp);
 
+	if (af->tmp == NULL) {		/* a device or a pipe */
+		if (fclose(af->fp) != 0 || failed)
+			die(EX_IOERR, "%s: write error: %s", af->path,
+			    strerror(errno));
+		free(af->path);
+		memset(af, 0, sizeof(*af));
+		return;
+	}
 	if (failed || fsync(fileno(af->fp)) != 0) {
 		int e = errno;
 
