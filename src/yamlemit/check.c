@@ -31,6 +31,7 @@ struct checker {
 	struct item	*items;
 	size_t		 rejected;
 	int		 probed;	/* promtool passed an empty file */
+	const char	*path;		/* the scratch file of the current run */
 	char		*said;		/* what it said that named no rule */
 	size_t		 saidlen;
 };
@@ -104,13 +105,17 @@ named_rule(const struct checker *ck, const char *line, const size_t *idx,
 static void
 keep_said(struct checker *ck, const char *line)
 {
-	size_t len;
 	const char *text = line + strspn(line, " ");
+	size_t len, plen = strlen(ck->path);
 
 	/* promtool's chatter around the errors says nothing about a rule. */
 	if (strncmp(line, "Checking ", 9) == 0 || *text == '\0' ||
 	    strcmp(text, "FAILED:") == 0 || ck->saidlen > 4000)
 		return;
+	/* "SCRATCH: 7:11: ...": the scratch file's name means nothing later. */
+	if (strncmp(text, ck->path, plen) == 0 &&
+	    strncmp(text + plen, ": ", 2) == 0)
+		text += plen + 2;
 	len = strlen(text);
 	ck->said = xreallocarray(ck->said, ck->saidlen + len + 3, 1);
 	if (ck->saidlen > 0) {
@@ -165,6 +170,7 @@ check_once(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		die(EX_IOERR, "%s: write error: %s", path, strerror(errno));
 	debug("%s check rules: %zu rules", ck->prog, n);
+	ck->path = path;
 	out = spawn(ck->prog, path, &pid);
 	*named = read_verdicts(ck, out, idx, n);
 	fclose(out);
