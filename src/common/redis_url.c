@@ -12,6 +12,8 @@
 #include "redis_url.h"
 #include "xalloc.h"
 
+#define BAD_PASSWORD	"bad percent-escape in the password"
+#define BAD_USER	"bad percent-escape in the user name"
 #define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 const char *
@@ -54,8 +56,9 @@ pct_decode(const char *s, size_t len)
 		}
 		if (i + 2 >= len)
 			goto bad;
-		if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0))
+		hi = hexval(s[i + 1]);
+		lo = hexval(s[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			goto bad;
 		*o++ = (char)(hi << 4 | lo);
 		i += 2;
@@ -88,7 +91,8 @@ parse_db(const char *s, size_t len, int *db)
 	long long v;
 	int rc = -1;
 
-	if (strspn(t, "0123456789") == len && parse_long(t, 0, INT_MAX, &v) == 0) {
+	if (strspn(t, "0123456789") == len &&
+	    parse_long(t, 0, INT_MAX, &v) == 0) {
 		*db = (int)v;
 		rc = 0;
 	}
@@ -105,10 +109,10 @@ parse_userinfo(const char *s, size_t len, struct redis_url *u,
 	size_t ulen = colon ? (size_t)(colon - s) : len;
 
 	if (ulen > 0 && set_decoded(&u->user, s, ulen) != 0)
-		return *why = "bad percent-escape in the user name", -1;
+		return *why = BAD_USER, -1;
 	if (colon != NULL && set_decoded(&u->password, colon + 1,
 	    len - ulen - 1) != 0)
-		return *why = "bad percent-escape in the password", -1;
+		return *why = BAD_PASSWORD, -1;
 	return 0;
 }
 
@@ -143,10 +147,17 @@ parse_hostport(const char *s, size_t len, struct redis_url *u,
 	v = 0;
 	if (strspn(t, "0123456789") != strlen(t) ||
 	    parse_long(t, 1, 65535, &v) != 0)
-		*why = "the port is not a number from 1 to 65535";
+		*why = "the port is not a number from 1 to 65535 (in a "
+		    "password, write '/' as %2F and '?' as %3F)";
 	free(t);
 	u->port = (int)v;
 	return v == 0 ? -1 : 0;
+}
+
+static int
+is_param(const char *s, size_t klen, const char *name)
+{
+	return klen == strlen(name) && strncmp(s, name, klen) == 0;
 }
 
 /* "db=N&password=P&user=U". */
@@ -154,24 +165,24 @@ static int
 parse_query(const char *s, struct redis_url *u, int db_seen, const char **why)
 {
 	while (*s != '\0') {
-		size_t len = strcspn(s, "&"), klen = strcspn(s, "=");
+		size_t len = strcspn(s, "&"), klen = strcspn(s, "="), vlen;
 		const char *val = s + klen + 1;
-		size_t vlen = klen < len ? len - klen - 1 : 0;
 
 		if (klen >= len)
 			return *why = "a query parameter has no '='", -1;
-		if (klen == 2 && strncmp(s, "db", 2) == 0) {
-			if (db_seen || parse_db(val, vlen, &u->db) != 0)
-				return *why = db_seen ? "the db is given twice" :
-				    "db is not a number", -1;
+		vlen = len - klen - 1;
+		if (is_param(s, klen, "db")) {
+			if (db_seen)
+				return *why = "the db is given twice", -1;
+			if (parse_db(val, vlen, &u->db) != 0)
+				return *why = "db is not a number", -1;
 			db_seen = 1;
-		} else if (klen == 8 && strncmp(s, "password", 8) == 0) {
+		} else if (is_param(s, klen, "password")) {
 			if (set_decoded(&u->password, val, vlen) != 0)
-				return *why = "bad percent-escape in the password", -1;
-		} else if ((klen == 4 && strncmp(s, "user", 4) == 0) ||
-		    (klen == 8 && strncmp(s, "username", 8) == 0)) {
+				return *why = BAD_PASSWORD, -1;
+		} else if (is_param(s, klen, "user")) {
 			if (set_decoded(&u->user, val, vlen) != 0)
-				return *why = "bad percent-escape in the user name", -1;
+				return *why = BAD_USER, -1;
 		} else
 			return *why = "unknown query parameter (known: db, "
 			    "password, user)", -1;
@@ -193,7 +204,7 @@ parse_unix(size_t alen, const char *path, size_t plen,
 	if ((u->path = pct_decode(path, plen)) == NULL)
 		return *why = "bad percent-escape in the socket path", -1;
 	if (strlen(u->path) > SUN_PATH_MAX)
-		return *why = "the socket path is too long for a unix socket", -1;
+		return *why = "the socket path is too long", -1;
 	return 0;
 }
 
@@ -212,7 +223,8 @@ parse_parts(const char *text, struct redis_url *u, const char **why)
 	else if (strncmp(text, "rediss://", 9) == 0)
 		return *why = "TLS (rediss://) is not supported", -1;
 	else
-		return *why = "the URL does not start with redis:// or unix://", -1;
+		return *why = "the URL does not start with redis:// or "
+		    "unix://", -1;
 	auth = p;
 	alen = strcspn(p, "/?");
 	path = p + alen;
@@ -279,7 +291,8 @@ redis_url_display(const struct redis_url *u)
 	if (u->path != NULL) {
 		if (u->db != 0)
 			snprintf(db, sizeof(db), "?db=%d", u->db);
-		return xasprintf("unix://%s%s%s%s%s", user, pw, at, u->path, db);
+		return xasprintf("unix://%s%s%s%s%s", user, pw, at, u->path,
+		    db);
 	}
 	if (u->db != 0)
 		snprintf(db, sizeof(db), "/%d", u->db);
@@ -402,12 +415,14 @@ setup(redisContext *c, const struct redis_url *u, const char *disp,
 		snprintf(db, sizeof(db), "%d", u->db);
 		argv[0] = "SELECT";
 		argv[1] = db;
-		if ((r = setup_cmd(c, u, disp, 2, argv, EX_CONFIG, status)) == NULL)
+		r = setup_cmd(c, u, disp, 2, argv, EX_CONFIG, status);
+		if (r == NULL)
 			return -1;
 		freeReplyObject(r);
 	}
 	argv[0] = "PING";
-	if ((r = setup_cmd(c, u, disp, 1, argv, EX_UNAVAILABLE, status)) == NULL)
+	r = setup_cmd(c, u, disp, 1, argv, EX_UNAVAILABLE, status);
+	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
 	return 0;

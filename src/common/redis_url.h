@@ -48,7 +48,8 @@ const char	*redis_url_choose(const char *opt);
  * none.  Returns 0, or -1 with *why a static description of the fault (not
  * quoting the text, which may hold a password) and *u left empty.
  */
-int	redis_url_parse(const char *text, struct redis_url *u, const char **why);
+int	redis_url_parse(const char *text, struct redis_url *u,
+	    const char **why);
 void	redis_url_free(struct redis_url *u);
 
 /* "redis://alice:***@127.0.0.1:6379/3", for messages; the caller frees it. */

@@ -19,7 +19,8 @@
 #include "record.h"
 #include "redis_url.h"
 
-#define CHUNK_MAX	100000		/* MSET's argc stays far below 2^20 */
+/* MSET's argc stays far below 2^20, the bound of Redis before 7. */
+#define CHUNK_MAX	100000
 #define TIMEOUT_MAX	86400.0
 
 static long long	 chunk = 1000;
@@ -79,9 +80,12 @@ parse_options(int argc, char **argv)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:dnqr:s:t:v", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dnqr:s:t:v", opts,
+	    NULL)) != -1) {
 		switch (ch) {
-		case 'c': chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX); break;
+		case 'c':
+			chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX);
+			break;
 		case 'd': delete = 1; break;
 		case 'n': dry_run = 1; break;
 		case 'P': prune = 1; break;

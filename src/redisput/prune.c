@@ -9,7 +9,7 @@
 #include "prune.h"
 #include "put.h"
 #include "redis_url.h"
-#include "txn.h"
+#include "multi.h"
 #include "xalloc.h"
 
 /*
@@ -25,8 +25,8 @@ call(struct put *p, int type, int *status, int argc, const char **argv)
 		warnmsg("--prune: %s: %s", argv[0], redis_ctx_error(p->c));
 		*status = EX_UNAVAILABLE;
 	} else if (r->type != type) {
-		warnmsg("--prune: %s: %s", argv[0], r->type == REDIS_REPLY_ERROR ?
-		    r->str : "unexpected reply");
+		warnmsg("--prune: %s: %s", argv[0],
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		*status = r->type == REDIS_REPLY_ERROR ? redis_error_status(r) :
 		    EX_UNAVAILABLE;
 		freeReplyObject(r);
@@ -69,7 +69,7 @@ prune_begin(struct put *p)
 static int
 remove_names(struct put *p, const redisReply *r, unsigned long batch)
 {
-	struct txn_cmd cmd[2];
+	struct multi_cmd cmd[2];
 	size_t i;
 	char *what;
 	int status;
@@ -88,12 +88,12 @@ remove_names(struct put *p, const redisReply *r, unsigned long batch)
 		p->kv[1 + i] = p->members[2 + i] = r->element[i]->str;
 		p->kvlen[1 + i] = p->memlen[2 + i] = r->element[i]->len;
 	}
-	cmd[0] = (struct txn_cmd){ (int)(1 + r->elements), p->kv, p->kvlen,
+	cmd[0] = (struct multi_cmd){ (int)(1 + r->elements), p->kv, p->kvlen,
 	    REDIS_REPLY_INTEGER, 0 };
-	cmd[1] = (struct txn_cmd){ (int)(2 + r->elements), p->members,
+	cmd[1] = (struct multi_cmd){ (int)(2 + r->elements), p->members,
 	    p->memlen, REDIS_REPLY_INTEGER, 0 };
 	what = xasprintf("--prune: batch %lu", batch);
-	status = txn_run(p->c, cmd, 2, what);
+	status = multi_run(p->c, cmd, 2, what);
 	free(what);
 	if (status == 0)
 		p->pruned += cmd[1].result;
@@ -137,8 +137,9 @@ seen_intact(struct put *p)
 	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 2, argv)) == NULL)
 		return status;
 	if (r->integer != p->seen_added) {
-		warnmsg("--prune: the set of names written holds %lld, not %lld "
-		    "(expired?); nothing pruned", r->integer, p->seen_added);
+		warnmsg("--prune: the set of names written holds %lld, not "
+		    "%lld (expired?); nothing pruned", r->integer,
+		    p->seen_added);
 		status = EX_UNAVAILABLE;
 	}
 	freeReplyObject(r);
@@ -170,7 +171,8 @@ prune_finish(struct put *p, int complete)
 	int status = 0, st;
 
 	if (!complete)
-		warnmsg("--prune: the input was not read whole; nothing pruned");
+		warnmsg("--prune: the input was not read whole; "
+		    "nothing pruned");
 	else if ((status = seen_intact(p)) == 0 &&
 	    (status = stale_store(p, stale)) == 0) {
 		p->pruned = 0;

@@ -11,7 +11,7 @@
 #include "put.h"
 #include "record.h"
 #include "redis_url.h"
-#include "txn.h"
+#include "multi.h"
 #include "xalloc.h"
 
 void
@@ -42,9 +42,20 @@ put_sigpipe(int stdout_side)
 		die(EX_OSERR, "sigaction: %s", strerror(errno));
 }
 
+static void
+set_cmd(struct multi_cmd *cmd, size_t argc, const char **argv,
+    const size_t *lens, int want)
+{
+	cmd->argc = (int)argc;
+	cmd->argv = argv;
+	cmd->lens = lens;
+	cmd->want = want;
+	cmd->result = 0;
+}
+
 /* SADD seen name ...; EXPIRE seen: the names --prune must keep. */
 static int
-build_seen(struct put *p, struct txn_cmd cmd[2])
+build_seen(struct put *p, struct multi_cmd cmd[2])
 {
 	static const char *expire[3] = { "EXPIRE", NULL, PRUNE_TTL };
 	static size_t expirelen[3] = { 6, 0, sizeof(PRUNE_TTL) - 1 };
@@ -58,15 +69,8 @@ build_seen(struct put *p, struct txn_cmd cmd[2])
 		p->seen[2 + i] = p->members[2 + i];
 		p->seenlen[2 + i] = p->memlen[2 + i];
 	}
-	cmd[0].argc = (int)(2 + p->n);
-	cmd[0].argv = p->seen;
-	cmd[0].lens = p->seenlen;
-	cmd[0].want = REDIS_REPLY_INTEGER;
-	cmd[1].argc = 3;
-	cmd[1].argv = expire;
-	cmd[1].lens = expirelen;
-	cmd[1].want = REDIS_REPLY_INTEGER;
-	cmd[0].result = cmd[1].result = 0;
+	set_cmd(&cmd[0], 2 + p->n, p->seen, p->seenlen, REDIS_REPLY_INTEGER);
+	set_cmd(&cmd[1], 3, expire, expirelen, REDIS_REPLY_INTEGER);
 	return 2;
 }
 
@@ -75,7 +79,7 @@ build_seen(struct put *p, struct txn_cmd cmd[2])
  * how many commands the chunk's transaction holds.
  */
 static int
-build(struct put *p, struct txn_cmd cmd[4])
+build(struct put *p, struct multi_cmd cmd[4])
 {
 	size_t i, step = p->delete ? 1 : 2;
 
@@ -96,15 +100,9 @@ build(struct put *p, struct txn_cmd cmd[4])
 			p->kvlen[k + 1] = r->expr_len;
 		}
 	}
-	cmd[0].argc = (int)(1 + p->n * step);
-	cmd[0].argv = p->kv;
-	cmd[0].lens = p->kvlen;
-	cmd[0].want = p->delete ? REDIS_REPLY_INTEGER : REDIS_REPLY_STATUS;
-	cmd[1].argc = (int)(2 + p->n);
-	cmd[1].argv = p->members;
-	cmd[1].lens = p->memlen;
-	cmd[1].want = REDIS_REPLY_INTEGER;
-	cmd[0].result = cmd[1].result = 0;
+	set_cmd(&cmd[0], 1 + p->n * step, p->kv, p->kvlen,
+	    p->delete ? REDIS_REPLY_INTEGER : REDIS_REPLY_STATUS);
+	set_cmd(&cmd[1], 2 + p->n, p->members, p->memlen, REDIS_REPLY_INTEGER);
 	return p->seen_key != NULL ? 2 + build_seen(p, cmd + 2) : 2;
 }
 
@@ -129,7 +127,7 @@ emit(struct put *p)
 int
 put_flush(struct put *p)
 {
-	struct txn_cmd cmd[4];
+	struct multi_cmd cmd[4];
 	char *what;
 	int status, ncmd;
 
@@ -138,7 +136,7 @@ put_flush(struct put *p)
 	ncmd = build(p, cmd);
 	what = xasprintf("chunk %lu (records %lu-%lu)", p->chunks + 1,
 	    p->done + 1, p->done + (unsigned long)p->n);
-	status = txn_run(p->c, cmd, ncmd, what);
+	status = multi_run(p->c, cmd, ncmd, what);
 	free(what);
 	if (status != 0)
 		return status;

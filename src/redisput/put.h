@@ -4,9 +4,10 @@
  *
  * Writing, a chunk is MULTI, MSET name expr ..., SADD set name ..., EXEC;
  * deleting, MULTI, DEL name ..., SREM set name ..., EXEC; with --prune a
- * writing chunk also adds the names to a temporary set (SADD, EXPIRE).  A chunk's
- * records are owned by the struct put from put_add() until they are printed
- * and freed; the command vectors point into them, so nothing is copied.
+ * writing chunk also adds the names to a temporary set (SADD, EXPIRE).
+ * A chunk's records are owned by the struct put from put_add() until they
+ * are printed and freed; the command vectors point into them, so nothing
+ * is copied.
  */
 #ifndef REDISPUT_PUT_H
 #define REDISPUT_PUT_H
@@ -20,12 +21,15 @@ struct put {
 	redisContext	*c;
 	const char	*set_key;
 	int		 delete;
-	size_t		 chunk, n;	/* records a chunk; records held */
+	size_t		 chunk;		/* records a chunk */
+	size_t		 n;		/* records held */
 	struct record	*recs;
-	const char	**kv, **members;	/* MSET/DEL and SADD/SREM vectors */
+	/* The MSET (DEL) and SADD (SREM) vectors. */
+	const char	**kv, **members;
 	size_t		*kvlen, *memlen;
-	unsigned long	 chunks, done;	/* committed chunks and records */
-	long long	 keys, members_changed;	/* summed DEL, SADD/SREM results */
+	unsigned long	 chunks, done;	/* committed: chunks, records */
+	long long	 keys;		/* keys set; deleted: DEL's results */
+	long long	 members_changed; /* SADD's or SREM's results */
 	/* With --prune (see prune.h): the server-side set of names written. */
 	char		*seen_key;
 	const char	**seen;

@@ -4,7 +4,7 @@
 
 #include "diag.h"
 #include "redis_url.h"
-#include "txn.h"
+#include "multi.h"
 
 /* The connection failed mid-transaction: EXEC may have run or not. */
 static int
@@ -43,7 +43,7 @@ check_ack(const redisReply *r, const char *cmd, const char *want,
 
 /* One element of EXEC's array: the result of cmd. */
 static int
-check_result(const redisReply *r, struct txn_cmd *cmd, const char *what)
+check_result(const redisReply *r, struct multi_cmd *cmd, const char *what)
 {
 	if (r->type == REDIS_REPLY_ERROR) {
 		warnmsg("%s: %s failed inside the transaction: %s (Redis does "
@@ -51,7 +51,8 @@ check_result(const redisReply *r, struct txn_cmd *cmd, const char *what)
 		    what, cmd->argv[0], r->str);
 		return redis_error_status(r);
 	}
-	if (cmd->want == REDIS_REPLY_INTEGER && r->type == REDIS_REPLY_INTEGER) {
+	if (cmd->want == REDIS_REPLY_INTEGER &&
+	    r->type == REDIS_REPLY_INTEGER) {
 		cmd->result = r->integer;
 		return 0;
 	}
@@ -62,7 +63,7 @@ check_result(const redisReply *r, struct txn_cmd *cmd, const char *what)
 }
 
 static int
-check_exec(const redisReply *r, struct txn_cmd *cmds, int n, const char *what)
+check_exec(const redisReply *r, struct multi_cmd *cmds, int n, const char *what)
 {
 	size_t i;
 	int status;
@@ -91,7 +92,7 @@ append(redisContext *c, int argc, const char **argv, const size_t *lens)
 }
 
 int
-txn_run(redisContext *c, struct txn_cmd *cmds, int n, const char *what)
+multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what)
 {
 	static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
 	redisReply *r;

@@ -1,21 +1,21 @@
 /*
- * txn: one MULTI/EXEC transaction, pipelined.  Every command is appended to
- * hiredis's output buffer (binary-safe: lengths are given), the lot goes
+ * multi: one MULTI/EXEC transaction, pipelined.  Every command is appended
+ * to hiredis's output buffer (binary-safe: lengths are given), the lot goes
  * out in one write, then every reply is read and checked: OK for MULTI,
  * QUEUED for each command, and EXEC's array holding each command's result.
  * All replies are freed here; the caller gets the integers.
  */
-#ifndef REDISPUT_TXN_H
-#define REDISPUT_TXN_H
+#ifndef REDISPUT_MULTI_H
+#define REDISPUT_MULTI_H
 
 #include <stddef.h>
 #include <hiredis/hiredis.h>
 
-struct txn_cmd {
+struct multi_cmd {
 	int		 argc;
 	const char	**argv;
 	const size_t	*lens;
-	int		 want;		/* REDIS_REPLY_STATUS (OK) or _INTEGER */
+	int		 want;		/* REDIS_REPLY_STATUS or _INTEGER */
 	long long	 result;	/* filled when want is _INTEGER */
 };
 
@@ -24,6 +24,7 @@ struct txn_cmd {
  * beginning with what, the exit status the failure calls for: EX_NOPERM
  * for an ACL or authentication error, EX_UNAVAILABLE otherwise.
  */
-int	txn_run(redisContext *c, struct txn_cmd *cmds, int n, const char *what);
+int	multi_run(redisContext *c, struct multi_cmd *cmds, int n,
+	    const char *what);
 
 #endif
