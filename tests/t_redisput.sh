@@ -289,6 +289,7 @@ query without =|--redis redis://h?db|has no '='
 unix with a host|--redis unix://host/tmp/s|names no host
 unix without a path|--redis unix://|no socket path
 unclosed IPv6|--redis redis://[::1:6379|unclosed
+junk after IPv6|--redis redis://[::1]x|junk after the IPv6 address
 EOF
 set +f
 REDIS_URL='redis://:topsecret@h:nope' run redisput
@@ -302,6 +303,8 @@ run -i "$T/in" redisput --redis "redis://:topsecret@127.0.0.1:$PORT"
 expect "TCP connection refused: 69" 69 "redis://:\*\*\*@127.0.0.1:$PORT: cannot connect: Connection refused"
 no_secret "connection refused: the password is masked" topsecret
 is "connection refused: nothing printed" "$(wc -c <"$T/out")" 0
+run -i "$T/in" redisput --redis "redis://[::1]:$PORT/2"
+expect "IPv6 connection refused: 69, the address shown" 69 "^redisput: redis://\[::1\]:$PORT/2: cannot connect"
 run -i "$T/in" redisput --redis "unix://$T/no/such.sock"
 expect "no such unix socket: 69" 69 "cannot connect: No such file or directory"
 REDIS_URL="redis://127.0.0.1:$PORT" run -i "$T/in" redisput

@@ -2,7 +2,8 @@
  * redisput: writes records into Redis for the query proxy, each as the key
  * "record" holding "expr" and a member of a set of every record name, in
  * chunks that each commit whole (MULTI/EXEC), passing every record through
- * to stdout once its chunk committed.  With --delete, removes them instead.
+ * to stdout once its chunk committed.  With --delete, removes them instead;
+ * with --prune, then removes the members the input did not name.
  */
 #include <getopt.h>
 #include <stdio.h>
