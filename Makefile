@@ -49,6 +49,7 @@ $(LIBCOMMON): $(COMMON_OBJ)
 # Each tool is the .c files of its own folder linked with libcommon.
 tool_objs = $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
 .SECONDEXPANSION:
+.SECONDARY:
 $(BINDIR)/%: $$(call tool_objs,$$*) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

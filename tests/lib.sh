@@ -153,13 +153,15 @@ start_redis() {
 # rcli ARGS...: redis-cli on the test server.
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
-# records N [FIRST]: N valid records, one a line, named rec_FIRST.. in order.
+# records N [FIRST]: N valid records, one a line, named ...r<FIRST>.. in
+# order, in the compact form the tools write.
 records() {
 	python3 - "$1" "${2:-1}" <<'PY'
 import json, sys
 n, first = int(sys.argv[1]), int(sys.argv[2])
 for i in range(first, first + n):
     print(json.dumps({"record": "hke:heavy_expr:r%06d" % i,
-                      "expr": 'sum(rate(http_requests_total{job="j%d"}[5m])) by (code)' % i}))
+                      "expr": 'sum(rate(http_requests_total{job="j%d"}[5m])) by (code)' % i},
+                     separators=(",", ":"), ensure_ascii=False))
 PY
 }

@@ -149,6 +149,21 @@ done
 run rs render --shard 1/3 -o "$T/shard1.yml"
 [ "$(field changed)" = False ] && ok "render again: unchanged, file left alone" || fail "render unchanged" "$(cat "$T/out")"
 
+# a failed reload leaves the file as it was, so the next run tries again
+cp "$T/shard1.yml" "$T/shard1.before"
+records 3 700 | rs >/dev/null 2>&1
+run rs render --shard 1/3 -o "$T/shard1.yml" --reload "http://127.0.0.1:$(free_port)"
+[ "$status" = 69 ] && [ "$(field changed)" = False ] && cmp -s "$T/shard1.yml" "$T/shard1.before" &&
+	ok "a failed reload: 69 and the old file put back" || fail "failed reload" "status $status" "$(cat "$T/out")"
+run rs render --shard 1/3 -o "$T/shard1.yml"
+[ "$(field changed)" = True ] && ok "the next render sees the change again" || fail "render after a failed reload"
+run rs render --shard 1/3 -o /dev/null
+expect "render refuses to replace what is not a regular file" 73 "not a regular file"
+[ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
+run rs render --shard 0/3 --group-size 2 -o "$T/grouped.yml"
+[ "$(python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" = True ] &&
+	ok "--group-size splits the rules into groups" || fail "--group-size" "$(head -20 "$T/grouped.yml")"
+
 # render --reload against a real Prometheus that loads the shard
 port=$(free_port)
 cat >"$T/prom.yml" <<EOF

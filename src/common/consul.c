@@ -117,7 +117,9 @@ consul_config_option(struct consul_config *cfg, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_CONSUL:
-		set_address(cfg, arg, 0);
+		/* As in the consul CLI, CONSUL_HTTP_SSL applies to -http-addr too. */
+		set_address(cfg, arg, env("CONSUL_HTTP_SSL") ?
+		    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0);
 		return 1;
 	case OPT_TOKEN_FILE:
 		/* As in the consul CLI, the flag outranks CONSUL_HTTP_TOKEN. */
