@@ -1,0 +1,47 @@
+#!/bin/bash
+# ACL tokens: Consul with default-deny ACLs (the stand-in started with
+# --acl-token, or a real agent with RECSYNC_TEST_CONSUL_TOKEN): the tools
+# work with the token from each of its sources, fail with 77 without it,
+# and never print it.
+. "$(dirname "$0")/lib.sh"
+TOKEN=${RECSYNC_TEST_CONSUL_TOKEN:-3f1c9a52-5b1e-4d8e-9c57-0d6a1a7e2b44}
+if [ -n "${RECSYNC_TEST_CONSUL:-}" ] && [ -z "${RECSYNC_TEST_CONSUL_TOKEN:-}" ]; then
+	skip "ACL tests need RECSYNC_TEST_CONSUL_TOKEN with a real agent"
+	done_testing
+fi
+start_consul --acl-token "$TOKEN"
+new_prefix
+unset CONSUL_HTTP_TOKEN CONSUL_HTTP_TOKEN_FILE
+records 3 >"$T/in"
+printf '%s\n' "$TOKEN" >"$T/token"
+
+# no token: the anonymous token may write nothing
+run -i "$T/in" kvpush --prefix "$PREFIX" -vv
+expect "kvpush without a token: 77" 77 "Permission denied"
+[ ! -s "$T/out" ] && ok "nothing printed for a refused write" || fail "nothing printed for a refused write"
+run -i "$T/in" kvpush --prefix "$PREFIX" --token-file "$T/nowhere"
+expect "a missing token file: 66" 66 "token file"
+
+# the token from each source, and never in a message
+for how in env file-env file-opt; do
+	new_prefix
+	case $how in
+	env)      run -i "$T/in" env CONSUL_HTTP_TOKEN="$TOKEN" kvpush --prefix "$PREFIX" -vv ;;
+	file-env) run -i "$T/in" env CONSUL_HTTP_TOKEN_FILE="$T/token" kvpush --prefix "$PREFIX" -vv ;;
+	file-opt) run -i "$T/in" kvpush --prefix "$PREFIX" --token-file "$T/token" -vv ;;
+	esac
+	[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && ok "kvpush with the token ($how)" ||
+		fail "kvpush with the token ($how)" "status $status" "$(cat "$T/err")"
+	grep -qF "$TOKEN" "$T/err" "$T/out" && fail "the token appears in no output ($how)" ||
+		ok "the token appears in no output ($how)"
+done
+run -i /dev/null env CONSUL_HTTP_TOKEN="$TOKEN" kvdiff --all --prefix "$PREFIX"
+[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && ok "kvdiff --all with the token" || fail "kvdiff with the token"
+run -i "$T/in" env CONSUL_HTTP_TOKEN=not-the-token kvdiff --prefix "$PREFIX"
+expect "kvdiff with an unknown token: 77" 77 "ACL not found"
+grep -q not-the-token "$T/err" && fail "an unknown token is not echoed" || ok "an unknown token is not echoed"
+run env CONSUL_HTTP_TOKEN="$TOKEN" kvlock --prefix "$PREFIX" -- true
+expect "kvlock with the token" 0 ""
+run kvlock --prefix "$PREFIX" -- true
+expect "kvlock without a token: 77" 77 "Permission denied"
+done_testing
