@@ -1,0 +1,74 @@
+#!/bin/bash
+# kvlock: the lock is held while the command runs and released after it,
+# the command's status comes back, a second holder waits, a dead holder's
+# lock frees itself by TTL, and a long command keeps its lock by renewal.
+. "$(dirname "$0")/lib.sh"
+# Session clocks run at 0.3 of real time on the stand-in: a "10s" TTL
+# expires after 10 s * 2 (Consul's grace) * 0.3 = 6 s without renewal.
+start_consul --ttl-scale 0.3
+new_prefix
+KEY=$PREFIX.lock
+
+lock_session() {
+	consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY" | python3 -c '
+import json, sys
+t = sys.stdin.read()
+print(json.loads(t)[0].get("Session", "") if t.strip() else "")'
+}
+
+# --- usage
+while IFS='|' read -r args want pat; do
+	# shellcheck disable=SC2086
+	run kvlock $args
+	expect "kvlock $args" "$want" "$pat"
+done <<'ROWS'
+--help|0|
+|64|usage: kvlock
+--ttl 5s true|64|--ttl
+--lock-timeout x true|64|--lock-timeout
+ROWS
+
+# --- held while the command runs, released after, status passed on
+run kvlock --prefix "$PREFIX" -- sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/during'"
+python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))[0].get("Session"))' "$T/during" &&
+	ok "the key is locked while the command runs" || fail "locked while running" "$(cat "$T/during")"
+[ -z "$(lock_session)" ] && ok "the lock is released after the command" || fail "released after" "$(lock_session)"
+[ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list")" = "[]" ] && ok "the session is destroyed" ||
+	fail "session destroyed" "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list")"
+run kvlock --prefix "$PREFIX" -- sh -c 'exit 3'
+expect "the command's exit status comes back" 3 ""
+run kvlock --prefix "$PREFIX" -- sh -c 'kill -TERM $$'
+expect "a command killed by a signal: 128 + signal" 143 ""
+run kvlock --prefix "$PREFIX" -- /nonexistent/command
+expect "a command that cannot run: 127" 127 "nonexistent"
+
+# --- a second holder waits for the first
+kvlock --prefix "$PREFIX" -- sleep 2 & first=$!
+sleep 0.7
+run kvlock --prefix "$PREFIX" --lock-timeout 20s -- true
+wait "$first"
+expect "a second holder waits, then runs" 0 "held by"
+run kvlock --prefix "$PREFIX" -q -- true
+expect "-q: nothing said" 0 ""
+
+if [ "$STANDIN" != 1 ]; then
+	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"
+	done_testing
+fi
+
+# --- a holder that dies: the TTL frees the lock (after Consul's lock-delay)
+kvlock --prefix "$PREFIX" --ttl 10s -- sleep 61.7 & dead=$!
+sleep 1
+kill -9 "$dead"; wait "$dead" 2>/dev/null
+pkill -f 'sleep 61.7' 2>/dev/null
+run kvlock --prefix "$PREFIX" --lock-timeout 30s -- true
+expect "a dead holder's lock is freed by its TTL" 0 "held by"
+
+# --- a command outliving the TTL keeps the lock by renewing the session
+kvlock --prefix "$PREFIX" --ttl 10s -- sleep 9 & long=$!
+sleep 8
+[ -n "$(lock_session)" ] && ok "held past the TTL (6 s here) by renewal" || fail "renewal" "lock lost"
+wait "$long"
+expect_status=$?
+[ "$expect_status" = 0 ] && ok "the long command ends normally" || fail "long command" "status $expect_status"
+done_testing
