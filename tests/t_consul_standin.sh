@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: once
 # The Consul stand-in (tests/consul-standin) against what real Consul answers:
 # status codes, headers, error texts, raft indexes, CAS, txn rollback, limits,
 # ACLs, sessions/locks/TTL, blocking queries and the /_standin/ controls.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: once
 # Static checks: the shell scripts pass shellcheck, the man pages render
 # without a warning, every tool's --help matches its man page's options.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: once
 # Every tool once under valgrind's memcheck, against the real servers: no
 # invalid access, no use of uninitialised memory, no leak.  (The whole suite
 # also runs under ASan/UBSan; this catches what they do not instrument.)

@@ -227,6 +227,27 @@ record_input_status(const struct record_input *in)
 	return in->status;
 }
 
+const char *
+record_input_file(const struct record_input *in)
+{
+	return in->cur ? in->cur->name : NULL;
+}
+
+unsigned long
+record_input_line(const struct record_input *in)
+{
+	return in->cur ? in->cur->lineno : 0;
+}
+
+const char *
+record_input_text(const struct record_input *in, size_t *len)
+{
+	if (in->cur == NULL)
+		return NULL;
+	*len = strlen(in->cur->line);	/* chomp() left it NUL-terminated */
+	return in->cur->line;
+}
+
 void
 record_set_index(struct record *r, long long index)
 {

@@ -57,6 +57,14 @@ struct record_input {
 void	record_input_init(struct record_input *in, int argc, char **argv);
 int	record_input_next(struct record_input *in, struct record *r);
 int	record_input_status(const struct record_input *in);
+/*
+ * Where the record record_input_next() returned last came from: its file
+ * ("<stdin>" for standard input), its line number, and the line as read,
+ * without its line end (valid until the next call).
+ */
+const char	*record_input_file(const struct record_input *in);
+unsigned long	 record_input_line(const struct record_input *in);
+const char	*record_input_text(const struct record_input *in, size_t *len);
 
 /*
  * Checks a decoded JSON value is a valid record and fills *r (taking

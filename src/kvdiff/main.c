@@ -141,14 +141,15 @@ settle_stored(struct state *st, const char *prefix)
 
 /* Keeps an input record if neither Consul nor an earlier line has it. */
 static void
-take_input(struct state *st, struct record *r)
+take_input(struct state *st, struct record *r, const struct record_input *in)
 {
 	const struct stored *stored = strmap_get(st->stored_names, r->name);
 	const char *expr;
 
 	if (stored != NULL) {
 		if (stored->expr_hash != expr_hash(r->expr, r->expr_len))
-			warnmsg("%s is stored in Consul with a different "
+			warn_at(record_input_file(in), record_input_line(in),
+			    "%s is stored in Consul with a different "
 			    "expression; not added again", r->name);
 		strmap_add(st->wanted, stored_name(stored), NULL);
 		record_free(r);
@@ -156,8 +157,9 @@ take_input(struct state *st, struct record *r)
 	}
 	if ((expr = strmap_get(st->fresh_names, r->name)) != NULL) {
 		if (strcmp(expr, r->expr) != 0)
-			warnmsg("%s is given twice with different "
-			    "expressions; the first is kept", r->name);
+			warn_at(record_input_file(in), record_input_line(in),
+			    "%s is given twice with different expressions; "
+			    "the first is kept", r->name);
 		record_free(r);
 		return;
 	}
@@ -236,7 +238,7 @@ main(int argc, char *argv[])
 
 	record_input_init(&in, argc - optind, argv + optind);
 	while (record_input_next(&in, &r))
-		take_input(&st, &r);
+		take_input(&st, &r, &in);
 	info("%lu input records, %zu new", in.records, st.fresh.n);
 	print_result(&st, mode);
 	close_stdout();

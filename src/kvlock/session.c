@@ -18,16 +18,24 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-fail(const char *what, struct consul *c, int rc, struct http_reply *rep)
+/* Says why a request failed; returns the matching sysexits status. */
+static int
+failure(const char *what, struct consul *c, int rc, struct http_reply *rep)
 {
 	char *msg;
+	int status;
 
-	if (rc != 0)
-		die(EX_UNAVAILABLE, "%s: cannot reach Consul at %s: %s", what,
+	if (rc != 0) {
+		warnmsg("%s: cannot reach Consul at %s: %s", what,
 		    consul_url(c), consul_error(c));
+		return EX_UNAVAILABLE;
+	}
 	msg = consul_fail_message(rep);
-	die(consul_fail_status(rep), "%s: %s", what, msg);
+	warnmsg("%s: %s", what, msg);
+	free(msg);
+	status = consul_fail_status(rep);
+	http_reply_free(rep);
+	return status;
 }
 
 void
@@ -47,7 +55,7 @@ lock_session_create(struct lock *l, const char *name)
 	    strlen(body), &rep);
 	free(body);
 	if (rc != 0 || rep.status != 200)
-		fail("creating a session", l->c, rc, &rep);
+		exit(failure("creating a session", l->c, rc, &rep));
 	doc = json_loads(rep.body, 0, NULL);
 	if (json_string_value(json_object_get(doc, "ID")) == NULL)
 		die(EX_PROTOCOL, "creating a session: no ID in Consul's answer");
@@ -57,7 +65,10 @@ lock_session_create(struct lock *l, const char *name)
 	debug("session %s", l->session);
 }
 
-/* PUT KEY?VERB=SESSION: Consul answers true or false. */
+/*
+ * PUT KEY?VERB=SESSION: 1 when Consul answers true, 0 for false, and
+ * minus a sysexits status (after a message) when the request failed.
+ */
 static int
 kv_session_put(struct lock *l, const char *verb, const char *body)
 {
@@ -71,7 +82,7 @@ kv_session_put(struct lock *l, const char *verb, const char *body)
 	free(query);
 	free(path);
 	if (rc != 0 || rep.status != 200)
-		fail(verb, l->c, rc, &rep);
+		return -failure(verb, l->c, rc, &rep);
 	granted = strncmp(rep.body, "true", 4) == 0;
 	http_reply_free(&rep);
 	return granted;
@@ -99,13 +110,15 @@ int
 lock_acquire(struct lock *l, double timeout, char **who)
 {
 	double deadline = now() + timeout;
-	int tries = 0;
+	int tries = 0, got;
 
 	*who = NULL;
-	while (!kv_session_put(l, "acquire", l->holder)) {
-		if (tries++ == 0)
+	while ((got = kv_session_put(l, "acquire", l->holder)) == 0) {
+		if (tries++ == 0) {
+			*who = current_holder(l);
 			note("%s is held by %s; waiting up to %.0fs", l->key,
-			    (*who = current_holder(l)), timeout);
+			    *who, timeout);
+		}
 		if (now() >= deadline) {
 			free(*who);
 			*who = current_holder(l);
@@ -115,6 +128,8 @@ lock_acquire(struct lock *l, double timeout, char **who)
 		if (tries % 10 == 0)
 			lock_renew(l);
 	}
+	if (got < 0)
+		exit(-got);
 	free(*who);
 	*who = NULL;
 	return 0;
@@ -148,8 +163,16 @@ lock_release(struct lock *l)
 	if (l->session == NULL)
 		return;
 	/* Destroying a session that still holds the lock starts lock-delay. */
-	if (!kv_session_put(l, "release", NULL))
+	switch (kv_session_put(l, "release", NULL)) {
+	case 1:
+		break;
+	case 0:
 		info("%s was not held by this session any more", l->key);
+		break;
+	default:
+		warnmsg("%s stays locked until the session's TTL runs out",
+		    l->key);
+	}
 	path = xasprintf("/v1/session/destroy/%s", l->session);
 	if (consul_call_idempotent(l->c, "PUT", path, "", 0, &rep) == 0)
 		http_reply_free(&rep);
