@@ -12,3 +12,22 @@ cli_version(void)
 	close_stdout();
 	exit(EX_OK);
 }
+
+int
+cli_option(int ch, void (*usage)(int))
+{
+	switch (ch) {
+	case 'q':
+		verbosity = 0;
+		return 1;
+	case 'v':
+		verbosity++;
+		return 1;
+	case CLI_OPT_HELP:
+		usage(EX_OK);
+		return 1;
+	case CLI_OPT_VERSION:
+		cli_version();
+	}
+	return 0;
+}

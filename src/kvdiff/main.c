@@ -57,10 +57,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 		{ "stored", no_argument, NULL, OPT_STORED },
 		{ "gone", no_argument, NULL, OPT_GONE },
 		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -68,17 +65,14 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 	int ch, modes = 0;
 
 	while ((ch = getopt_long(argc, argv, "aqv", longopts, NULL)) != -1) {
-		if (consul_config_option(cfg, ch, optarg))
+		if (consul_config_option(cfg, ch, optarg) ||
+		    cli_option(ch, usage))
 			continue;
 		switch (ch) {
 		case 'a': mode = ALL; modes++; break;
 		case OPT_STORED: mode = STORED; modes++; break;
 		case OPT_GONE: mode = GONE; modes++; break;
 		case OPT_DUPLICATES: mode = DUPLICATES; modes++; break;
-		case 'q': verbosity = 0; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(EX_OK);
-		case 'V': cli_version();
 		default: usage(EX_USAGE);
 		}
 	}

@@ -108,10 +108,7 @@ main(int argc, char *argv[])
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -126,7 +123,8 @@ main(int argc, char *argv[])
 	consul_config_init(&cfg);
 	/* "+": options end at the command, whose own options are its own. */
 	while ((ch = getopt_long(argc, argv, "+qv", longopts, NULL)) != -1) {
-		if (consul_config_option(&cfg, ch, optarg))
+		if (consul_config_option(&cfg, ch, optarg) ||
+		    cli_option(ch, usage))
 			continue;
 		switch (ch) {
 		case OPT_KEY: free(key); key = xstrdup(optarg); break;
@@ -138,10 +136,6 @@ main(int argc, char *argv[])
 			if (l.ttl < 10 || l.ttl > 86400)
 				die(EX_USAGE, "--ttl: Consul takes 10s to 24h");
 			break;
-		case 'q': verbosity = 0; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(EX_OK);
-		case 'V': cli_version();
 		default: usage(EX_USAGE);
 		}
 	}

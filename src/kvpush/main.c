@@ -39,17 +39,15 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "delete", no_argument, NULL, OPT_DELETE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
-		if (consul_config_option(cfg, ch, optarg))
+		if (consul_config_option(cfg, ch, optarg) ||
+		    cli_option(ch, usage))
 			continue;
 		switch (ch) {
 		case OPT_MAX_OPS:
@@ -62,10 +60,6 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 			break;
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_DELETE: deleting = 1; break;
-		case 'q': verbosity = 0; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(EX_OK);
-		case 'V': cli_version();
 		default: usage(EX_USAGE);
 		}
 	}
