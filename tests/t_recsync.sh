@@ -59,6 +59,13 @@ file=$(field rule_file)
 	ok "Redis maps the record to its expression, UTF-8 intact" || fail "Redis GET" "$(rcli GET hke:heavy_expr:a3)"
 [ "$(rcli SCARD "$SETKEY")" = 4 ] && ok "the Redis set has 4 members" || fail "SCARD" "$(rcli SCARD "$SETKEY")"
 
+# --- progress on a terminal only
+grep -q 'records' "$T/err" && fail "no progress line when stderr is a file" || ok "no progress line when stderr is a file"
+script -qec "recsync --prefix '$PREFIX' --set-key '$SETKEY' --rules-dir '$RULES' <'$T/sample' >/dev/null" \
+	/dev/null >"$T/tty" 2>&1 </dev/null
+grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: redisput: ' "$T/tty" &&
+	ok "a progress line for each stage when stderr is a terminal" || fail "progress on a terminal" "$(cat -v "$T/tty")"
+
 # --- a second run adds nothing, and the rule file still has everything
 run -i "$T/sample" rs
 expect "second run exits 0" 0 ""

@@ -1,0 +1,24 @@
+#!/bin/bash
+# runner: once
+# make install and make uninstall into a DESTDIR; the installed recsync
+# finds the tools installed beside it.
+. "$(dirname "$0")/lib.sh"
+D=$T/root
+run make -C "$TOP" install PREFIX=/usr/local DESTDIR="$D"
+[ "$status" = 0 ] && ok "make install into DESTDIR" || fail "make install" "$(cat "$T/err")"
+for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan recsync; do
+	[ -x "$D/usr/local/bin/$tool" ] && [ -f "$D/usr/local/share/man/man1/$tool.1" ] &&
+		ok "installed: $tool and $tool.1" || fail "installed: $tool and $tool.1"
+done
+start_consul
+start_redis
+new_prefix
+printf '%s\n' '{"record":"hke:heavy_expr:i1","expr":"up"}' >"$T/in"
+run -i "$T/in" env PATH=/usr/bin:/bin "$D/usr/local/bin/recsync" --dry-run --prefix "$PREFIX" \
+	--rules-dir "$T"
+[ "$status" = 0 ] && grep -q '"new":1' "$T/out" && ok "the installed recsync runs its installed tools" ||
+	fail "installed recsync" "status $status" "$(cat "$T/err")"
+run make -C "$TOP" uninstall PREFIX=/usr/local DESTDIR="$D"
+[ "$status" = 0 ] && [ -z "$(find "$D" -type f)" ] && ok "make uninstall removes every file" ||
+	fail "make uninstall" "$(find "$D" -type f)"
+done_testing
