@@ -198,9 +198,10 @@ set_tls(CURL *curl, const struct consul_config *cfg)
 struct consul *
 consul_open(const struct consul_config *cfg)
 {
-	struct consul *c = xcalloc(1, sizeof(*c));
+	/* The token first: a bad token file ends the run before anything else. */
 	char *token = cfg->token ? xstrdup(cfg->token) :
 	    cfg->token_file ? read_token_file(cfg->token_file) : NULL;
+	struct consul *c = xcalloc(1, sizeof(*c));
 	long timeout_ms = (long)(cfg->timeout * 1000);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
