@@ -1,9 +1,8 @@
 /*
- * Reading the records.  This is record_read()'s loop (same checks, same
- * messages) kept here because a duplicate or an unsharded record must be
- * reported with its file:line, and record_input does not tell the line.
+ * Reading the records through record_input (it warns about bad lines and
+ * skips them), sharding them, sorting them and removing duplicates.  Each
+ * record is kept as the line it came in and its name (see yamlemit.h).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,69 +10,46 @@
 #include "xalloc.h"
 #include "yamlemit.h"
 
-/* The worst status wins: I/O errors, then unreadable input, then bad data. */
-static void
-worsen(int *status, int s)
-{
-	if (*status == EX_OK || s == EX_IOERR ||
-	    (s == EX_NOINPUT && *status == EX_DATAERR))
-		*status = s;
-}
-
-static int
-blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/* Decodes one line into *r; warns and returns -1 when it is not a record. */
-static int
-decode(const char *file, unsigned long line, const char *buf, size_t len,
-    struct record *r)
-{
-	json_error_t err;
-	const char *why;
-	json_t *obj;
-
-	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-	if (obj == NULL) {
-		warn_at(file, line, "not a JSON record: %s (column %d)",
-		    err.text, err.column);
-		return -1;
-	}
-	if (record_from_json(obj, r, &why) != 0) {
-		warn_at(file, line, "%s", why);
-		json_decref(obj);
-		return -1;
-	}
-	return 0;
-}
-
 /* Whether --shard keeps r; a record without an index is an error. */
 static int
-in_shard(const struct shard *sh, const char *file, unsigned long line,
-    const struct record *r, int *status)
+in_shard(const struct shard *sh, const struct record_input *in,
+    const struct record *r, int *unsharded)
 {
 	if (sh->n == 0)
 		return 1;
 	if (r->index == 0) {
-		warn_at(file, line, "no \"index\" to shard by");
-		worsen(status, EX_DATAERR);
+		warn_at(record_input_file(in), record_input_line(in),
+		    "no \"index\" to shard by");
+		*unsharded = 1;
 		return 0;
 	}
 	return r->index % sh->n == sh->k;
 }
 
-static void
-push(struct ruleset *rs, const char *text, size_t len, const struct record *r,
-    const char *file, unsigned long line)
+/*
+ * The name of the file being read, for the items' diagnostics.  Items
+ * outlive the reader and record.h does not say how long its name lives,
+ * so it is copied, once a file.
+ */
+static const char *
+file_name(struct ruleset *rs, const struct record_input *in)
 {
-	size_t namelen = strlen(r->name);
+	const char *file = record_input_file(in);
+
+	if (rs->nfiles == 0 || strcmp(rs->files[rs->nfiles - 1], file) != 0) {
+		rs->files = xreallocarray(rs->files, rs->nfiles + 1,
+		    sizeof(*rs->files));
+		rs->files[rs->nfiles++] = xstrdup(file);
+	}
+	return rs->files[rs->nfiles - 1];
+}
+
+/* Keeps r as the line it was read from, with its name after the line's NUL. */
+static void
+push(struct ruleset *rs, const struct record_input *in, const struct record *r)
+{
+	size_t len, namelen = strlen(r->name);
+	const char *text = record_input_text(in, &len);
 	struct item *it;
 
 	if (rs->nitems == rs->cap) {
@@ -89,8 +65,27 @@ push(struct ruleset *rs, const char *text, size_t len, const struct record *r,
 	it->name = it->text + len + 1;
 	it->len = len;
 	it->index = r->index;
-	it->file = file;
-	it->line = line;
+	it->file = file_name(rs, in);
+	it->line = record_input_line(in);
+}
+
+int
+ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
+{
+	struct record_input in;
+	struct record r;
+	int status, unsharded = 0;
+
+	record_input_init(&in, argc, argv);
+	while (record_input_next(&in, &r)) {
+		rs->nread++;
+		if (in_shard(sh, &in, &r, &unsharded))
+			push(rs, &in, &r);
+		record_free(&r);
+	}
+	/* The input's 66 or 74 outranks the 65 of an unsharded record. */
+	status = record_input_status(&in);
+	return status == EX_OK && unsharded ? EX_DATAERR : status;
 }
 
 void
@@ -103,67 +98,6 @@ item_record(const struct item *it, struct record *r)
 	if (obj == NULL || record_from_json(obj, r, &why) != 0)
 		die(EX_SOFTWARE, "%s:%lu: the record no longer decodes",
 		    it->file, it->line);
-}
-
-/* Reads one open stream to its end. */
-static void
-read_stream(struct ruleset *rs, FILE *fp, const char *file,
-    const struct shard *sh, int *status)
-{
-	char *buf = NULL;
-	size_t cap = 0, len;
-	unsigned long line = 0;
-	ssize_t got;
-	struct record r;
-
-	while ((got = getline(&buf, &cap, fp)) != -1) {
-		len = (size_t)got;
-		line++;
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			len--;
-		if (blank(buf, len))
-			continue;
-		if (decode(file, line, buf, len, &r) != 0) {
-			worsen(status, EX_DATAERR);
-			continue;
-		}
-		rs->nread++;
-		if (in_shard(sh, file, line, &r, status))
-			push(rs, buf, len, &r, file, line);
-		record_free(&r);
-	}
-	if (ferror(fp)) {
-		warnmsg("%s: read error: %s", file, strerror(errno));
-		worsen(status, EX_IOERR);
-	}
-	free(buf);
-}
-
-int
-ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
-{
-	static char *stdin_only[] = { "-" };
-	int i, status = EX_OK;
-	FILE *fp;
-
-	if (argc == 0) {
-		argc = 1;
-		argv = stdin_only;
-	}
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			read_stream(rs, stdin, "<stdin>", sh, &status);
-			continue;
-		}
-		if ((fp = fopen(argv[i], "r")) == NULL) {
-			warnmsg("%s: %s", argv[i], strerror(errno));
-			worsen(&status, EX_NOINPUT);
-			continue;
-		}
-		read_stream(rs, fp, argv[i], sh, &status);
-		fclose(fp);
-	}
-	return status;
 }
 
 /* By record name, bytewise; equal names in input order. */
@@ -276,6 +210,9 @@ ruleset_free(struct ruleset *rs)
 		free(rs->items[i].text);
 		free(rs->items[i].reject);
 	}
+	for (i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->files);
 	free(rs->items);
 	free(rs->sorted);
 	memset(rs, 0, sizeof(*rs));

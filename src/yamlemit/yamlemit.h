@@ -24,7 +24,7 @@ struct item {
 	const char	*name;		/* "record", after text's NUL */
 	size_t		 len;		/* of text */
 	long long	 index;		/* 0: none */
-	const char	*file;		/* for diagnostics; points into argv */
+	const char	*file;		/* for diagnostics; one of rs->files */
 	unsigned long	 line;
 	char		*reject;	/* why promtool refused it, or NULL */
 	int		 dropped;	/* a duplicate: neither written nor passed on */
@@ -36,6 +36,8 @@ struct ruleset {
 	size_t		*sorted;	/* indices into items, by record name */
 	size_t		 nsorted;
 	size_t		 nread;		/* valid records read, sharded or not */
+	char		**files;	/* copies of the input names, for items' file */
+	size_t		 nfiles;
 };
 
 /* The shape of the rule file, from the command line. */
@@ -52,7 +54,11 @@ struct shard {
 	long long	 k, n;
 };
 
-/* input.c: reading, sharding, sorting and removing duplicates. */
+/*
+ * input.c: reading (the files named, or stdin), sharding, sorting and
+ * removing duplicates.  ruleset_read() returns record_input's status, or
+ * EX_DATAERR when a record had no index to shard by.
+ */
 int	ruleset_read(struct ruleset *rs, int argc, char **argv,
 	    const struct shard *sh);
 int	ruleset_sort(struct ruleset *rs);
