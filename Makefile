@@ -39,7 +39,7 @@ UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 all: $(PROGS)
 
-$(BUILD)/%.o: src/%.c $(wildcard src/common/*.h) | deps-ok
+$(BUILD)/%.o: src/%.c $(wildcard src/*/*.h) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 

@@ -78,12 +78,13 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_for CMD...: retries CMD for up to 10 s.
+# wait_for CMD...: retries CMD for up to 30 s (a loaded CI machine running
+# the sanitizer build is slow to start things).
 wait_for() {
 	i=0
 	until "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }

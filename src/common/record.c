@@ -109,8 +109,9 @@ blank(const char *s, size_t len)
 {
 	size_t i;
 
+	/* Not strchr: it would find the NUL of a line holding NUL bytes. */
 	for (i = 0; i < len; i++)
-		if (strchr(" \t\r", s[i]) == NULL)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
 			return 0;
 	return 1;
 }

@@ -59,8 +59,9 @@ int	record_input_next(struct record_input *in, struct record *r);
 int	record_input_status(const struct record_input *in);
 /*
  * Where the record record_input_next() returned last came from: its file
- * ("<stdin>" for standard input), its line number, and the line as read,
- * without its line end (valid until the next call).
+ * ("<stdin>" for standard input; the name stays valid for the whole run:
+ * it is the argv entry or a literal), its line number, and the line as
+ * read, without its line end (valid until the next call).
  */
 const char	*record_input_file(const struct record_input *in);
 unsigned long	 record_input_line(const struct record_input *in);

@@ -46,13 +46,15 @@ test_good_and_bad_lines(void)
 	    "{\"record\":\"ok\",\"expr\":\"\xff\"}\n"
 	    "{\"record\":\"ok\",\"expr\":\"a\\u0000b\"}\n"
 	    "{\"record\":\"ok\",\"record\":\"dup\",\"expr\":\"x\"}\n"
+	    " \0 \n"
 	    "{\"record\":\"c\",\"expr\":\"rate(x[5m])\",\"index\":7,\"extra\":[1]}";
 	struct record r[4];
 	unsigned long bad = 0;
 	int n = read_all(text, sizeof(text) - 1, r, 4, &bad);
 
 	CHECK(n == 2, "two good records among bad lines (got %d)", n);
-	CHECK(bad == 10, "ten bad lines counted (got %lu)", bad);
+	CHECK(bad == 11, "eleven bad lines counted, a line of NULs among them "
+	    "(got %lu)", bad);
 	if (n != 2)
 		return;
 	CHECK(strcmp(r[0].name, "a:b") == 0 && r[0].index == 0,
