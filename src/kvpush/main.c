@@ -110,6 +110,7 @@ main(int argc, char *argv[])
 	info("%lu records written in %lu transactions%s", p.pushed, p.txns,
 	    o.dry_run ? " (dry run: none really)" : "");
 	close_stdout();
+	pusher_free(&p);
 	consul_close(c);
 	consul_config_free(&cfg);
 	return exit_status(&in, &p);

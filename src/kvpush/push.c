@@ -19,15 +19,14 @@ record_key(const char *prefix, long long n)
 	return xasprintf("%s/%lld", prefix, n);
 }
 
-/* The create-only set of record r at number n. */
+/* The create-only set of a record's value at number n. */
 static char *
-record_op(const char *prefix, const struct record *r, long long n)
+record_op(const char *prefix, const char *value, long long n)
 {
-	char *key = record_key(prefix, n), *value = kv_record_value(r), *op;
+	char *key = record_key(prefix, n), *op;
 
 	op = txn_op_cas(key, value, strlen(value), 0);
 	free(key);
-	free(value);
 	return op;
 }
 
@@ -56,11 +55,13 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 int
 pusher_add(struct pusher *p, struct record *r)
 {
-	char *op = record_op(p->o->prefix, r, WIDEST_NUMBER);
+	char *value = kv_record_value(r);
+	char *op = record_op(p->o->prefix, value, WIDEST_NUMBER);
 	size_t cost = txn_op_cost(strlen(op));
 
 	free(op);
 	if (2 + cost > p->o->max_bytes) {
+		free(value);
 		warnmsg("%s: %zu bytes as a transaction operation, more than "
 		    "a transaction may hold (%zu); not pushed", r->name, cost,
 		    p->o->max_bytes);
@@ -70,6 +71,9 @@ pusher_add(struct pusher *p, struct record *r)
 	}
 	if (p->batch.n == p->o->max_ops || p->bytes + cost > p->o->max_bytes)
 		pusher_flush(p);
+	p->values = xreallocarray(p->values, p->batch.n + 1,
+	    sizeof(*p->values));
+	p->values[p->batch.n] = value;
 	record_list_push(&p->batch, r);
 	p->bytes += cost;
 	return 0;
@@ -84,7 +88,7 @@ numbered_body(struct pusher *p, size_t *len)
 
 	for (i = 0; i < p->batch.n; i++) {
 		record_set_index(&p->batch.v[i], p->next + (long long)i);
-		ops[i] = record_op(p->o->prefix, &p->batch.v[i],
+		ops[i] = record_op(p->o->prefix, p->values[i],
 		    p->batch.v[i].index);
 	}
 	body = txn_body(ops, p->batch.n, len);
@@ -126,11 +130,9 @@ batch_landed(struct pusher *p)
 
 	for (i = 0; i < p->batch.n && landed; i++) {
 		char *key = record_key(p->o->prefix, p->batch.v[i].index);
-		char *value = kv_record_value(&p->batch.v[i]);
 
-		landed = key_holds(p->c, key, value);
+		landed = key_holds(p->c, key, p->values[i]);
 		free(key);
-		free(value);
 	}
 	return landed;
 }
@@ -145,6 +147,8 @@ emit_batch(struct pusher *p)
 		record_print(&p->batch.v[i]);
 	if (fflush(stdout) != 0)
 		die(EX_IOERR, "write error on standard output");
+	for (i = 0; i < p->batch.n; i++)
+		free(p->values[i]);
 	p->next += (long long)p->batch.n;
 	p->pushed += p->batch.n;
 	record_list_free(&p->batch);
@@ -157,13 +161,9 @@ dry_run_batch(struct pusher *p)
 	size_t i;
 
 	for (i = 0; i < p->batch.n; i++) {
-		char *value;
-
 		record_set_index(&p->batch.v[i], p->next + (long long)i);
-		value = kv_record_value(&p->batch.v[i]);
 		note("dry run: would create %s/%lld = %s", p->o->prefix,
-		    p->batch.v[i].index, value);
-		free(value);
+		    p->batch.v[i].index, p->values[i]);
 	}
 	p->txns++;
 	emit_batch(p);
@@ -231,4 +231,11 @@ pusher_flush(struct pusher *p)
 		}
 		free(why);
 	}
+}
+
+void
+pusher_free(struct pusher *p)
+{
+	free(p->values);
+	p->values = NULL;
 }

@@ -19,13 +19,14 @@ struct push_opts {
 
 /*
  * A batch of new records on its way into one transaction.  It owns the
- * records in it until they are committed and printed.
+ * records in it, and their values, until they are committed and printed.
  */
 struct pusher {
 	struct consul		*c;
 	const struct push_opts	*o;
 	long long		 next;	/* the number the next new record gets */
 	struct record_list	 batch;
+	char			**values; /* batch.v[i]'s value in Consul */
 	size_t			 bytes;	/* the batch's body, at most */
 	unsigned long		 txns, pushed, too_big;
 };
@@ -41,6 +42,8 @@ void	pusher_init(struct pusher *p, struct consul *c,
 int	pusher_add(struct pusher *p, struct record *r);
 /* Commits what is queued and prints it; ends the run if it cannot. */
 void	pusher_flush(struct pusher *p);
+/* Frees what an empty (flushed) pusher still holds. */
+void	pusher_free(struct pusher *p);
 
 /* kvpush --delete: removes the input's records; returns a sysexits code. */
 int	delete_records(struct consul *c, const struct push_opts *o,
