@@ -213,6 +213,20 @@ run -i "$T/sample" rs --lock-timeout 1s
 	fail "held lock" "status $status" "$(cat "$T/err")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 
+# --- --keep: the newest rule files stay, older ones recsync wrote go
+mkdir "$T/keep"
+: >"$T/keep/other.yml"
+for i in 1 2 3; do
+	records 1 "$((900 + i))" | rs --rules-dir "$T/keep" >/dev/null 2>&1
+	sleep 1.1	# the file names carry the time to the second
+done
+run -i /dev/null rs --rules-dir "$T/keep" --keep 2
+[ "$(find "$T/keep" -name 'record_*.yml' | wc -l)" = 2 ] && [ -f "$T/keep/other.yml" ] &&
+	[ -f "$(field rule_file)" ] && ok "--keep 2: two rule files left, other files untouched" ||
+	fail "--keep" "$(ls "$T/keep")"
+run rs --keep x
+expect "--keep needs a number" 64 "--keep"
+
 # --- settings from an environment file, never evaluated
 cat >"$T/env" <<EOF
 # recsync settings
