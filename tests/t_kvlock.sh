@@ -57,10 +57,10 @@ if [ "$STANDIN" != 1 ]; then
 fi
 
 # --- a holder that dies: the TTL frees the lock (after Consul's lock-delay)
-kvlock --prefix "$PREFIX" --ttl 10s -- sleep 61.7 & dead=$!
-sleep 1
+kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/orphan'; exec sleep 60" & dead=$!
+wait_for test -s "$T/orphan"
 kill -9 "$dead"; wait "$dead" 2>/dev/null
-pkill -f 'sleep 61.7' 2>/dev/null
+kill "$(cat "$T/orphan")" 2>/dev/null	# the command, left behind by its killed holder
 run kvlock --prefix "$PREFIX" --lock-timeout 30s -- true
 expect "a dead holder's lock is freed by its TTL" 0 "held by"
 
