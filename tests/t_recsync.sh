@@ -20,7 +20,7 @@ rs() {
 # field NAME: a field of the summary line in $T/out.
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$T/out" "$1"; }
 stored() { kvdiff -q --all --prefix "$PREFIX" </dev/null; }
-rule_names() { python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print("\n".join(r["record"] for g in d["groups"] for r in g["rules"]))' "$1" | sort; }
+rule_names() { /usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print("\n".join(r["record"] for g in d["groups"] for r in g["rules"]))' "$1" | sort; }
 
 cat >"$T/sample" <<'JSON'
 {"record":"hke:heavy_expr:a1","expr":"sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m]))"}
@@ -168,7 +168,7 @@ run rs render --shard 1/3 -o /dev/null
 expect "render refuses to replace what is not a regular file" 73 "not a regular file"
 [ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
 run rs render --shard 0/3 --group-size 2 -o "$T/grouped.yml"
-[ "$(python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" = True ] &&
+[ "$(/usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" = True ] &&
 	ok "--group-size splits the rules into groups" || fail "--group-size" "$(head -20 "$T/grouped.yml")"
 
 # render --reload against a real Prometheus that loads the shard
