@@ -213,6 +213,30 @@ run -i "$T/sample" rs --lock-timeout 1s
 	fail "held lock" "status $status" "$(cat "$T/err")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 
+# --- SIGTERM stops the running stage before the lock goes
+cat >"$T/slow-promtool" <<SH
+#!/bin/sh
+echo \$PPID >"$T/stage.pid"
+echo \$\$ >"$T/promtool.pid"
+exec sleep 30
+SH
+chmod +x "$T/slow-promtool"
+printf '%s\n' '{"record":"hke:heavy_expr:term","expr":"max(up)"}' >"$T/term.in"
+recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES" \
+	--promtool "$T/slow-promtool" "$T/term.in" >"$T/term.out" 2>&1 &
+top=$!
+if wait_for test -s "$T/stage.pid"; then
+	kill -TERM "$top"; wait "$top"; st=$?
+	kill -0 "$(cat "$T/stage.pid")" 2>/dev/null; alive=$?
+	[ "$st" = 143 ] && [ "$alive" != 0 ] && ok "SIGTERM: the running stage is stopped, exit 143" ||
+		fail "SIGTERM" "status $st, stage alive: $alive" "$(cat "$T/term.out")"
+	stored | grep -q 'heavy_expr:term' && fail "SIGTERM: nothing reached Consul" || ok "SIGTERM: nothing reached Consul"
+	kill "$(cat "$T/promtool.pid")" 2>/dev/null
+else
+	kill "$top" 2>/dev/null
+	fail "SIGTERM: the slow promtool started"
+fi
+
 # --- --keep: the newest rule files stay, older ones recsync wrote go
 mkdir "$T/keep"
 : >"$T/keep/other.yml"
