@@ -33,9 +33,9 @@ stored_move(struct stored_list *l, struct stored *s)
 }
 
 void
-stored_add(struct stored_list *l, const struct record *r)
+stored_add(struct stored_list *l, const struct record *r, int with_line)
 {
-	char *line = json_dumps(r->obj, JSON_COMPACT);
+	char *line = with_line ? json_dumps(r->obj, JSON_COMPACT) : xstrdup("");
 	size_t nlen = strlen(r->name), llen;
 	struct stored s;
 

@@ -15,7 +15,7 @@
 #include "record.h"
 
 struct stored {
-	char		*text;		/* "name\0line" */
+	char		*text;		/* "name\0line", or "name\0" */
 	uint64_t	 expr_hash;
 	long long	 index;
 };
@@ -25,8 +25,12 @@ struct stored_list {
 	size_t		 n, cap;
 };
 
-/* Appends r (which carries its index) to the list; r stays the caller's. */
-void		 stored_add(struct stored_list *l, const struct record *r);
+/*
+ * Appends r (which carries its index) to the list; r stays the caller's.
+ * Without with_line only the name is kept: enough to subtract, not to print.
+ */
+void		 stored_add(struct stored_list *l, const struct record *r,
+		    int with_line);
 /* Appends *s to the list, which takes its text over. */
 void		 stored_move(struct stored_list *l, struct stored *s);
 void		 stored_sort_by_index(struct stored_list *l);
