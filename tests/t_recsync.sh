@@ -213,7 +213,7 @@ run -i "$T/sample" rs --lock-timeout 1s
 	fail "held lock" "status $status" "$(cat "$T/err")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 
-# --- SIGTERM stops the running stage before the lock goes
+# --- SIGTERM and SIGHUP stop the running stage before the lock goes
 cat >"$T/slow-promtool" <<SH
 #!/bin/sh
 echo \$PPID >"$T/stage.pid"
@@ -222,20 +222,67 @@ exec sleep 30
 SH
 chmod +x "$T/slow-promtool"
 printf '%s\n' '{"record":"hke:heavy_expr:term","expr":"max(up)"}' >"$T/term.in"
-recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES" \
-	--promtool "$T/slow-promtool" "$T/term.in" >"$T/term.out" 2>&1 &
-top=$!
-if wait_for test -s "$T/stage.pid"; then
-	kill -TERM "$top"; wait "$top"; st=$?
-	kill -0 "$(cat "$T/stage.pid")" 2>/dev/null; alive=$?
-	[ "$st" = 143 ] && [ "$alive" != 0 ] && ok "SIGTERM: the running stage is stopped, exit 143" ||
-		fail "SIGTERM" "status $st, stage alive: $alive" "$(cat "$T/term.out")"
-	stored | grep -q 'heavy_expr:term' && fail "SIGTERM: nothing reached Consul" || ok "SIGTERM: nothing reached Consul"
-	kill "$(cat "$T/promtool.pid")" 2>/dev/null
-else
-	kill "$top" 2>/dev/null
-	fail "SIGTERM: the slow promtool started"
-fi
+for sig in TERM:143 HUP:129; do
+	rm -f "$T/stage.pid"
+	recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES" \
+		--promtool "$T/slow-promtool" "$T/term.in" >"$T/term.out" 2>&1 &
+	top=$!
+	if wait_for test -s "$T/stage.pid"; then
+		kill -"${sig%:*}" "$top"; wait "$top"; st=$?
+		kill -0 "$(cat "$T/stage.pid")" 2>/dev/null; alive=$?
+		[ "$st" = "${sig#*:}" ] && [ "$alive" != 0 ] &&
+			ok "SIG${sig%:*}: the running stage is stopped, exit ${sig#*:}" ||
+			fail "SIG${sig%:*}" "status $st, stage alive: $alive" "$(cat "$T/term.out")"
+		stored | grep -q 'heavy_expr:term' && fail "SIG${sig%:*}: nothing reached Consul" ||
+			ok "SIG${sig%:*}: nothing reached Consul"
+		kill "$(cat "$T/promtool.pid")" 2>/dev/null
+	else
+		kill "$top" 2>/dev/null
+		fail "SIG${sig%:*}: the slow promtool started"
+	fi
+done
+
+# --- rebuild corner cases: bad input lines remove nothing; a record stored
+# twice and no longer wanted goes whole; retiring one key of a record
+# stored twice leaves its Redis mapping
+new_prefix
+printf '%s\n' '{"record":"rb:a","expr":"up"}' '{"record":"rb:b","expr":"up"}' \
+	'{"record":"rb:c","expr":"up"}' >"$T/rb"
+rs <"$T/rb" >/dev/null 2>&1
+printf '%s\n' '{"record":"rb:a","expr":"up"}' '{"record":"rb:b","expr":"up"' \
+	'{"record":"rb:c","expr":"up"}' >"$T/rb.bad"
+run -i "$T/rb.bad" rs rebuild --yes
+[ "$status" = 65 ] && [ "$(field removed)" = 0 ] && [ "$(stored | wc -l)" = 3 ] &&
+	[ "$(rcli SISMEMBER "$SETKEY" rb:b)" = 1 ] && grep -q 'nothing is removed' "$T/err" &&
+	ok "rebuild with a bad input line removes nothing" ||
+	fail "rebuild with a bad line" "status $status" "$(cat "$T/out")" "$(stored)"
+consul_curl -X PUT --data-binary '{"record":"rb:b","expr":"up"}' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/9" >/dev/null
+kvdiff -q --duplicates --prefix "$PREFIX" </dev/null >"$T/rb.dup"
+run -i "$T/rb.dup" rs retire
+[ "$status" = 0 ] && [ "$(stored | grep -c 'rb:b')" = 1 ] && [ "$(rcli EXISTS rb:b)" = 1 ] &&
+	ok "retiring a duplicate key keeps the record's Redis mapping" ||
+	fail "retire a duplicate key" "status $status" "$(cat "$T/err")" "$(stored)"
+consul_curl -X PUT --data-binary '{"record":"rb:b","expr":"up"}' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/10" >/dev/null
+printf '%s\n' '{"record":"rb:a","expr":"up"}' >"$T/rb.a"
+run -i "$T/rb.a" rs rebuild --yes
+[ "$status" = 0 ] && [ "$(stored | wc -l)" = 1 ] && [ "$(rcli SMEMBERS "$SETKEY")" = rb:a ] &&
+	ok "rebuild removes a record stored twice, every key of it" ||
+	fail "rebuild with a duplicated gone record" "status $status" "$(cat "$T/out")" "$(stored)"
+
+# --- input: "-" among files is standard input, read once
+printf '%s\n' '{"record":"in:b","expr":"up"}' >"$T/in.b"
+run -i "$T/in.b" rs --dry-run "$T/rb.a" -
+[ "$status" = 0 ] && [ "$(field input)" = 2 ] && [ "$(field new)" = 1 ] &&
+	ok "a file and - together: both read" || fail "file and -" "$(cat "$T/out")" "$(cat "$T/err")"
+run -i /dev/null rs --dry-run -vv
+[ "$status" = 0 ] && ok "-vv is -v -v" || fail "-vv" "$(cat "$T/err")"
+
+# --- messages never show a reload URL's password; the summary stays JSON
+run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.0.0.1:$(free_port)"
+[ "$status" = 69 ] && ! grep -q s3cret "$T/err" && grep -q 'http://\*\*\*@' "$T/err" &&
+	ok "a reload URL's password is not printed" || fail "reload URL masked" "$(cat "$T/err")"
+[ "$(field file)" = "$T/tab	dir.yml" ] && ok "a file name with a tab: the summary is valid JSON" ||
+	fail "summary JSON with a tab" "$(cat "$T/out")"
 
 # --- --keep: the newest rule files stay, older ones recsync wrote go
 mkdir "$T/keep"
