@@ -51,6 +51,19 @@ expect "a second holder waits, then runs" 0 "held by"
 run kvlock --prefix "$PREFIX" -q -- true
 expect "-q: nothing said" 0 ""
 
+# --- a waiter can be stopped; a command name that is not UTF-8 is no crash
+kvlock --prefix "$PREFIX" -- sleep 3 & first=$!
+sleep 0.7
+kvlock --prefix "$PREFIX" --lock-timeout 60s -- true 2>"$T/waiter.err" & waiter=$!
+sleep 1
+kill -INT "$waiter"; wait "$waiter"; st=$?
+wait "$first"
+[ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err" && ok "SIGINT stops a waiting kvlock at once (130)" ||
+	fail "SIGINT while waiting" "status $st" "$(cat "$T/waiter.err")"
+ln -s /bin/true "$T/$(printf 'bad\xff')"
+run kvlock --prefix "$PREFIX" -- "$T/$(printf 'bad\xff')"
+expect "a command name that is not UTF-8" 0 ""
+
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"
 	done_testing

@@ -36,18 +36,33 @@ usage(int status)
 	exit(status);
 }
 
+/* s with anything but printable ASCII as '?': JSON and logs take it. */
+static char *
+printable(const char *s)
+{
+	char *p, *copy = xstrdup(s);
+
+	for (p = copy; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return copy;
+}
+
 /* What the key holds while locked: who, for the one left waiting. */
 static char *
 holder_note(void)
 {
-	char host[256] = "unknown";
+	char host[256] = "unknown", *name;
 	json_t *v;
 	char *s;
 
 	gethostname(host, sizeof(host) - 1);
-	v = json_pack("{s:s, s:i, s:I}", "host", host, "pid", (int)getpid(),
+	name = printable(host);
+	v = json_pack("{s:s, s:i, s:I}", "host", name, "pid", (int)getpid(),
 	    "since", (json_int_t)time(NULL));
-	s = json_dumps(v, JSON_COMPACT);
+	free(name);
+	if (v == NULL || (s = json_dumps(v, JSON_COMPACT)) == NULL)
+		die(EX_SOFTWARE, "cannot build the lock's note");
 	json_decref(v);
 	return s;
 }
@@ -116,7 +131,7 @@ main(int argc, char *argv[])
 	struct lock l = { NULL, NULL, NULL, NULL, 30 };
 	double timeout = 60;
 	sigset_t set, old;
-	char *key = NULL, *who, *name;
+	char *key = NULL, *who, *name, *cmd;
 	int ch, rc;
 
 	diag_init(argv[0]);
@@ -153,11 +168,16 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
-	name = xasprintf("kvlock %s", argv[optind]);
+	cmd = printable(argv[optind]);
+	name = xasprintf("kvlock %s", cmd);
+	free(cmd);
 	lock_session_create(&l, name);
 	free(name);
-	if (lock_acquire(&l, timeout, &who) != 0) {
+	if ((rc = lock_acquire(&l, timeout, &who, &set)) != 0) {
 		lock_release(&l);
+		if (rc > 0)
+			die(128 + rc, "stopped by signal %d while waiting for "
+			    "%s", rc, l.key);
 		die(EX_TEMPFAIL, "%s is held by %s; gave up after %.0fs",
 		    l.key, who, timeout);
 	}

@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,11 @@ lock_session_create(struct lock *l, const char *name)
 	int rc;
 
 	free(ttl);
-	body = json_dumps(req, JSON_COMPACT);
+	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
+		die(EX_SOFTWARE, "cannot build the session request");
 	json_decref(req);
-	rc = consul_call_idempotent(l->c, "PUT", "/v1/session/create", body,
+	/* Not repeated: a lost answer would leave a session behind. */
+	rc = consul_call(l->c, "PUT", "/v1/session/create", body,
 	    strlen(body), &rep);
 	free(body);
 	if (rc != 0 || rep.status != 200)
@@ -106,11 +109,24 @@ current_holder(struct lock *l)
 	return who;
 }
 
+/* Waits about a second between tries: the number of a stop signal, or 0. */
+static int
+pause_for(const sigset_t *stop)
+{
+	struct timespec ts = { 0, 800 * 1000 * 1000 };
+	int sig;
+
+	while ((sig = sigtimedwait(stop, NULL, &ts)) == SIGCHLD)
+		;
+	return sig > 0 ? sig : 0;
+}
+
 int
-lock_acquire(struct lock *l, double timeout, char **who)
+lock_acquire(struct lock *l, double timeout, char **who,
+    const sigset_t *stop)
 {
 	double deadline = now() + timeout;
-	int tries = 0, got;
+	int tries = 0, got, sig;
 
 	*who = NULL;
 	while ((got = kv_session_put(l, "acquire", l->holder)) == 0) {
@@ -124,7 +140,8 @@ lock_acquire(struct lock *l, double timeout, char **who)
 			*who = current_holder(l);
 			return -1;
 		}
-		consul_backoff(3);	/* about a second between tries */
+		if ((sig = pause_for(stop)) != 0)
+			return sig;
 		if (tries % 10 == 0)
 			lock_renew(l);
 	}
@@ -140,7 +157,8 @@ lock_renew(struct lock *l)
 {
 	char *path = xasprintf("/v1/session/renew/%s", l->session);
 	struct http_reply rep;
-	int rc = consul_call_idempotent(l->c, "PUT", path, "", 0, &rep);
+	/* One try: the next tick is the retry, well within the TTL. */
+	int rc = consul_call(l->c, "PUT", path, "", 0, &rep);
 
 	free(path);
 	if (rc != 0) {

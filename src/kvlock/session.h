@@ -8,6 +8,8 @@
 #ifndef KVLOCK_SESSION_H
 #define KVLOCK_SESSION_H
 
+#include <signal.h>
+
 #include "consul.h"
 
 struct lock {
@@ -22,9 +24,11 @@ struct lock {
 void	lock_session_create(struct lock *l, const char *name);
 /*
  * Tries to take the lock until it is ours (0) or timeout seconds have
- * passed (-1); who holds it is in *who (to free) then.
+ * passed (-1); who holds it is in *who (to free) then.  A signal of stop
+ * (blocked by the caller) ends the wait: its number is returned.
  */
-int	lock_acquire(struct lock *l, double timeout, char **who);
+int	lock_acquire(struct lock *l, double timeout, char **who,
+	    const sigset_t *stop);
 /* Renews the session: 0, or -1 when the session (and lock) is gone. */
 int	lock_renew(struct lock *l);
 /* Releases the lock, then destroys the session: never the other order. */
