@@ -19,6 +19,7 @@ done <<'ROWS'
 --timeout 0|64|--timeout
 --timeout abc|64|--timeout
 --retries -1|64|--retries
+--timeout 1e15s|64|--timeout
 --prefix /|64|prefix must not be empty
 --consul ftp://x|64|only http
 ROWS

@@ -128,8 +128,8 @@ consul_config_option(struct consul_config *cfg, int opt, const char *arg)
 		return 1;
 	case OPT_TIMEOUT:
 		cfg->timeout = opt_duration("--timeout", arg);
-		if (cfg->timeout < 0.001)
-			die(EX_USAGE, "--timeout: must be at least 1ms");
+		if (cfg->timeout < 0.001 || cfg->timeout > 86400)
+			die(EX_USAGE, "--timeout: from 1ms to 24h");
 		return 1;
 	case OPT_PREFIX:
 		set_prefix(cfg, arg);
@@ -180,19 +180,34 @@ read_token_file(const char *path)
 	return start;
 }
 
+/* A setting libcurl does not take (a TLS one it was built without) is fatal. */
+static void
+must(CURLcode rc, const char *what)
+{
+	if (rc != CURLE_OK)
+		die(EX_SOFTWARE, "libcurl cannot use %s: %s", what,
+		    curl_easy_strerror(rc));
+}
+
 static void
 set_tls(CURL *curl, const struct consul_config *cfg)
 {
 	if (cfg->cacert != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->cacert);
+		must(curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->cacert),
+		    "CONSUL_CACERT");
 	if (cfg->capath != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAPATH, cfg->capath);
+		must(curl_easy_setopt(curl, CURLOPT_CAPATH, cfg->capath),
+		    "CONSUL_CAPATH");
 	if (cfg->client_cert != NULL)
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, cfg->client_cert);
+		must(curl_easy_setopt(curl, CURLOPT_SSLCERT, cfg->client_cert),
+		    "CONSUL_CLIENT_CERT");
 	if (cfg->client_key != NULL)
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, cfg->client_key);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L : 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, cfg->verify ? 2L : 0L);
+		must(curl_easy_setopt(curl, CURLOPT_SSLKEY, cfg->client_key),
+		    "CONSUL_CLIENT_KEY");
+	must(curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L :
+	    0L), "CONSUL_HTTP_SSL_VERIFY");
+	must(curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, cfg->verify ? 2L :
+	    0L), "CONSUL_HTTP_SSL_VERIFY");
 }
 
 struct consul *
@@ -220,7 +235,8 @@ consul_open(const struct consul_config *cfg)
 	    "Content-Type: application/json");
 	/* curl would otherwise wait a second for "100 Continue" on big PUTs. */
 	c->headers = curl_slist_append(c->headers, "Expect:");
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	must(curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers),
+	    "the request headers");
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->error);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -104,7 +104,7 @@ main(int argc, char *argv[])
 			record_print(&r);
 			record_free(&r);
 		} else
-			pusher_add(&p, &r);
+			pusher_add(&p, &r, &in);
 	}
 	pusher_flush(&p);
 	info("%lu records written in %lu transactions%s", p.pushed, p.txns,

@@ -53,7 +53,7 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 }
 
 int
-pusher_add(struct pusher *p, struct record *r)
+pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 {
 	char *value = kv_record_value(r);
 	char *op = record_op(p->o->prefix, value, WIDEST_NUMBER);
@@ -62,8 +62,9 @@ pusher_add(struct pusher *p, struct record *r)
 	free(op);
 	if (2 + cost > p->o->max_bytes) {
 		free(value);
-		warnmsg("%s: %zu bytes as a transaction operation, more than "
-		    "a transaction may hold (%zu); not pushed", r->name, cost,
+		warn_at(record_input_file(in), record_input_line(in),
+		    "%s: %zu bytes as a transaction operation, more than a "
+		    "transaction may hold (%zu); not pushed", r->name, cost,
 		    p->o->max_bytes);
 		record_free(r);
 		p->too_big++;
@@ -98,7 +99,10 @@ numbered_body(struct pusher *p, size_t *len)
 	return body;
 }
 
-/* Whether key holds exactly value now (a read, repeated on failure). */
+/*
+ * Whether key holds exactly value now: 1 or 0, or -1 when Consul could not
+ * tell us (the read is repeated on failure first).
+ */
 static int
 key_holds(struct consul *c, const char *key, const char *value)
 {
@@ -108,9 +112,13 @@ key_holds(struct consul *c, const char *key, const char *value)
 
 	if (consul_call_idempotent(c, "GET", path, NULL, 0, &rep) != 0) {
 		free(path);
-		return 0;
+		return -1;
 	}
 	free(path);
+	if (rep.status != 200 && rep.status != 404) {
+		http_reply_free(&rep);
+		return -1;
+	}
 	same = rep.status == 200 && rep.len == strlen(value) &&
 	    memcmp(rep.body, value, rep.len) == 0;
 	http_reply_free(&rep);
@@ -121,6 +129,7 @@ key_holds(struct consul *c, const char *key, const char *value)
  * After a write that got no answer: did it land?  A transaction is all or
  * nothing, and the numbers are ours under the run's lock, so if every key
  * holds our value the batch committed and must not be written again.
+ * 1 yes, 0 no, -1 when Consul could not say.
  */
 static int
 batch_landed(struct pusher *p)
@@ -128,7 +137,7 @@ batch_landed(struct pusher *p)
 	size_t i;
 	int landed = 1;
 
-	for (i = 0; i < p->batch.n && landed; i++) {
+	for (i = 0; i < p->batch.n && landed == 1; i++) {
 		char *key = record_key(p->o->prefix, p->batch.v[i].index);
 
 		landed = key_holds(p->c, key, p->values[i]);
@@ -170,6 +179,29 @@ dry_run_batch(struct pusher *p)
 }
 
 /*
+ * A transaction without an answer, or in conflict perhaps with itself:
+ * committed if its keys hold its values.  When that cannot be read either,
+ * neither renumbering (a duplicate if it landed) nor sending it again is
+ * safe: the run stops.
+ */
+static enum txn_outcome
+settle_unknown(struct pusher *p, enum txn_outcome out, const char *why)
+{
+	switch (batch_landed(p)) {
+	case 1:
+		info("transaction of %zu records: %s, but it landed",
+		    p->batch.n, why);
+		return TXN_COMMITTED;
+	case 0:
+		return out;
+	default:
+		die(EX_TEMPFAIL, "a transaction of %zu records (%s) may or "
+		    "may not have landed, and Consul cannot be read to tell: "
+		    "%s", p->batch.n, p->o->prefix, why);
+	}
+}
+
+/*
  * One transaction's fate decides what is next: done, renumber and send
  * again, ask whether it landed, or give up with the matching status.
  */
@@ -196,12 +228,8 @@ pusher_flush(struct pusher *p)
 		 * a request again when a kept-alive connection died before
 		 * the answer, and so do we after a lost answer.
 		 */
-		if ((out == TXN_UNKNOWN || out == TXN_CONFLICT) &&
-		    batch_landed(p)) {
-			info("transaction of %zu records: %s, but it landed",
-			    p->batch.n, why);
-			out = TXN_COMMITTED;
-		}
+		if (out == TXN_UNKNOWN || out == TXN_CONFLICT)
+			out = settle_unknown(p, out, why);
 		switch (out) {
 		case TXN_COMMITTED:
 			free(why);

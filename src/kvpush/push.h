@@ -37,9 +37,10 @@ void	pusher_init(struct pusher *p, struct consul *c,
 /*
  * Queues a new record (taking it), committing the batch first when the
  * record would not fit.  A record too large for any transaction is warned
- * about and dropped: returns -1.
+ * about (at its place in the input in) and dropped: returns -1.
  */
-int	pusher_add(struct pusher *p, struct record *r);
+int	pusher_add(struct pusher *p, struct record *r,
+	    const struct record_input *in);
 /* Commits what is queued and prints it; ends the run if it cannot. */
 void	pusher_flush(struct pusher *p);
 /* Frees what an empty (flushed) pusher still holds. */

@@ -162,11 +162,13 @@ put_add(struct put *p, struct record *r)
 
 /* A record named like the set key would overwrite (or delete) the set. */
 static int
-usable(const struct put *p, const struct record *r)
+usable(const struct put *p, const struct record *r,
+    const struct record_input *in)
 {
 	if (strcmp(r->name, p->set_key) != 0)
 		return 1;
-	warnmsg("record %s is the set key itself; skipped", r->name);
+	warn_at(record_input_file(in), record_input_line(in),
+	    "record %s is the set key itself; skipped", r->name);
 	return 0;
 }
 
@@ -180,7 +182,7 @@ put_run(struct put *p, struct record_input *in, int dry_run,
 	if (dry_run)
 		put_sigpipe(1);
 	while (status == 0 && record_input_next(in, &r)) {
-		if (!usable(p, &r)) {
+		if (!usable(p, &r, in)) {
 			record_free(&r);
 			++*skipped;
 		} else if (dry_run) {

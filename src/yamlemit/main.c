@@ -115,7 +115,8 @@ report_rejects(struct ruleset *rs)
 		const struct item *it = &rs->items[rs->sorted[i]];
 
 		if (it->reject != NULL)
-			warnmsg("rule %s: %s", it->name, it->reject);
+			warn_at(it->file, it->line, "rule %s: %s", it->name,
+			    it->reject);
 		else
 			rs->sorted[n++] = rs->sorted[i];
 	}
