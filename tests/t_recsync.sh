@@ -366,16 +366,29 @@ run rs --keep x
 expect "--keep needs a number" 64 "--keep"
 
 # --- settings from an environment file, never evaluated
+printf '%s\n' '{"record":"env:one","expr":"up"}' >"$T/env.one"
+kvpush -q --prefix "$PREFIX-env" <"$T/env.one" >/dev/null
+printf '%s\n' '{"record":"env:one","expr":"up"}' '{"record":"env:two","expr":"max(up)"}' >"$T/env.in"
+mkdir "$T/envrules"
 cat >"$T/env" <<EOF
 # recsync settings
 RECSYNC_PREFIX=$PREFIX-env
 RECSYNC_SET_KEY="$SETKEY-env"
-RECSYNC_RULES_DIR=$RULES
+RECSYNC_RULES_DIR='$T/envrules'
 RECSYNC_GROUP=\$(touch $T/pwned)
 EOF
-run -i "$T/dry" recsync --env-file "$T/env" --dry-run
-[ "$status" = 0 ] && [ "$(field new)" = 1 ] && [ ! -e "$T/pwned" ] && ok "env file read, nothing evaluated" ||
-	fail "env file" "status $status" "$(cat "$T/err")"
+run -i "$T/env.in" recsync --env-file "$T/env"
+[ "$status" = 0 ] && [ "$(field new)" = 1 ] && [ "$(rcli SCARD "$SETKEY-env")" = 2 ] &&
+	case $(field rule_file) in "$T/envrules/"*) true ;; *) false ;; esac &&
+	ok "env file: prefix, set key (quotes dropped), rules dir taken" ||
+	fail "env file settings" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+[ ! -e "$T/pwned" ] &&
+	[ "$(/usr/bin/python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["groups"][0]["name"])' "$(field rule_file)")" = "\$(touch $T/pwned)" ] &&
+	ok "env file: nothing evaluated, the value taken as it is" || fail "env file evaluated"
+run -i "$T/env.one" recsync --env-file "$T/env" --prefix "$PREFIX-cli" --dry-run
+[ "$(field new)" = 1 ] && ok "the command line outranks the env file" || fail "command line over env file" "$(cat "$T/out")"
+run -i "$T/env.one" env RECSYNC_PREFIX="$PREFIX-environ" recsync --env-file "$T/env" --dry-run
+[ "$(field new)" = 0 ] && ok "the env file outranks the environment" || fail "env file over environment" "$(cat "$T/out")"
 printf 'PATH=/evil\n' >"$T/env2"
 run recsync --env-file "$T/env2" --dry-run
 expect "env file: a variable that is not a setting is refused" 65 "env2:1: PATH is not a recsync setting"
