@@ -33,8 +33,9 @@ run kvlock --prefix "$PREFIX" -- sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >
 python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))[0].get("Session"))' "$T/during" &&
 	ok "the key is locked while the command runs" || fail "locked while running" "$(cat "$T/during")"
 [ -z "$(lock_session)" ] && ok "the lock is released after the command" || fail "released after" "$(lock_session)"
-[ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list")" = "[]" ] && ok "the session is destroyed" ||
-	fail "session destroyed" "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list")"
+sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Session"])' "$T/during" 2>/dev/null)
+[ -n "$sid" ] && [ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/info/$sid")" = "[]" ] &&
+	ok "the session is destroyed" || fail "session destroyed" "$sid"
 run kvlock --prefix "$PREFIX" -- sh -c 'exit 3'
 expect "the command's exit status comes back" 3 ""
 run kvlock --prefix "$PREFIX" -- sh -c 'kill -TERM $$'
@@ -44,7 +45,7 @@ expect "a command that cannot run: 127" 127 "nonexistent"
 
 # --- a second holder waits for the first
 kvlock --prefix "$PREFIX" -- sleep 2 & first=$!
-sleep 0.7
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
 run kvlock --prefix "$PREFIX" --lock-timeout 20s -- true
 wait "$first"
 expect "a second holder waits, then runs" 0 "held by"
@@ -53,9 +54,9 @@ expect "-q: nothing said" 0 ""
 
 # --- a waiter can be stopped; a command name that is not UTF-8 is no crash
 kvlock --prefix "$PREFIX" -- sleep 3 & first=$!
-sleep 0.7
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
 kvlock --prefix "$PREFIX" --lock-timeout 60s -- true 2>"$T/waiter.err" & waiter=$!
-sleep 1
+wait_for grep -q 'held by' "$T/waiter.err"
 kill -INT "$waiter"; wait "$waiter"; st=$?
 wait "$first"
 [ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err" && ok "SIGINT stops a waiting kvlock at once (130)" ||
@@ -64,13 +65,28 @@ ln -s /bin/true "$T/$(printf 'bad\xff')"
 run kvlock --prefix "$PREFIX" -- "$T/$(printf 'bad\xff')"
 expect "a command name that is not UTF-8" 0 ""
 
+# --- --key names the lock's key
+run kvlock --key "$PREFIX-other.lock" -- sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX-other.lock' >'$T/other'"
+grep -q Session "$T/other" && ok "--key: the lock is taken on that key" || fail "--key" "$(cat "$T/other")"
+
+# --- a lock lost while the command runs: the command is stopped
+kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/victim'; exec sleep 60" 2>"$T/lost.err" & holder=$!
+wait_for test -s "$T/victim"
+sid=$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Session"])')
+consul_curl -s -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
+wait "$holder"; st=$?
+kill -0 "$(cat "$T/victim")" 2>/dev/null; alive=$?
+[ "$st" = 143 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err" &&
+	ok "a lost lock stops the command (143)" || fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
+kill "$(cat "$T/victim")" 2>/dev/null
+
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"
 	done_testing
 fi
 
 # --- a holder that dies: the TTL frees the lock (after Consul's lock-delay)
-kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/orphan'; exec sleep 60" & dead=$!
+kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/orphan'; exec sleep 60" 2>"$T/dead.err" & dead=$!
 wait_for test -s "$T/orphan"
 kill -9 "$dead"; wait "$dead" 2>/dev/null
 kill "$(cat "$T/orphan")" 2>/dev/null	# the command, left behind by its killed holder
