@@ -90,6 +90,14 @@ done
 new_prefix
 records 10 | kvpush --prefix "$PREFIX" --max-ops 3 -v >"$T/out" 2>"$T/err"
 [ "$(txns_in)" = 4 ] && ok "--max-ops 3: 10 records in 4 transactions" || fail "--max-ops 3" "$(cat "$T/err")"
+new_prefix
+records 10 | kvpush --prefix "$PREFIX" --max-bytes 1000 -v >"$T/out" 2>"$T/err"
+[ "$(wc -l <"$T/out")" = 10 ] && [ "$(txns_in)" -gt 1 ] && ok "--max-bytes 1000: $(txns_in) transactions" ||
+	fail "--max-bytes" "$(cat "$T/err")"
+if [ "$STANDIN" = 1 ]; then
+	standin_stats txn_bytes | python3 -c 'import sys,ast; b=ast.literal_eval(sys.stdin.read()); sys.exit(max(b[-4:]) > 1000)' &&
+		ok "--max-bytes 1000: no body above 1000 bytes" || fail "--max-bytes bodies" "$(standin_stats txn_bytes)"
+fi
 
 # --- large expressions are split by bytes, never above 512 KiB a body
 new_prefix
@@ -218,6 +226,15 @@ fault '{"fail_writes":[1,2,3,4,5],"status":503}'
 run -i <(records 3) kvpush --prefix "$PREFIX" --retries 2
 fault '{}'
 expect "5xx every time: gives up with 75" 75 "gave up after 3 tries" /dev/null
+
+# an answer that comes too late: the client gives up, finds the batch landed
+new_prefix
+fault '{"stall_ms":4000,"stall_on":[1],"stall_phase":"after"}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --timeout 1s --retries 2
+fault '{}'
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] && grep -q 'but it landed' "$T/err" &&
+	ok "a timed-out answer: the batch is found landed, no duplicate" ||
+	fail "a timed-out answer" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
 
 # one keep-alive connection for the whole run
 new_prefix

@@ -18,7 +18,8 @@ for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan recsync; do
 	# Every long option --help names is documented in the man page.
 	missing=
 	for opt in $("$tool" --help 2>&1 | grep -Eo -- '--[a-z][a-z-]*' | sort -u); do
-		mandoc -Tascii "$page" 2>/dev/null | sed 's/.\x08//g' | grep -q -- "$opt" || missing="$missing $opt"
+		mandoc -Tascii "$page" 2>/dev/null | sed 's/.\x08//g' |
+		    grep -qE -- "(^|[^[:alnum:]-])$opt([^[:alnum:]-]|$)" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] && ok "$tool.1 documents every option of --help" ||
 		fail "$tool.1 documents every option of --help" "missing:$missing"

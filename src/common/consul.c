@@ -14,6 +14,7 @@
 
 struct consul {
 	CURL			*curl;
+	long			 timeout_ms;	/* for a whole request */
 	struct curl_slist	*headers;
 	char			*url;
 	int			 retries;
@@ -240,12 +241,12 @@ consul_open(const struct consul_config *cfg)
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->error);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	c->timeout_ms = timeout_ms;
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	/* A stalled server is given up on; a large answer still in flow is not. */
+	/* A stalled listing is given up on; a large one still in flow is not. */
 	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
 	    timeout_ms < 1000 ? 1L : timeout_ms / 1000);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms * 10);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "recsync/" "0.1.0");
 	set_tls(c->curl, cfg);
 	return c;
@@ -348,6 +349,13 @@ perform(struct consul *c, const char *method, const char *path,
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
 	}
+	/*
+	 * A request has --timeout to be answered in full.  A streamed listing
+	 * (a million records) has no such bound, only one on stalling:
+	 * curl's low-speed limit, which averages over a few seconds.
+	 */
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+	    dest->sink != NULL ? 0L : c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, dest);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
