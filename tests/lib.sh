@@ -91,7 +91,8 @@ wait_for() {
 
 # start_consul: sets CONSUL_HTTP_ADDR to the stand-in, or to the real agent
 # named by RECSYNC_TEST_CONSUL.  Extra arguments go to the stand-in.
-# STANDIN is 1 when the stand-in is used (fault injection is possible).
+# STANDIN is 1 when the stand-in is used (fault injection is possible);
+# CONSUL_PID is then its process.
 start_consul() {
 	if [ -n "${RECSYNC_TEST_CONSUL:-}" ]; then
 		CONSUL_HTTP_ADDR=$RECSYNC_TEST_CONSUL STANDIN=0
@@ -101,7 +102,8 @@ start_consul() {
 	rm -f "$T/consul.addr"
 	python3 "$TESTS/consul-standin" --port 0 --addr-file "$T/consul.addr" "$@" \
 		>"$T/consul.log" 2>&1 &
-	PIDS="$PIDS $!"
+	CONSUL_PID=$!
+	PIDS="$PIDS $CONSUL_PID"
 	wait_for test -s "$T/consul.addr" || { fail "consul stand-in starts" \
 		"$(cat "$T/consul.log")"; exit 1; }
 	CONSUL_HTTP_ADDR=$(cat "$T/consul.addr") STANDIN=1

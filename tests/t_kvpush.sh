@@ -236,6 +236,20 @@ fault '{}'
 	ok "a timed-out answer: the batch is found landed, no duplicate" ||
 	fail "a timed-out answer" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
 
+# the answer lost and Consul unreadable too: kvpush cannot tell whether the
+# batch landed, so it neither renumbers nor resends, and stops with 75
+new_prefix
+fault '{"stall_ms":3000,"stall_on":[1],"stall_phase":"after"}'
+records 3 | kvpush --prefix "$PREFIX" --timeout 1s --retries 1 >"$T/out" 2>"$T/err" & pusher=$!
+wait_for sh -c "[ \"\$(curl -s '$CONSUL_HTTP_ADDR/_standin/stats' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"writes_seen\"])')\" = 1 ]"
+kill -STOP "$CONSUL_PID"
+wait "$pusher"; status=$?
+kill -CONT "$CONSUL_PID"
+fault '{}'
+[ "$status" = 75 ] && grep -q 'may or may not have landed' "$T/err" && [ ! -s "$T/out" ] &&
+	[ "$(keys | wc -l)" = 3 ] && ok "cannot tell whether it landed: 75, nothing printed, nothing written twice" ||
+	fail "cannot tell" "status $status" "$(cat "$T/err")" "$(keys)"
+
 # one keep-alive connection for the whole run
 new_prefix
 before=$(standin_stats api_connections)
