@@ -171,8 +171,8 @@ for args in "--interval 30s" "--interval 1h30m" "--interval 2w1d" \
 	# shellcheck disable=SC2086
 	run -i "$T/six.jsonl" yamlemit -o "$T/v.yml" $args
 	expect "value accepted: $args" 0 "" "$T/six.jsonl"
+	promcheck "value accepted: $args: promtool takes the file" "$T/v.yml"
 done
-promcheck "values accepted" "$T/v.yml"
 
 # --- the file ---------------------------------------------------------------
 run -i "$D/basic.jsonl" yamlemit -o "$T/basic.yml"
