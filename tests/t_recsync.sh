@@ -274,7 +274,7 @@ stored >"$T/after"
 
 # --- the lock: a run waits for a holder, then gives up clearly
 kvlock --prefix "$PREFIX" -- sleep 8 & holder=$!
-sleep 1
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
 run -i "$T/sample" rs --lock-timeout 1s
 [ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
 	fail "held lock" "status $status" "$(cat "$T/err")"
