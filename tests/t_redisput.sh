@@ -319,6 +319,17 @@ PIDS="$PIDS $!"
 wait_for test -S "$T/mute.sock"
 run -i "$T/in" redisput --timeout 300ms --redis "unix://$T/mute.sock"
 expect "a server that never answers: 69 after --timeout" 69 "PING: timed out"
+# A server that answers every command, but not as Redis would.
+python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5)
+while True:
+    c, _ = s.accept(); c.recv(4096); c.sendall(b":1\r\n"); c.close()' \
+	"$T/odd.sock" &
+PIDS="$PIDS $!"
+wait_for test -S "$T/odd.sock"
+run -i "$T/in" redisput --redis "unix://$T/odd.sock"
+expect "a server whose PING is no PONG: 69" 69 "PING: not the answer of a Redis server"
+is "a server whose PING is no PONG: nothing printed" "$(wc -c <"$T/out")" 0
 
 # --- authentication -------------------------------------------------------------
 start_redis "requirepass s3cret" "user alice on >al1ce-pw ~* +@all" \

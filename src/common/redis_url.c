@@ -352,8 +352,10 @@ connect_to(const struct redis_url *u, double timeout)
 			tv.tv_usec = 1;
 		c = u->path ? redisConnectUnixWithTimeout(u->path, tv) :
 		    redisConnectWithTimeout(u->host, u->port, tv);
-		if (c != NULL && c->err == 0)
-			redisSetTimeout(c, tv);
+		if (c != NULL && c->err == 0 &&
+		    redisSetTimeout(c, tv) != REDIS_OK)
+			die(EX_OSERR, "cannot set the Redis timeout: %s",
+			    c->errstr);
 	}
 	if (c == NULL)
 		die(EX_OSERR, "out of memory for a Redis connection");
@@ -361,23 +363,34 @@ connect_to(const struct redis_url *u, double timeout)
 }
 
 /*
- * Runs one setup command; returns its reply when it is not an error.
- * Otherwise says why and sets *status: a lost connection is EX_UNAVAILABLE,
- * an error reply fail_status (or EX_NOPERM for an authentication error).
+ * Runs one setup command; 0 when Redis answered the status want.
+ * Otherwise says why and sets *status: a lost connection, or an answer no
+ * Redis gives, is EX_UNAVAILABLE; an error reply fail_status (or
+ * EX_NOPERM for an authentication error).
  */
-static redisReply *
+static int
 setup_cmd(redisContext *c, const struct redis_url *u, const char *disp,
-    int argc, const char **argv, int fail_status, int *status)
+    int argc, const char **argv, const char *want, int fail_status,
+    int *status)
 {
 	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
 
 	if (r == NULL) {
 		warnmsg("%s: %s: %s", disp, argv[0], redis_ctx_error(c));
 		*status = EX_UNAVAILABLE;
-		return NULL;
+		return -1;
 	}
-	if (r->type != REDIS_REPLY_ERROR)
-		return r;
+	if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, want) == 0) {
+		freeReplyObject(r);
+		return 0;
+	}
+	if (r->type != REDIS_REPLY_ERROR) {
+		warnmsg("%s: %s: not the answer of a Redis server (want %s)",
+		    disp, argv[0], want);
+		freeReplyObject(r);
+		*status = EX_UNAVAILABLE;
+		return -1;
+	}
 	*status = redis_error_status(r) == EX_NOPERM ? EX_NOPERM : fail_status;
 	/* Redis does not quote a password back, but a proxy might. */
 	if (u->password != NULL && *u->password != '\0' &&
@@ -389,7 +402,7 @@ setup_cmd(redisContext *c, const struct redis_url *u, const char *disp,
 		    strncmp(r->str, "NOAUTH", 6) == 0 && u->password == NULL ?
 		    " (give a password in the URL or REDISCLI_AUTH)" : "");
 	freeReplyObject(r);
-	return NULL;
+	return -1;
 }
 
 /* AUTH [user] password, SELECT db, PING: each checked in turn. */
@@ -399,33 +412,25 @@ setup(redisContext *c, const struct redis_url *u, const char *disp,
 {
 	const char *argv[3];
 	char db[32];
-	redisReply *r;
 
 	if (u->user != NULL || u->password != NULL) {
 		argv[0] = "AUTH";
 		argv[1] = u->user ? u->user : u->password;
 		argv[2] = u->password ? u->password : "";
-		r = setup_cmd(c, u, disp, u->user ? 3 : 2, argv, EX_NOPERM,
-		    status);
-		if (r == NULL)
+		if (setup_cmd(c, u, disp, u->user ? 3 : 2, argv, "OK",
+		    EX_NOPERM, status) != 0)
 			return -1;
-		freeReplyObject(r);
 	}
 	if (u->db != 0) {
 		snprintf(db, sizeof(db), "%d", u->db);
 		argv[0] = "SELECT";
 		argv[1] = db;
-		r = setup_cmd(c, u, disp, 2, argv, EX_CONFIG, status);
-		if (r == NULL)
+		if (setup_cmd(c, u, disp, 2, argv, "OK", EX_CONFIG,
+		    status) != 0)
 			return -1;
-		freeReplyObject(r);
 	}
 	argv[0] = "PING";
-	r = setup_cmd(c, u, disp, 1, argv, EX_UNAVAILABLE, status);
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return setup_cmd(c, u, disp, 1, argv, "PONG", EX_UNAVAILABLE, status);
 }
 
 redisContext *
