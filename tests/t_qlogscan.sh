@@ -226,6 +226,7 @@ qlogscan: stats: light-precheck 1
 qlogscan: stats: blank 1
 qlogscan: stats: truncated 1
 qlogscan: stats: bad 7
+qlogscan: stats: too-long 0
 qlogscan: stats: not-http 1
 qlogscan: stats: path 1
 qlogscan: stats: light 0
@@ -280,6 +281,53 @@ want 'sum(last) 1 7.5' >"$T/want"
 run qlogscan --stats "$T/last.log"
 expect "a whole last line without a line end" 0 'stats: selected 1$' "$T/want"
 
+# Lines longer than --max-line are read through without being held, shown
+# like bad lines, and the lines after them still count; NUL bytes, a byte
+# order mark and carriage returns alone are no trouble.  Memory is checked
+# under ulimit -v, but not for the sanitizer build, which reserves terabytes
+# of address space.
+qline /api/v1/query_range 'sum(after)' "$T0" "$T1" 0 6 0 >"$T/good.log"
+want 'sum(after) 2 7.5' >"$T/want2"
+{ head -c 3145728 /dev/zero | tr '\0' x; echo; cat "$T/good.log"
+  head -c 3145728 /dev/zero; echo; cat "$T/good.log"; } >"$T/long.log"
+run qlogscan --stats --max-line 1048576 "$T/long.log"
+expect "a line over --max-line is skipped, the next ones read" 0 \
+	'long.log:1: longer than --max-line \(1048576 bytes\): 3145728 bytes' "$T/want2"
+if grep -q 'long.log:3: longer' "$T/err" && grep -q 'stats: too-long 2$' "$T/err" &&
+    grep -q 'stats: lines 4$' "$T/err" && grep -q '^qlogscan: 2 bad lines skipped$' "$T/err" &&
+    grep -q "stats: bytes $(wc -c <"$T/long.log")\$" "$T/err"; then
+	ok "lines too long: counted, shown at file:line, their bytes read"
+else
+	fail "lines too long: counted, shown at file:line, their bytes read" "$(cat "$T/err")"
+fi
+{ cat "$T/good.log"; head -c 3145728 /dev/zero | tr '\0' x; } >"$T/longlast.log"
+want 'sum(after) 1 7.5' >"$T/want1"
+run qlogscan --max-line 1048576 "$T/longlast.log"
+expect "a last line over --max-line without a line end" 0 'longlast.log:2: longer' "$T/want1"
+run qlogscan --max-line 1023
+expect "--max-line below 1024 (64)" 64 '--max-line'
+{ head -c 20000000 /dev/zero; echo; cat "$T/good.log"; } >"$T/nul.log"
+case $RECSYNC_BIN in
+*/san/*)
+	skip "memory bounded under ulimit -v (the sanitizer build needs the address space)" ;;
+*)
+	# 20 MB of address space: less than a 20 MB line, more than the cap.
+	(ulimit -v 20000; qlogscan --max-line 1048576 "$T/nul.log" "$T/good.log" \
+		>"$T/out" 2>"$T/err"); status=$?
+	expect "a 20 MB line of NULs in 20 MB of memory: the lines after it found" 0 \
+		'nul.log:1: longer than --max-line' "$T/want2"
+	(ulimit -v 20000; qlogscan "$T/nul.log" >"$T/out" 2>"$T/err"); status=$?
+	expect "out of memory is an error (71), never the end of the input" 71 \
+		'out of memory' /dev/null ;;
+esac
+printf '\357\273\277' | cat - "$T/good.log" "$T/good.log" >"$T/bom.log"
+run qlogscan --stats "$T/bom.log"
+expect "a UTF-8 byte order mark on the first line" 0 'stats: selected 2$' "$T/want2"
+cat "$T/good.log" "$T/good.log" | tr "\n" "\r" >"$T/cr.log"
+run qlogscan "$T/cr.log"
+expect "carriage returns alone: one line, bad, not quietly truncated" 0 \
+	'cr.log:1: not JSON' /dev/null
+
 # gzip: through zcat in a pipe; a compressed file given directly is refused
 # with the way to read it.
 gzip -c "$D/noisy.log" >"$T/noisy.log.gz"
@@ -311,7 +359,7 @@ prefix with a space            |-p 'a b'                  |64|--prefix: 'a b' do
 missing file                   |$T/nope.log               |66|nope.log: No such file or directory
 a directory                    |$T                        |66|Is a directory
 missing exclude file           |-X $T/nope.txt $D/noisy.log|66|nope.txt: No such file or directory
-read error                     |/proc/self/mem            |74|/proc/self/mem: read error
+read error, with its cause     |/proc/self/mem            |74|/proc/self/mem: read error: Input/output error$
 EOF
 run qlogscan --help
 if grep -q '^usage: qlogscan \[-iqsv\]' "$T/out"; then ok "--help prints the usage"

@@ -17,7 +17,10 @@
 #include "record.h"
 #include "xalloc.h"
 
-enum { OPT_FULL_PARSE = 256, OPT_MAX_RANGE, OPT_MAX_TIME, OPT_VERSION };
+enum { OPT_FULL_PARSE = 256, OPT_MAX_LINE, OPT_MAX_RANGE, OPT_MAX_TIME,
+    OPT_VERSION };
+
+#define MAX_LINE	(16 << 20)	/* no query-log line comes near */
 
 static const struct option longopts[] = {
 	{ "exclude",		required_argument,	NULL, 'x' },
@@ -25,6 +28,7 @@ static const struct option longopts[] = {
 	{ "full-parse",		no_argument,		NULL, OPT_FULL_PARSE },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "instant",		no_argument,		NULL, 'i' },
+	{ "max-line",		required_argument,	NULL, OPT_MAX_LINE },
 	{ "max-range",		required_argument,	NULL, OPT_MAX_RANGE },
 	{ "max-time",		required_argument,	NULL, OPT_MAX_TIME },
 	{ "prefix",		required_argument,	NULL, 'p' },
@@ -41,9 +45,9 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: %s [-iqsv] [-p prefix] [-t duration] "
 	    "[-X file] [-x substring]\n"
-	    "       %*s [--full-parse] [--max-range duration] "
-	    "[--max-time duration]\n"
-	    "       %*s [file ...]\n",
+	    "       %*s [--full-parse] [--max-line bytes] "
+	    "[--max-range duration]\n"
+	    "       %*s [--max-time duration] [file ...]\n",
 	    progname, (int)strlen(progname), "", (int)strlen(progname), "");
 	if (fp == stdout)
 		close_stdout();
@@ -115,6 +119,9 @@ parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
 		case 'X':	read_exclude_file(ru, optarg); break;
 		case 'x':	add_exclude(ru, optarg); break;
 		case OPT_FULL_PARSE:	sc->full_parse = 1; break;
+		case OPT_MAX_LINE:	sc->rd.max = (size_t)opt_long(
+					    "--max-line", optarg, 1024,
+					    1LL << 30); break;
 		case OPT_MAX_RANGE:	ru->max_range = opt_duration(
 					    "--max-range", optarg); break;
 		case OPT_MAX_TIME:	ru->max_time = opt_duration(
@@ -131,7 +138,7 @@ main(int argc, char **argv)
 {
 	struct rules ru = { .threshold = 5, .max_range = 6 * 3600,
 	    .max_time = 40, .prefix = "hke:heavy_expr" };
-	struct scan sc = { .rules = &ru };
+	struct scan sc = { .rules = &ru, .rd = { .max = MAX_LINE } };
 	int i, stats = 0;
 	size_t n;
 

@@ -1,8 +1,9 @@
 /*
  * qlogscan's internals: the selection rules (select.c), the raw pre-check
  * that spares most lines a full decode (precheck.c), RFC 3339 times
- * (rfc3339.c), the table of heavy queries (heavy.c), the reading loop
- * (scan.c) and the progress line (progress.c).
+ * (rfc3339.c), the table of heavy queries (heavy.c), lines read in bounded
+ * memory (lineread.c), the reading loop (scan.c) and the progress line
+ * (progress.c).
  */
 #ifndef QLOGSCAN_H
 #define QLOGSCAN_H
@@ -17,6 +18,7 @@ enum reason {
 	R_BLANK,	/* an empty line */
 	R_TRUNCATED,	/* an incomplete last line: a log being written */
 	R_BAD,		/* not JSON, or a field of the wrong type */
+	R_TOOLONG,	/* longer than --max-line: read through, not decoded */
 	R_NOT_HTTP,	/* no httpRequest: a rule evaluation */
 	R_PATH,		/* another API endpoint */
 	R_LIGHT,	/* both timings below the threshold */
@@ -88,6 +90,38 @@ void			 heavy_free(struct heavy_table *t);
 /* PREFIX:md5hex of the query, in a new string. */
 char			*heavy_name(const char *prefix, const char *query);
 
+/*
+ * A line reader that keeps at most max bytes of a line: its buffer is
+ * owned by the reader, and a line handed out lives there until the next
+ * call.
+ */
+struct lineread {
+	int	 fd;
+	char	*buf;
+	size_t	 cap, start, end;	/* buf[start, end): not handed out */
+	size_t	 max;
+	int	 eof;
+};
+
+/*
+ * text is NUL-terminated, without its line feed; size counts the bytes the
+ * line took from the input, line feed included.  A partial line has no
+ * line feed (the last one); a line too long (over max) has only its first
+ * max bytes in text.
+ */
+struct line {
+	char			*text;
+	size_t			 len;
+	unsigned long long	 size;
+	int			 partial, toolong;
+};
+
+/* Starts reading fd, keeping the buffer of an earlier input. */
+void	lineread_open(struct lineread *lr, int fd);
+/* The next line in *l: 1, 0 at the end of the input, -1 (errno) on error. */
+int	lineread_next(struct lineread *lr, struct line *l);
+void	lineread_free(struct lineread *lr);
+
 /* The whole run over the input files. */
 struct scan {
 	const struct rules	*rules;
@@ -96,8 +130,10 @@ struct scan {
 	unsigned long long	 counts[R_NREASONS];
 	unsigned long long	 lines, bytes;
 	int			 status;	/* the worst sysexits status */
-	char			*line, *qbuf;
-	size_t			 linecap, qcap;
+	unsigned long long	 shown;		/* bad lines shown so far */
+	struct lineread		 rd;
+	char			*qbuf;
+	size_t			 qcap;
 };
 
 void	scan_path(struct scan *sc, const char *path);

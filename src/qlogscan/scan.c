@@ -1,8 +1,8 @@
 /*
- * The reading loop: each file a line at a time with getline into one
- * reused buffer, every line classified and counted.  A query log is noisy
- * by nature, so a bad line is counted, the first few are shown with their
- * place, and the run goes on.
+ * The reading loop: each file a line at a time into one reused buffer of
+ * bounded size (lineread.c), every line classified and counted.  A query
+ * log is noisy by nature, so a bad line is counted, the first few are
+ * shown with their place, and the run goes on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "qlogscan.h"
+#include "xalloc.h"
 
 #define SHOW_BAD	5	/* bad lines shown with file:line */
 #define PROGRESS_BYTES	(1 << 20)
+#define BOM		"\xef\xbb\xbf"	/* UTF-8's byte order mark */
 
 /* The worst status wins: bad data, then unreadable input, then I/O. */
 static void
@@ -35,28 +38,44 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
+/* Bad lines and lines too long are shown, the first few, with their place. */
 static void
-classify(struct scan *sc, const char *name, unsigned long lineno, size_t len,
-    int partial)
+show_bad(struct scan *sc, const char *name, unsigned long lineno,
+    const char *why)
+{
+	if (sc->shown++ >= SHOW_BAD)
+		return;
+	progress_clear();
+	warn_at(name, lineno, "%s", why);
+}
+
+static void
+classify(struct scan *sc, const char *name, unsigned long lineno,
+    const struct line *l)
 {
 	struct hit hit;
 	char *why = NULL;
 	enum reason r;
+	/* Carriage returns alone end no line: that is no log being written. */
+	int partial = l->partial && memchr(l->text, '\r', l->len) == NULL;
 
-	if (blank(sc->line, len))
+	if (l->toolong) {
+		r = R_TOOLONG;
+		why = xasprintf("longer than --max-line (%zu bytes): %llu "
+		    "bytes, skipped", sc->rd.max, l->size - !l->partial);
+	} else if (blank(l->text, l->len))
 		r = R_BLANK;
 	else if (!partial && !sc->full_parse &&
-	    !precheck_may_be_heavy(sc->line, len, sc->rules->threshold))
+	    !precheck_may_be_heavy(l->text, l->len, sc->rules->threshold))
 		r = R_PRECHECK;
 	else
-		r = select_line(sc->rules, sc->line, len, partial, &hit,
+		r = select_line(sc->rules, l->text, l->len, partial, &hit,
 		    &sc->qbuf, &sc->qcap, &why);
 	if (r == R_SELECTED)
 		heavy_add(sc->table, &hit);
-	else if (r == R_BAD && sc->counts[R_BAD] < SHOW_BAD) {
-		progress_clear();
-		warn_at(name, lineno, "%s", why);
-	} else if (r == R_TRUNCATED) {
+	else if (r == R_BAD || r == R_TOOLONG)
+		show_bad(sc, name, lineno, why);
+	else if (r == R_TRUNCATED) {
 		progress_clear();
 		info("%s:%lu: skipped an incomplete last line", name, lineno);
 	}
@@ -72,58 +91,75 @@ gzipped(const char *s, size_t len)
 	    (unsigned char)s[1] == 0x8b;
 }
 
-static void
-scan_stream(struct scan *sc, FILE *fp, const char *name)
+/*
+ * The first line of an input: 0 when it is gzip's (the input is skipped),
+ * else 1, with a UTF-8 byte order mark, which some editors write, dropped.
+ */
+static int
+first_line(struct scan *sc, struct line *l, const char *name)
+{
+	if (gzipped(l->text, l->len)) {
+		progress_clear();
+		warnmsg("%s: compressed with gzip; read it through "
+		    "zcat: zcat %s | %s", name, name, progname);
+		worsen(sc, EX_DATAERR);
+		return 0;
+	}
+	if (!l->toolong && l->len >= 3 && memcmp(l->text, BOM, 3) == 0) {
+		l->text += 3;
+		l->len -= 3;
+	}
+	return 1;
+}
+
+/* Reads one input to its end: 0, or -1 (errno set) when a read failed. */
+static int
+scan_stream(struct scan *sc, int fd, const char *name)
 {
 	unsigned long lineno = 0;
 	unsigned long long next_progress = sc->bytes + PROGRESS_BYTES;
-	ssize_t n;
-	size_t len;
-	int partial;
+	struct line l;
+	int r;
 
-	while ((n = getline(&sc->line, &sc->linecap, fp)) > 0) {
-		if (lineno++ == 0 && gzipped(sc->line, n)) {
-			progress_clear();
-			warnmsg("%s: compressed with gzip; read it through "
-			    "zcat: zcat %s | %s", name, name, progname);
-			worsen(sc, EX_DATAERR);
-			return;
-		}
+	lineread_open(&sc->rd, fd);
+	while ((r = lineread_next(&sc->rd, &l)) == 1) {
+		if (lineno++ == 0 && !first_line(sc, &l, name))
+			return 0;
 		sc->lines++;
-		sc->bytes += n;
-		partial = sc->line[n - 1] != '\n';
-		for (len = n; len > 0 && (sc->line[len - 1] == '\n' ||
-		    sc->line[len - 1] == '\r'); len--)
-			sc->line[len - 1] = '\0';
-		classify(sc, name, lineno, len, partial);
+		sc->bytes += l.size;
+		while (l.len > 0 && l.text[l.len - 1] == '\r')
+			l.text[--l.len] = '\0';
+		classify(sc, name, lineno, &l);
 		if (sc->bytes >= next_progress) {
 			progress_update(sc);
 			next_progress = sc->bytes + PROGRESS_BYTES;
 		}
 	}
+	return r;
 }
 
-/* Opens path for reading; NULL (after a message) if that cannot be done. */
-static FILE *
+/* Opens path for reading; -1 (after a message) if that cannot be done. */
+static int
 open_input(const char *path)
 {
 	struct stat st;
-	FILE *fp;
+	int fd, e;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		e = errno;
 		progress_clear();
-		warnmsg("%s: %s", path, strerror(errno));
-		return NULL;
+		warnmsg("%s: %s", path, strerror(e));
+		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		progress_clear();
 		warnmsg("%s: %s", path, strerror(EISDIR));
-		fclose(fp);
-		return NULL;
+		close(fd);
+		return -1;
 	}
 	/* One pass front to back: let the kernel read ahead further. */
-	(void)posix_fadvise(fileno(fp), 0, 0, POSIX_FADV_SEQUENTIAL);
-	return fp;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return fd;
 }
 
 void
@@ -131,29 +167,29 @@ scan_path(struct scan *sc, const char *path)
 {
 	int is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "<stdin>" : path;
-	FILE *fp;
+	int fd, e;
 
-	if ((fp = is_stdin ? stdin : open_input(path)) == NULL) {
+	if ((fd = is_stdin ? STDIN_FILENO : open_input(path)) == -1) {
 		worsen(sc, EX_NOINPUT);
 		return;
 	}
-	errno = 0;
-	scan_stream(sc, fp, name);
-	if (ferror(fp)) {
+	if (scan_stream(sc, fd, name) == -1) {
+		e = errno;	/* before progress_clear's stdio */
 		progress_clear();
-		warnmsg("%s: read error: %s", name, strerror(errno));
+		/* Out of memory ends the run, as everywhere else. */
+		if (e == ENOMEM)
+			die(EX_OSERR, "%s: read error: %s", name, strerror(e));
+		warnmsg("%s: read error: %s", name, strerror(e));
 		worsen(sc, EX_IOERR);
 	}
-	if (is_stdin)
-		clearerr(stdin);
-	else
-		fclose(fp);
+	if (!is_stdin)
+		close(fd);
 }
 
 void
 scan_report(const struct scan *sc, int stats)
 {
-	unsigned long long nbad = sc->counts[R_BAD];
+	unsigned long long nbad = sc->counts[R_BAD] + sc->counts[R_TOOLONG];
 	int r;
 
 	progress_clear();
@@ -174,6 +210,6 @@ scan_report(const struct scan *sc, int stats)
 void
 scan_free(struct scan *sc)
 {
-	free(sc->line);
+	lineread_free(&sc->rd);
 	free(sc->qbuf);
 }

@@ -19,6 +19,7 @@ const char *const reason_names[R_NREASONS] = {
 	[R_BLANK] = "blank",
 	[R_TRUNCATED] = "truncated",
 	[R_BAD] = "bad",
+	[R_TOOLONG] = "too-long",
 	[R_NOT_HTTP] = "not-http",
 	[R_PATH] = "path",
 	[R_LIGHT] = "light",
