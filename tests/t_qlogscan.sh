@@ -199,6 +199,44 @@ white space around colons  |{ "httpRequest" : { "path" : "/api/v1/query_range" }
 blank line of spaces       |   	 |blank|=
 EOF
 
+# Trimming is Python's str.strip(): every character str.isspace() holds, at
+# either end, raw UTF-8 or escaped; names from hashlib on the original's
+# cleaning (CR and LF out, strip, one leading '-').  A zero-width space and
+# a byte order mark are no white space to Python: kept.
+cat >"$T/strip.py" <<'PY'
+import hashlib, json, sys
+def clean(q):
+    q = q.replace("\r", "").replace("\n", "").strip()
+    return q[1:] if q.startswith("-") else q
+spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+qs = ["%ssum(x{i=\"%d\"})%s" % (c, i, c) for i, c in enumerate(spaces)]
+qs += ["".join(spaces) + "-y" + "".join(reversed(spaces)),
+       "\u3000\n - z \u00a0\r\n", "\u200bw\u200b", "\ufeffv", "u\u2060",
+       "\U0001F600t\U0001F600", "\u00a0\u00a0"]
+want = {}
+with open(sys.argv[1], "w", encoding="utf-8") as log:
+    for i, q in enumerate(qs):
+        e = {"httpRequest": {"path": "/api/v1/query_range"},
+             "params": {"query": q, "start": "2024-05-01T10:00:00Z",
+                        "end": "2024-05-01T11:00:00Z"},
+             "stats": {"timings": {"queryPreparationTime": 0, "innerEvalTime": 6,
+                                   "evalTotalTime": 7.5}}}
+        print(json.dumps(e, ensure_ascii=i % 2 == 0), file=log)
+        c = clean(q)
+        if c:
+            name = "hke:heavy_expr:" + hashlib.md5(c.encode()).hexdigest()
+            want[name] = json.dumps({"record": name, "expr": c, "count": 1,
+                                     "max_eval_seconds": 7.5},
+                                    ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for name in sorted(want, key=lambda n: n.encode()):
+        print(want[name], file=out)
+PY
+python3 "$T/strip.py" "$T/strip.log" "$T/strip.want"
+run qlogscan --stats "$T/strip.log"
+expect "white space trimmed as Python's str.strip() does, names from hashlib" 0 \
+	'stats: empty 1$' "$T/strip.want"
+
 # Invalid UTF-8 cannot sit in a here-document row comfortably: one more.
 { printf '%s' "$L" | sed 's/"up"/"u\xffp"/'; printf '{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}\n'; } >"$T/line"
 run -i "$T/line" qlogscan --stats

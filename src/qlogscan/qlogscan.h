@@ -59,7 +59,10 @@ struct hit {
 enum reason	select_line(const struct rules *ru, const char *line, size_t len,
 		    int partial, struct hit *hit, char **buf, size_t *bufcap,
 		    char **why);
-/* Cleans a query in place: CR and LF out, white space trimmed, one '-'. */
+/*
+ * Cleans a query (valid UTF-8) in place as the original parser did: CR
+ * and LF out, white space trimmed as by Python's str.strip(), one '-'.
+ */
 size_t		clean_query(char *q, size_t len);
 
 /* 1 when the line may hold a timing >= threshold; 0 when it cannot. */

@@ -121,19 +121,61 @@ check_range(const struct rules *ru, json_t *params, char **why)
 	return timestamp_diff(&te, &ts) > ru->max_range ? R_RANGE : R_SELECTED;
 }
 
+/* Python's str.isspace(), which str.strip() trims: code point c. */
+static int
+py_space(unsigned long c)
+{
+	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) ||
+	    c == 0x85 || c == 0xa0 || c == 0x1680 ||
+	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	    c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/*
+ * The length of the UTF-8 character at s (n bytes left) when it is white
+ * space, else 0.  jansson has checked the UTF-8; no space takes 4 bytes.
+ */
+static size_t
+space_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x80)
+		return py_space(u[0]);
+	if ((u[0] & 0xe0) == 0xc0 && n >= 2)
+		return py_space((u[0] & 0x1fUL) << 6 | (u[1] & 0x3f)) ? 2 : 0;
+	if ((u[0] & 0xf0) == 0xe0 && n >= 3)
+		return py_space((u[0] & 0x0fUL) << 12 | (u[1] & 0x3fUL) << 6 |
+		    (u[2] & 0x3f)) ? 3 : 0;
+	return 0;
+}
+
+/* The length of the white space character that ends q[0, n), or 0. */
+static size_t
+space_before(const char *q, size_t n)
+{
+	size_t i = n;
+
+	while (i > 0 && n - i < 3 && ((unsigned char)q[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return 0;
+	i--;
+	return space_at(q + i, n - i) == n - i ? n - i : 0;
+}
+
 size_t
 clean_query(char *q, size_t len)
 {
-	static const char blanks[] = " \t\v\f";
-	size_t i, n = 0, start = 0;
+	size_t i, k, n = 0, start = 0;
 
 	for (i = 0; i < len; i++)
 		if (q[i] != '\r' && q[i] != '\n')
 			q[n++] = q[i];
-	while (n > 0 && strchr(blanks, q[n - 1]) != NULL)
-		n--;
-	while (start < n && strchr(blanks, q[start]) != NULL)
-		start++;
+	while ((k = space_before(q, n)) > 0)
+		n -= k;
+	while (start < n && (k = space_at(q + start, n - start)) > 0)
+		start += k;
 	if (start < n && q[start] == '-')
 		start++;
 	memmove(q, q + start, n - start);
