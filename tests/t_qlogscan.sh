@@ -375,6 +375,15 @@ run qlogscan "$T/noisy.log.gz" "$D/noisy.log"
 expect "a gzip file is skipped with a hint (65)" 65 'noisy.log.gz: compressed with gzip.*zcat' \
 	"$T/noisy.want"
 
+# An exclude file's blank lines (spaces and tabs only too) and # comments
+# exclude nothing: a line of spaces would exclude every query with one.
+printf ' \t\n\n# sum\n  # up\nALERTS\n \r\n' >"$T/excl.txt"
+{ qline /api/v1/query_range 'sum(up) by (job)' "$T0" "$T1" 0 6 0
+  qline /api/v1/query_range 'ALERTS{a=\"1\"}' "$T0" "$T1" 0 6 0; } >"$T/excl.log"
+want 'sum(up) by (job) 1 7.5' >"$T/want"
+run qlogscan --stats -X "$T/excl.txt" "$T/excl.log"
+expect "-X: blank lines and # comments exclude nothing" 0 'stats: excluded 1$' "$T/want"
+
 # Exit statuses and usage.  Columns: name | arguments | status | stderr.
 while IFS='|' read -r row args code err; do
 	case $row in ''|'#'*) continue ;; esac
@@ -397,6 +406,7 @@ prefix with a space            |-p 'a b'                  |64|--prefix: 'a b' do
 missing file                   |$T/nope.log               |66|nope.log: No such file or directory
 a directory                    |$T                        |66|Is a directory
 missing exclude file           |-X $T/nope.txt $D/noisy.log|66|nope.txt: No such file or directory
+exclude an empty substring     |-x '' $D/noisy.log       |64|--exclude: an empty substring
 read error, with its cause     |/proc/self/mem            |74|/proc/self/mem: read error: Input/output error$
 EOF
 run qlogscan --help

@@ -57,12 +57,26 @@ usage(FILE *fp, int status)
 static void
 add_exclude(struct rules *ru, const char *s)
 {
+	if (*s == '\0')
+		die(EX_USAGE, "--exclude: an empty substring would exclude "
+		    "every query");
 	ru->excludes = xreallocarray(ru->excludes, ru->nexcludes + 1,
 	    sizeof(*ru->excludes));
 	ru->excludes[ru->nexcludes++] = xstrdup(s);
 }
 
-/* Every non-empty line of path is an excluded substring. */
+/* A line of an exclude file that is no substring: blank, or a comment. */
+static int
+inert(const char *s)
+{
+	s += strspn(s, " \t\v\f");
+	return *s == '\0' || *s == '#';
+}
+
+/*
+ * Every line of path is an excluded substring, but for blank lines and
+ * those whose first non-blank character is '#'.
+ */
 static void
 read_exclude_file(struct rules *ru, const char *path)
 {
@@ -77,11 +91,13 @@ read_exclude_file(struct rules *ru, const char *path)
 		for (len = n; len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'); len--)
 			line[len - 1] = '\0';
-		if (len > 0)
+		if (!inert(line))
 			add_exclude(ru, line);
 	}
-	if (ferror(fp))
-		die(EX_IOERR, "%s: read error: %s", path, strerror(errno));
+	/* getline also ends with -1 when malloc fails: that is no end. */
+	if (ferror(fp) || !feof(fp))
+		die(errno == ENOMEM ? EX_OSERR : EX_IOERR, "%s: read error: %s",
+		    path, strerror(errno));
 	fclose(fp);
 	free(line);
 }
