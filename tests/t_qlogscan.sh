@@ -358,6 +358,24 @@ case $RECSYNC_BIN in
 	expect "out of memory is an error (71), never the end of the input" 71 \
 		'out of memory' /dev/null ;;
 esac
+# A line under --max-line that would decode to a tree too large for the
+# memory jansson may have (4 bytes a byte of --max-line): skipped the same.
+python3 -c 'print("[" + "0," * 400000 + "0]")' >"$T/array.log"
+cat "$T/good.log" >>"$T/array.log"
+cat "$T/good.log" >>"$T/array.log"
+run qlogscan --stats --max-line 1048576 "$T/array.log"
+expect "a line too large to decode in the memory allowed" 0 \
+	'array.log:1: too large to decode in the memory --max-line allows' "$T/want2"
+case $RECSYNC_BIN in
+*/san/*)
+	skip "jansson out of memory under ulimit -v (the sanitizer build)" ;;
+*)
+	python3 -c 'print("[" + "0," * 4000000 + "0]")' >"$T/array8m.log"
+	(ulimit -v 60000; qlogscan "$T/array8m.log" "$T/good.log" >"$T/out" 2>"$T/err")
+	status=$?
+	expect "out of memory in jansson is an error (71), not a bad line" 71 \
+		'out of memory' /dev/null ;;
+esac
 printf '\357\273\277' | cat - "$T/good.log" "$T/good.log" >"$T/bom.log"
 run qlogscan --stats "$T/bom.log"
 expect "a UTF-8 byte order mark on the first line" 0 'stats: selected 2$' "$T/want2"

@@ -21,6 +21,7 @@ enum { OPT_FULL_PARSE = 256, OPT_MAX_LINE, OPT_MAX_RANGE, OPT_MAX_TIME,
     OPT_VERSION };
 
 #define MAX_LINE	(16 << 20)	/* no query-log line comes near */
+#define DECODE_MEMORY	4	/* jansson may have 4 bytes a byte of line */
 
 static const struct option longopts[] = {
 	{ "exclude",		required_argument,	NULL, 'x' },
@@ -160,6 +161,7 @@ main(int argc, char **argv)
 
 	diag_init(argv[0]);
 	parse_options(argc, argv, &ru, &sc, &stats);
+	jalloc_init(DECODE_MEMORY * sc.rd.max + (1 << 20));
 	argc -= optind;
 	argv += optind;
 

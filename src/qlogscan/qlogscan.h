@@ -2,8 +2,8 @@
  * qlogscan's internals: the selection rules (select.c), the raw pre-check
  * that spares most lines a full decode (precheck.c), RFC 3339 times
  * (rfc3339.c), the table of heavy queries (heavy.c), lines read in bounded
- * memory (lineread.c), the reading loop (scan.c) and the progress line
- * (progress.c).
+ * memory (lineread.c), jansson's memory within a budget (jalloc.c), the
+ * reading loop (scan.c) and the progress line (progress.c).
  */
 #ifndef QLOGSCAN_H
 #define QLOGSCAN_H
@@ -18,7 +18,7 @@ enum reason {
 	R_BLANK,	/* an empty line */
 	R_TRUNCATED,	/* an incomplete last line: a log being written */
 	R_BAD,		/* not JSON, or a field of the wrong type */
-	R_TOOLONG,	/* longer than --max-line: read through, not decoded */
+	R_TOOLONG,	/* over --max-line, or too large to decode in memory */
 	R_NOT_HTTP,	/* no httpRequest: a rule evaluation */
 	R_PATH,		/* another API endpoint */
 	R_LIGHT,	/* both timings below the threshold */
@@ -124,6 +124,14 @@ void	lineread_open(struct lineread *lr, int fd);
 /* The next line in *l: 1, 0 at the end of the input, -1 (errno) on error. */
 int	lineread_next(struct lineread *lr, struct line *l);
 void	lineread_free(struct lineread *lr);
+
+/*
+ * Counts jansson's live allocations and refuses those past bytes; a failed
+ * malloc ends the run (EX_OSERR).  Set before anything uses jansson.
+ */
+void	jalloc_init(size_t bytes);
+/* 1 when an allocation was refused since the last call. */
+int	jalloc_refused(void);
 
 /* The whole run over the input files. */
 struct scan {

@@ -227,6 +227,14 @@ check_entry(const struct rules *ru, json_t *o, struct hit *hit, char **buf,
 	return r;
 }
 
+/* A line whose decoding would take more memory than jansson may have. */
+static enum reason
+toolong(char **why)
+{
+	*why = xstrdup("too large to decode in the memory --max-line allows");
+	return R_TOOLONG;
+}
+
 enum reason
 select_line(const struct rules *ru, const char *line, size_t len,
     int partial, struct hit *hit, char **buf, size_t *bufcap, char **why)
@@ -236,6 +244,8 @@ select_line(const struct rules *ru, const char *line, size_t len,
 	enum reason r;
 
 	if ((o = json_loadb(line, len, 0, &err)) == NULL) {
+		if (jalloc_refused())
+			return toolong(why);
 		if (partial)
 			return R_TRUNCATED;
 		*why = xasprintf("not JSON: %s (column %d)", err.text,
