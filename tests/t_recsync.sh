@@ -92,6 +92,37 @@ run -i /dev/null rs
 [ "$status" = 0 ] && [ "$(rcli GET hke:heavy_expr:r1)" = 'min(up)' ] &&
 	ok "the next run completes what the failed one left" || fail "after Redis came back" "$(cat "$T/out")"
 
+# --- Consul failing at kvpush: the summary counts what was stored, and the
+# hard failure outranks the bad line's 65.  A prefix of its own: the fault
+# may keep its lock from being released.
+records 100 >"$T/f.in"; echo 'not a record' >>"$T/f.in"
+if [ "$STANDIN" = 1 ]; then
+	fault() { consul_curl -s -X POST --data "$1" "$CONSUL_HTTP_ADDR/_standin/fault" >/dev/null; }
+	# Write 1 is the lock's acquire, 2 kvpush's first transaction of 64,
+	# 3 to 7 the five tries of its second.
+	fault '{"fail_writes":[3,4,5,6,7],"status":500,"body":"No cluster leader"}'
+	PREFIX=$PREFIX-fault run -i "$T/f.in" rs
+	fault '{}'
+	n=$(PREFIX=$PREFIX-fault stored | wc -l)
+	[ "$status" = 75 ] && [ "$(field status)" = 75 ] && [ "$(field new)" = 100 ] &&
+		[ "$(field pushed)" = 64 ] && [ "$n" = 64 ] && [ "$(field redis)" = 0 ] &&
+		ok "kvpush failing after one transaction: pushed 64, redis 0, 75 outranks the bad line's 65" ||
+		fail "kvpush failing half way" "status $status, stored $n" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
+# A Consul of its own, stopped by promtool, before kvpush: 64 stored
+# records passed through by kvdiff and yamlemit, none by kvpush.
+python3 "$TESTS/consul-standin" --port 0 --addr-file "$T/gone.addr" >/dev/null 2>&1 & gone=$!
+wait_for test -s "$T/gone.addr"
+records 64 | kvpush -q --consul "$(cat "$T/gone.addr")" --prefix "$PREFIX" >/dev/null
+printf '#!/bin/sh\nkill %s 2>/dev/null\nexec promtool "$@"\n' "$gone" >"$T/stop-consul"
+chmod +x "$T/stop-consul"
+run -i "$T/f.in" rs --consul "$(cat "$T/gone.addr")" --promtool "$T/stop-consul"
+wait "$gone"
+[ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field new)" = 36 ] && [ "$(field pushed)" = 0 ] &&
+	[ "$(field redis)" = 0 ] && grep -q 'kvpush failed' "$T/err" &&
+	ok "Consul gone before kvpush: pushed 0 (not less), status 69, not the bad line's 65" ||
+	fail "Consul gone before kvpush" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+
 # --- verbosity: -q says nothing, -vv reaches the tools
 run -i /dev/null rs -q
 expect "-q: a clean run says nothing" 0 ""
