@@ -43,12 +43,18 @@ expect "a command killed by a signal: 128 + signal" 143 ""
 run kvlock --prefix "$PREFIX" -- /nonexistent/command
 expect "a command that cannot run: 127" 127 "nonexistent"
 
-# --- a second holder waits for the first
-kvlock --prefix "$PREFIX" -- sleep 2 & first=$!
+# --- a second holder waits for the first, and takes the lock as soon as it
+# is released: kvlock releases before it destroys its session, which
+# would start a lock-delay (15 s, 4.5 s on the stand-in here) longer than
+# the waits below.
+kvlock --prefix "$PREFIX" -- sleep 1 & first=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-run kvlock --prefix "$PREFIX" --lock-timeout 20s -- true
+run kvlock --prefix "$PREFIX" --lock-timeout 3s -- true
 wait "$first"
-expect "a second holder waits, then runs" 0 "held by"
+expect "a second holder waits, then runs, within less than the lock-delay" 0 "held by"
+kvlock --prefix "$PREFIX" -- true
+run kvlock --prefix "$PREFIX" --lock-timeout 1s -- true
+expect "the next holder takes the lock at once: no lock-delay after a release" 0 ""
 run kvlock --prefix "$PREFIX" -q -- true
 expect "-q: nothing said" 0 ""
 
@@ -79,6 +85,42 @@ kill -0 "$(cat "$T/victim")" 2>/dev/null; alive=$?
 [ "$st" = 143 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err" &&
 	ok "a lost lock stops the command (143)" || fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
 kill "$(cat "$T/victim")" 2>/dev/null
+
+# --- the command's group: a writer it leaves in the background keeps the
+# lock until it is done; one that stays is stopped after --grace
+run kvlock --prefix "$PREFIX" -- sh -c "(sleep 1.5; curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/gc.during') >/dev/null & exit 0"
+[ "$status" = 0 ] && grep -q Session "$T/gc.during" 2>/dev/null && [ -z "$(lock_session)" ] &&
+	ok "a background writer the command left holds the lock until it ends" ||
+	fail "background writer" "status $status" "$(cat "$T/gc.during" 2>&1)" "$(cat "$T/err")"
+start=$SECONDS
+run kvlock --prefix "$PREFIX" --grace 1s -- sh -c "sleep 60 & echo \$! >'$T/gc1'; (trap '' TERM; exec sleep 60) & echo \$! >'$T/gc2'; exit 5"
+kill -0 "$(cat "$T/gc1")" 2>/dev/null; a1=$?
+kill -0 "$(cat "$T/gc2")" 2>/dev/null; a2=$?
+[ "$status" = 5 ] && [ "$a1" != 0 ] && [ "$a2" != 0 ] && [ $((SECONDS - start)) -lt 20 ] &&
+	grep -q 'SIGTERM' "$T/err" && grep -q 'SIGKILL' "$T/err" && [ -z "$(lock_session)" ] &&
+	ok "stragglers: SIGTERM after --grace, SIGKILL after twice; then the lock goes" ||
+	fail "stragglers" "status $status, alive $a1 $a2" "$(cat "$T/err")"
+kill "$(cat "$T/gc1")" "$(cat "$T/gc2")" 2>/dev/null
+kvlock --prefix "$PREFIX" -- sh -c "sleep 60 & echo \$! >'$T/gc3'; wait" & holder=$!
+wait_for test -s "$T/gc3"
+kill -TERM "$holder"; wait "$holder"; st=$?
+kill -0 "$(cat "$T/gc3")" 2>/dev/null; alive=$?
+[ "$st" = 143 ] && [ "$alive" != 0 ] && ok "SIGTERM to kvlock reaches the command's whole group" ||
+	fail "SIGTERM to the group" "status $st, alive $alive"
+kill "$(cat "$T/gc3")" 2>/dev/null
+cat >"$T/catch" <<SH
+#!/bin/sh
+trap 'echo TERM >"$T/caught"; exit 0' TERM
+echo \$\$ >"$T/catcher"
+while :; do sleep 0.1; done
+SH
+chmod +x "$T/catch"
+kvlock --prefix "$PREFIX-killed" -- "$T/catch" & holder=$!
+wait_for test -s "$T/catcher"
+kill -9 "$holder"; wait "$holder" 2>/dev/null
+wait_for test -s "$T/caught" && ok "kvlock killed: its command gets SIGTERM" ||
+	fail "kvlock killed: the command carries on"
+kill "$(cat "$T/catcher")" 2>/dev/null
 
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"

@@ -2,8 +2,9 @@
  * kvlock: runs a command while holding a Consul lock, so that two recsync
  * runs never number records at once.  Like `consul lock`: a session with a
  * TTL, renewed while the command runs (a first run of a million records
- * outlasts any TTL); on exit the lock is released before the session is
- * destroyed, and if kvlock dies the TTL frees the lock.
+ * outlasts any TTL); once the command and every process of its group are
+ * gone, the lock is released before the session is destroyed, and if
+ * kvlock dies the TTL frees the lock.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,27 +12,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "command.h"
 #include "consul.h"
 #include "diag.h"
 #include "numparse.h"
 #include "session.h"
 #include "xalloc.h"
 
-enum { OPT_KEY = OPT_CONSUL_LAST, OPT_LOCK_TIMEOUT, OPT_TTL };
+enum { OPT_KEY = OPT_CONSUL_LAST, OPT_LOCK_TIMEOUT, OPT_TTL, OPT_GRACE };
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [--key KEY] [--lock-timeout DURATION] "
-	    "[--ttl DURATION]\n"
+	    "usage: %s [-qv] [--grace DURATION] [--key KEY]\n"
+	    "       [--lock-timeout DURATION] [--ttl DURATION]\n"
 	    "       " CONSUL_USAGE " COMMAND [ARG ...]\n", progname);
 	exit(status);
 }
@@ -67,59 +68,11 @@ holder_note(void)
 	return s;
 }
 
-static pid_t
-spawn(char *argv[], const sigset_t *old)
-{
-	pid_t pid = fork();
-
-	if (pid == -1)
-		die(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, old, NULL);
-		execvp(argv[0], argv);
-		warnmsg("%s: %s", argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	return pid;
-}
-
-/*
- * Waits for the child, renewing the session a few times a TTL and passing
- * on the signals that would end us.  Returns the child's exit status in
- * the shell's way (128 + signal).
- */
-static int
-supervise(struct lock *l, pid_t child, const sigset_t *set)
-{
-	struct timespec tick = { (time_t)(l->ttl / 3), 0 };
-	int status, sig;
-
-	for (;;) {
-		sig = sigtimedwait(set, NULL, &tick);
-		if (sig == -1 && errno == EAGAIN) {
-			if (lock_renew(l) != 0) {
-				warnmsg("the lock on %s was lost; stopping "
-				    "the command", l->key);
-				kill(child, SIGTERM);
-			}
-			continue;
-		}
-		if (sig == SIGCHLD || sig == -1) {
-			if (waitpid(child, &status, WNOHANG) == child)
-				break;
-			continue;
-		}
-		kill(child, sig);
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "grace", required_argument, NULL, OPT_GRACE },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
@@ -129,7 +82,8 @@ main(int argc, char *argv[])
 	};
 	struct consul_config cfg;
 	struct lock l = { NULL, NULL, NULL, NULL, 30 };
-	double timeout = 60;
+	struct command child;
+	double timeout = 60, grace = 10;
 	sigset_t set, old;
 	char *key = NULL, *who, *name, *cmd;
 	int ch, rc;
@@ -146,6 +100,9 @@ main(int argc, char *argv[])
 		case OPT_LOCK_TIMEOUT:
 			timeout = opt_duration("--lock-timeout", optarg);
 			break;
+		case OPT_GRACE:
+			grace = opt_duration("--grace", optarg);
+			break;
 		case OPT_TTL:
 			l.ttl = opt_duration("--ttl", optarg);
 			if (l.ttl < 10 || l.ttl > 86400)
@@ -160,7 +117,7 @@ main(int argc, char *argv[])
 	l.holder = holder_note();
 	l.c = consul_open(&cfg);
 
-	/* Signals are taken synchronously, in supervise(), from here on. */
+	/* Signals are taken synchronously from here on. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
@@ -182,7 +139,8 @@ main(int argc, char *argv[])
 		    l.key, who, timeout);
 	}
 	info("holding %s", l.key);
-	rc = supervise(&l, spawn(argv + optind, &old), &set);
+	command_start(&child, argv + optind, &old);
+	rc = command_supervise(&child, &l, &set, grace);
 	lock_release(&l);
 	info("released %s", l.key);
 	lock_free(&l);

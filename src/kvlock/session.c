@@ -10,8 +10,8 @@
 #include "session.h"
 #include "xalloc.h"
 
-static double
-now(void)
+double
+now_seconds(void)
 {
 	struct timespec ts;
 
@@ -125,7 +125,7 @@ int
 lock_acquire(struct lock *l, double timeout, char **who,
     const sigset_t *stop)
 {
-	double deadline = now() + timeout;
+	double deadline = now_seconds() + timeout;
 	int tries = 0, got, sig;
 
 	*who = NULL;
@@ -135,7 +135,7 @@ lock_acquire(struct lock *l, double timeout, char **who,
 			note("%s is held by %s; waiting up to %.0fs", l->key,
 			    *who, timeout);
 		}
-		if (now() >= deadline) {
+		if (now_seconds() >= deadline) {
 			free(*who);
 			*who = current_holder(l);
 			return -1;

@@ -34,5 +34,7 @@ int	lock_renew(struct lock *l);
 /* Releases the lock, then destroys the session: never the other order. */
 void	lock_release(struct lock *l);
 void	lock_free(struct lock *l);
+/* The monotonic clock in seconds, for the waits on the lock and command. */
+double	now_seconds(void);
 
 #endif

@@ -1,0 +1,168 @@
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "diag.h"
+
+/* What the waits share: the command, the lock, when to renew it next. */
+struct watch {
+	struct command	*cmd;
+	struct lock	*l;
+	const sigset_t	*set;
+	double		 renew_at;
+	int		 lost;
+};
+
+/* The terminal whose foreground kvlock is in, or -1. */
+static int
+foreground_tty(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			return fd;
+	return -1;
+}
+
+/* In the child: a group of its own, stopped if kvlock dies, then exec. */
+static void __attribute__((noreturn))
+exec_command(char *argv[], const sigset_t *old, pid_t parent, int tty)
+{
+	int e;
+
+	setpgid(0, 0);
+	if (tty != -1)
+		tcsetpgrp(tty, getpid());
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)	/* kvlock died before prctl */
+		_exit(128 + SIGTERM);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execvp(argv[0], argv);
+	e = errno;
+	warnmsg("%s: %s", argv[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+void
+command_start(struct command *cmd, char *argv[], const sigset_t *old)
+{
+	pid_t parent = getpid();
+	sigset_t ttou;
+
+	/* Giving the terminal away and taking it back must not stop us. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, NULL);
+	cmd->tty = foreground_tty();
+	/* The command's orphans come to us, to be reaped while we wait. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if ((cmd->pid = fork()) == -1)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (cmd->pid == 0)
+		exec_command(argv, old, parent, cmd->tty);
+	/* Set on both sides: the group exists whichever runs first. */
+	setpgid(cmd->pid, cmd->pid);
+	if (cmd->tty != -1)
+		tcsetpgrp(cmd->tty, cmd->pid);
+}
+
+/* Reaps every child that ended: 1 when the command did, its status kept. */
+static int
+reap(pid_t pid, int *status)
+{
+	int st, ended = 0;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == pid) {
+			*status = st;
+			ended = 1;
+		}
+	return ended;
+}
+
+/*
+ * Waits up to secs for a signal, renewing the session when it is due (a
+ * lost lock stops the group) and passing stop signals on to the group.
+ */
+static void
+watch_wait(struct watch *w, double secs)
+{
+	double left = w->renew_at - now_seconds();
+	struct timespec ts;
+	int sig;
+
+	if (left <= 0) {
+		if (lock_renew(w->l) != 0) {
+			if (!w->lost++)
+				warnmsg("the lock on %s was lost; stopping "
+				    "the command", w->l->key);
+			kill(-w->cmd->pid, SIGTERM);
+		}
+		left = w->l->ttl / 3;
+		w->renew_at = now_seconds() + left;
+	}
+	if (secs > left)
+		secs = left;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	sig = sigtimedwait(w->set, NULL, &ts);
+	if (sig > 0 && sig != SIGCHLD)
+		kill(-w->cmd->pid, sig);
+}
+
+/*
+ * After the command: its group's other processes (a writer it started in
+ * the background) are waited for, still under the lock, then stopped.
+ */
+static void
+drain(struct watch *w, double grace)
+{
+	double start = now_seconds(), t;
+	int sent = 0, said = 0, st;
+
+	for (;;) {
+		reap(w->cmd->pid, &st);
+		if (kill(-w->cmd->pid, 0) == -1 && errno == ESRCH)
+			return;
+		t = now_seconds() - start;
+		if (!said++)
+			info("waiting for the command's other processes");
+		if (sent == 0 && t >= grace) {
+			warnmsg("the command's other processes still run after "
+			    "%.0fs; sending them SIGTERM", grace);
+			kill(-w->cmd->pid, sent = SIGTERM);
+		} else if (sent == SIGTERM && t >= 2 * grace) {
+			warnmsg("sending them SIGKILL");
+			kill(-w->cmd->pid, sent = SIGKILL);
+		} else if (sent == SIGKILL && t >= 3 * grace) {
+			warnmsg("some of the command's processes cannot be "
+			    "stopped; letting the lock go");
+			return;
+		}
+		watch_wait(w, 0.1);
+	}
+}
+
+int
+command_supervise(struct command *cmd, struct lock *l, const sigset_t *set,
+    double grace)
+{
+	struct watch w = { cmd, l, set, now_seconds() + l->ttl / 3, 0 };
+	int status = 0;
+
+	while (!reap(cmd->pid, &status))
+		watch_wait(&w, l->ttl);
+	if (cmd->tty != -1)
+		tcsetpgrp(cmd->tty, getpgrp());
+	drain(&w, grace);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,33 @@
+/*
+ * command: the command kvlock runs, in a process group of its own, so that
+ * every process it starts is signalled together and waited for before the
+ * lock goes; it is sent SIGTERM if kvlock dies.
+ */
+#ifndef KVLOCK_COMMAND_H
+#define KVLOCK_COMMAND_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "session.h"
+
+struct command {
+	pid_t	pid;		/* the command itself, leader of its group */
+	int	tty;		/* the terminal it was given, or -1 */
+};
+
+/*
+ * Starts argv in a new process group with the signal mask old; the group
+ * gets the terminal when kvlock is in the terminal's foreground.
+ */
+void	command_start(struct command *cmd, char *argv[], const sigset_t *old);
+/*
+ * Waits for the command, renewing the lock's session and passing the
+ * signals of set on to the group; then waits until no process of the
+ * group is left, for grace seconds before SIGTERM and as long again
+ * before SIGKILL.  Returns the command's status in the shell's way.
+ */
+int	command_supervise(struct command *cmd, struct lock *l,
+	    const sigset_t *set, double grace);
+
+#endif
