@@ -262,6 +262,23 @@ run rs render --shard 1/3 -o "$T/shard1.yml" --dry-run --reload "http://127.0.0.
 	fail "render --dry-run" "status $status" "$(cat "$T/out")"
 run rs render --shard 1/3 -o "$T/shard1.yml"
 [ "$(field changed)" = True ] && ok "the next render sees the change again" || fail "render after a failed reload"
+# A dry run creates nothing beside the file, even for a moment: the
+# directory's mtime would move.  Through a symbolic link, the file it
+# points to is replaced and keeps its mode.
+mkdir -p "$T/prom/real"
+cp "$T/shard1.before" "$T/prom/real/shard.yml"; chmod 640 "$T/prom/real/shard.yml"
+ln -s real/shard.yml "$T/prom/live.yml"
+sleep 0.1
+dirs_before=$(stat -c %y "$T/prom" "$T/prom/real")
+run rs render --shard 1/3 -o "$T/prom/live.yml" --dry-run
+[ "$status" = 0 ] && [ "$(field changed)" = True ] && [ "$dirs_before" = "$(stat -c %y "$T/prom" "$T/prom/real")" ] &&
+	cmp -s "$T/prom/real/shard.yml" "$T/shard1.before" && ok "render --dry-run creates no file at all beside the output" ||
+	fail "render --dry-run wrote in the output's directory" "status $status" "$(cat "$T/out")" "$(ls -la "$T/prom" "$T/prom/real")"
+run rs render --shard 1/3 -o "$T/prom/live.yml"
+[ "$status" = 0 ] && [ "$(field changed)" = True ] && [ -L "$T/prom/live.yml" ] &&
+	cmp -s "$T/prom/real/shard.yml" "$T/shard1.yml" && [ "$(stat -c %a "$T/prom/real/shard.yml")" = 640 ] &&
+	ok "render through a symbolic link: the link stays, the file it points to is replaced, its mode kept" ||
+	fail "render through a symbolic link" "status $status" "$(cat "$T/out")" "$(ls -la "$T/prom" "$T/prom/real")"
 run rs render --shard 1/3 -o /dev/null
 expect "render refuses to replace what is not a regular file" 73 "not a regular file"
 [ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
