@@ -61,9 +61,10 @@ file=$(field rule_file)
 
 # --- progress on a terminal only
 grep -q 'records' "$T/err" && fail "no progress line when stderr is a file" || ok "no progress line when stderr is a file"
-script -qec "recsync --prefix '$PREFIX' --set-key '$SETKEY' --rules-dir '$RULES' <'$T/sample' >/dev/null" \
+script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX' --set-key '$SETKEY' --rules-dir '$RULES' <'$T/sample' >/dev/null" \
 	/dev/null >"$T/tty" 2>&1 </dev/null
-grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: redisput: ' "$T/tty" &&
+grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: yamlemit: ' "$T/tty" &&
+	grep -q 'recsync: redisput: ' "$T/tty" &&
 	ok "a progress line for each stage when stderr is a terminal" || fail "progress on a terminal" "$(cat -v "$T/tty")"
 
 # --- a second run adds nothing, and the rule file still has everything
