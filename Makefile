@@ -60,6 +60,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIBCOMMON)
 
 unit: $(UNIT_BINS)
 
+# The sanitizer build has its own recsync: it runs the tools of its folder.
+ifeq ($(SAN),1)
+all: $(BINDIR)/recsync
+$(BINDIR)/recsync: bin/recsync
+	@mkdir -p $(dir $@)
+	cp -p bin/recsync $@
+endif
+
 # Fails early, with the fix, when the -dev packages are missing.
 .PHONY: deps-ok
 deps-ok:

@@ -2,6 +2,12 @@
 # recsync end to end: redis-server, the Consul stand-in (or a real agent)
 # and promtool, all real; the wrapper's subcommands, lock and settings.
 . "$(dirname "$0")/lib.sh"
+# recsync runs the tools of its own folder: the copy in $RECSYNC_BIN, or a
+# sanitizer pass would test the plain build.
+if [ ! -x "$RECSYNC_BIN/recsync" ]; then
+	fail "recsync is in $RECSYNC_BIN" "run make (make SAN=1 for build/san/bin)"
+	done_testing
+fi
 start_consul
 start_redis
 
