@@ -44,6 +44,20 @@ check() {
 	fi
 }
 
+# lacks NAME REGEX CMD...: passes when CMD succeeds and no line of its
+# output matches REGEX; a CMD that fails (Consul down, no such file) fails
+# the check, never passes it.
+lacks() {
+	name=$1 pat=$2; shift 2
+	if ! "$@" >"$T/lacks.out" 2>"$T/lacks.err"; then
+		fail "$name" "the lookup failed: $*" "$(head -c 1000 "$T/lacks.err")"
+	elif grep -Eq -- "$pat" "$T/lacks.out"; then
+		fail "$name" "$(grep -E -- "$pat" "$T/lacks.out" | head -5)"
+	else
+		ok "$name"
+	fi
+}
+
 # run [-i STDIN] CMD...: runs CMD; its stdout, stderr and status land in
 # $T/out, $T/err and $status.
 run() {

@@ -26,7 +26,8 @@ rs() {
 # field NAME: a field of the summary line in $T/out.
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$T/out" "$1"; }
 stored() { kvdiff -q --all --prefix "$PREFIX" </dev/null; }
-rule_names() { /usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print("\n".join(r["record"] for g in d["groups"] for r in g["rules"]))' "$1" | sort; }
+# rule_names FILE: the rules' names, sorted; fails when FILE cannot be read.
+rule_names() { /usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); sys.stdout.write("".join(n + "\n" for n in sorted(r["record"] for g in d["groups"] for r in g["rules"])))' "$1"; }
 
 cat >"$T/sample" <<'JSON'
 {"record":"hke:heavy_expr:a1","expr":"sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m]))"}
@@ -150,11 +151,19 @@ printf '%s\n' '{"record":"hke:heavy_expr:bad","expr":"sum(rate(x[5m]) by"}' \
 run -i "$T/mixed" rs
 [ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field pushed)" = 1 ] &&
 	ok "one rejected, one pushed, exit 65" || fail "rejected expression" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-stored | grep -q 'heavy_expr:bad' && fail "the rejected record is not in Consul" || ok "the rejected record is not in Consul"
+lacks "the rejected record is not in Consul" 'heavy_expr:bad' stored
 [ "$(rcli EXISTS hke:heavy_expr:bad)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:bad)" = 0 ] &&
 	ok "the rejected record is not in Redis" || fail "the rejected record is not in Redis"
-rule_names "$(field rule_file)" | grep -q bad && fail "the rejected record is not in the rule file" ||
-	ok "the rejected record is not in the rule file"
+lacks "the rejected record is not in the rule file" bad rule_names "$(field rule_file)"
+
+# --- the tools recsync runs are those of $RECSYNC_BIN (the sanitizer build
+# in its pass): promtool says which yamlemit started it
+printf '#!/bin/sh\nreadlink /proc/$PPID/exe >>"%s"\nexec promtool "$@"\n' "$T/checker" >"$T/which-promtool"
+chmod +x "$T/which-promtool"
+run -i "$T/sample" rs --dry-run --promtool "$T/which-promtool"
+[ "$status" = 0 ] && [ "$(sort -u "$T/checker" 2>/dev/null)" = "$(readlink -f "$RECSYNC_BIN/yamlemit")" ] &&
+	ok "recsync runs the yamlemit of \$RECSYNC_BIN" ||
+	fail "recsync runs the yamlemit of \$RECSYNC_BIN" "status $status" "$(cat "$T/checker" 2>&1)" "$(cat "$T/err")"
 
 # --- --dry-run writes nothing anywhere
 before_files=$(ls "$RULES" | wc -l)
@@ -162,7 +171,7 @@ printf '%s\n' '{"record":"hke:heavy_expr:dry","expr":"min(up)"}' >"$T/dry"
 run -i "$T/dry" rs --dry-run
 [ "$status" = 0 ] && [ "$(field dry_run)" = True ] && [ "$(field new)" = 1 ] && ok "--dry-run plans one new record" ||
 	fail "--dry-run" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-stored | grep -q 'heavy_expr:dry' && fail "--dry-run: nothing in Consul" || ok "--dry-run: nothing in Consul"
+lacks "--dry-run: nothing in Consul" 'heavy_expr:dry' stored
 [ "$(rcli EXISTS hke:heavy_expr:dry)" = 0 ] && ok "--dry-run: nothing in Redis" || fail "--dry-run: nothing in Redis"
 [ "$(ls "$RULES" | wc -l)" = "$before_files" ] && ok "--dry-run: no rule file written" || fail "--dry-run: no rule file"
 
@@ -172,8 +181,7 @@ run -i "$T/retire" rs retire
 [ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
 	[ "$(field rules)" = "$(stored | wc -l)" ] && ok "retire removes 2 records; the summary counts them" ||
 	fail "retire" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-stored | grep -Eq 'heavy_expr:a[12]"' && fail "retired records gone from Consul" "$(stored)" ||
-	ok "retired records gone from Consul"
+lacks "retired records gone from Consul" 'heavy_expr:a[12]"' stored
 [ "$(rcli EXISTS hke:heavy_expr:a1)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:a2)" = 0 ] &&
 	ok "retired records gone from Redis" || fail "retired records gone from Redis"
 [ "$(rule_names "$(field rule_file)" | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:b1 hke:heavy_expr:r1 " ] &&
@@ -314,18 +322,28 @@ else
 	fail "prometheus starts" "$(tail -5 "$T/prom.log")"
 fi
 
-# --- two concurrent runs on overlapping input: no record twice, no index reused
+# --- two concurrent runs on overlapping input: the second waits for the
+# first (held by a slow promtool); no record twice, no index reused
 new_prefix
 records 150 1 >"$T/c1"; records 150 100 >"$T/c2"
-rs <"$T/c1" >"$T/r1" 2>"$T/e1" & p1=$!
-rs <"$T/c2" >"$T/r2" 2>"$T/e2" & p2=$!
+printf '#!/bin/sh\nsleep 3\nexec promtool "$@"\n' >"$T/slow-check"
+chmod +x "$T/slow-check"
+SETKEY=$SETKEY-c rs --promtool "$T/slow-check" <"$T/c1" >"$T/r1" 2>"$T/e1" & p1=$!
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
+SETKEY=$SETKEY-c rs <"$T/c2" >"$T/r2" 2>"$T/e2" & p2=$!
 wait $p1; s1=$?; wait $p2; s2=$?
-[ "$s1" = 0 ] && [ "$s2" = 0 ] && ok "two concurrent runs both succeed" || fail "concurrent runs" "$s1 $s2" "$(cat "$T/e1" "$T/e2")"
+[ "$s1" = 0 ] && [ "$s2" = 0 ] && grep -q 'held by' "$T/e2" &&
+	ok "two concurrent runs both succeed, the second after waiting for the first" ||
+	fail "concurrent runs" "$s1 $s2" "$(cat "$T/e1" "$T/e2")"
 stored >"$T/after"
 [ "$(wc -l <"$T/after")" = 249 ] && [ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ] &&
 	ok "249 distinct records, none stored twice" || fail "concurrent: records" "$(wc -l <"$T/after")"
 [ "$(python3 -c 'import json,sys; print(len({json.loads(l)["index"] for l in open(sys.argv[1])}))' "$T/after")" = 249 ] &&
 	ok "249 distinct indexes" || fail "concurrent: indexes"
+cat "$T/c1" "$T/c2" | python3 -c 'import json,sys; print("\n".join(sorted({json.loads(l)["record"] for l in sys.stdin})))' >"$T/union"
+rcli SMEMBERS "$SETKEY-c" | LC_ALL=C sort >"$T/members"
+cmp -s "$T/union" "$T/members" && ok "Redis holds the union of both inputs" ||
+	fail "concurrent: Redis" "$(diff "$T/union" "$T/members" | head -5)"
 
 # --- the lock: a run waits for a holder, then gives up clearly
 kvlock --prefix "$PREFIX" -- sleep 8 & holder=$!
@@ -355,8 +373,7 @@ for sig in TERM:143 HUP:129; do
 		[ "$st" = "${sig#*:}" ] && [ "$alive" != 0 ] &&
 			ok "SIG${sig%:*}: the running stage is stopped, exit ${sig#*:}" ||
 			fail "SIG${sig%:*}" "status $st, stage alive: $alive" "$(cat "$T/term.out")"
-		stored | grep -q 'heavy_expr:term' && fail "SIG${sig%:*}: nothing reached Consul" ||
-			ok "SIG${sig%:*}: nothing reached Consul"
+		lacks "SIG${sig%:*}: nothing reached Consul" 'heavy_expr:term' stored
 		kill "$(cat "$T/promtool.pid")" 2>/dev/null
 	else
 		kill "$top" 2>/dev/null
@@ -396,8 +413,15 @@ printf '%s\n' '{"record":"in:b","expr":"up"}' >"$T/in.b"
 run -i "$T/in.b" rs --dry-run "$T/rb.a" -
 [ "$status" = 0 ] && [ "$(field input)" = 2 ] && [ "$(field new)" = 1 ] &&
 	ok "a file and - together: both read" || fail "file and -" "$(cat "$T/out")" "$(cat "$T/err")"
+# stages: the stage lines of $T/err, without their arguments (work files).
+stages() { grep -o '^recsync: [a-z]*: [a-z]*' "$T/err"; }
 run -i /dev/null rs --dry-run -vv
-[ "$status" = 0 ] && ok "-vv is -v -v" || fail "-vv" "$(cat "$T/err")"
+s1=$status vv=$(stages) tools1=$(grep -c '^redisput: ' "$T/err")
+run -i /dev/null rs --dry-run -v -v
+[ "$s1" = 0 ] && [ "$status" = 0 ] && [ -n "$vv" ] && [ "$vv" = "$(stages)" ] &&
+	[ "$tools1" -gt 0 ] && [ "$tools1" = "$(grep -c '^redisput: ' "$T/err")" ] &&
+	grep -q '^recsync: kvdiff: kvdiff' "$T/err" && ok "-vv is -v -v: the same stage lines and tool reports" ||
+	fail "-vv" "$vv" "$(cat "$T/err")"
 
 # --- messages never show a reload URL's password; the summary stays JSON
 run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.0.0.1:$(free_port)"
