@@ -16,17 +16,54 @@ diag_init(const char *argv0)
 	progname = slash ? slash + 1 : argv0;
 }
 
-/* Write s with control bytes (and DEL) shown as \xNN; UTF-8 passes through. */
+/*
+ * The length of the UTF-8 sequence at s when it is valid and no C1 control
+ * (U+0080 to U+009F, which terminals obey as ESC is obeyed), else 0.
+ */
+static size_t
+utf8_printable(const unsigned char *s)
+{
+	unsigned long cp;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* the NUL at the end too */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
+		return 0;
+	return n;
+}
+
+/*
+ * Write s with control bytes (C0, DEL, and C1 in UTF-8) and bytes that
+ * are not UTF-8 shown as \xNN; other UTF-8 passes through.
+ */
 static void
 put_escaped(const char *s, FILE *fp)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
-		if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\x%02x", c);
-		else
-			putc(c, fp);
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x7f)
+			n = 1;
+		else if (*p < 0x80 || (n = utf8_printable(p)) == 0) {
+			fprintf(fp, "\\x%02x", *p++);
+			continue;
+		}
+		fwrite(p, 1, n, fp);
+		p += n;
 	}
 }
 

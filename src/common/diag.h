@@ -1,8 +1,9 @@
 /*
  * diag: every message a tool writes to stderr goes through here, prefixed
  * with the program's name ("kvpush: ...").  Messages are formatted first and
- * then written with control characters escaped (\xNN), so bytes taken from
- * the input can never drive the terminal.
+ * then written with control characters (C0, DEL, and C1 in UTF-8) and bytes
+ * that are not UTF-8 escaped (\xNN), so bytes taken from the input can never
+ * drive the terminal.
  *
  * Levels: diag_quiet() messages vanish with -q; diag_info() ones need -v.
  * Warnings and errors are always shown.
