@@ -53,7 +53,12 @@ set_address(struct consul_config *cfg, const char *addr, int https)
 
 	if (*addr == '\0')
 		die(EX_USAGE, "empty Consul address");
-	if (strncmp(addr, "http://", 7) == 0 || strncmp(addr, "https://", 8) == 0)
+	/* As in Consul's api, http:// never undoes CONSUL_HTTP_SSL. */
+	if (strncmp(addr, "http://", 7) == 0 && https) {
+		free(cfg->url);
+		cfg->url = xasprintf("https://%s", addr + 7);
+	} else if (strncmp(addr, "http://", 7) == 0 ||
+	    strncmp(addr, "https://", 8) == 0)
 		replace(&cfg->url, addr);
 	else if (strstr(addr, "://") != NULL)
 		die(EX_USAGE, "Consul address '%s': only http:// and https:// "
@@ -101,8 +106,7 @@ consul_config_init(struct consul_config *cfg)
 	    "127.0.0.1:8500", https);
 	set_prefix(cfg, CONSUL_DEFAULT_PREFIX);
 	replace(&cfg->token, env("CONSUL_HTTP_TOKEN"));
-	if (cfg->token == NULL)
-		replace(&cfg->token_file, env("CONSUL_HTTP_TOKEN_FILE"));
+	replace(&cfg->token_file, env("CONSUL_HTTP_TOKEN_FILE"));
 	replace(&cfg->cacert, env("CONSUL_CACERT"));
 	replace(&cfg->capath, env("CONSUL_CAPATH"));
 	replace(&cfg->client_cert, env("CONSUL_CLIENT_CERT"));
@@ -123,8 +127,6 @@ consul_config_option(struct consul_config *cfg, int opt, const char *arg)
 		    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0);
 		return 1;
 	case OPT_TOKEN_FILE:
-		/* As in the consul CLI, the flag outranks CONSUL_HTTP_TOKEN. */
-		replace(&cfg->token, NULL);
 		replace(&cfg->token_file, arg);
 		return 1;
 	case OPT_TIMEOUT:
@@ -156,28 +158,43 @@ consul_config_free(struct consul_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-/* The token file's first line, without surrounding white space. */
+/*
+ * The token file's whole text without surrounding white space, as Consul
+ * reads it.  What is left must be one line of printable text: it becomes
+ * a header.
+ */
 static char *
 read_token_file(const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char *line = NULL, *start, *end;
-	size_t cap = 0;
-	ssize_t n;
+	char buf[4096], *text = NULL, *start, *end, *p;
+	size_t len = 0, n;
 
 	if (fp == NULL)
 		die(EX_NOINPUT, "token file %s: %s", path, strerror(errno));
-	n = getline(&line, &cap, fp);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		text = xreallocarray(text, len + n + 1, 1);
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	if (ferror(fp))
+		die(EX_IOERR, "token file %s: %s", path, strerror(errno));
 	fclose(fp);
-	if (n <= 0)
+	if (text == NULL)
 		die(EX_DATAERR, "token file %s is empty", path);
-	for (start = line; isspace((unsigned char)*start); start++)
+	text[len] = '\0';
+	for (start = text; isspace((unsigned char)*start); start++)
 		;
-	end = start + strlen(start);
-	while (end > start && isspace((unsigned char)end[-1]))
+	for (end = text + len; end > start && isspace((unsigned char)end[-1]);)
 		*--end = '\0';
+	if (start == end)
+		die(EX_DATAERR, "token file %s is empty", path);
+	for (p = start; p < end; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			die(EX_DATAERR, "token file %s: the token is not one "
+			    "line of text", path);
 	start = xstrdup(start);
-	free(line);
+	free(text);
 	return start;
 }
 
@@ -214,9 +231,12 @@ set_tls(CURL *curl, const struct consul_config *cfg)
 struct consul *
 consul_open(const struct consul_config *cfg)
 {
-	/* The token first: a bad token file ends the run before anything else. */
-	char *token = cfg->token ? xstrdup(cfg->token) :
-	    cfg->token_file ? read_token_file(cfg->token_file) : NULL;
+	/*
+	 * The token first: a bad token file ends the run before anything else.
+	 * As in Consul's api, a token file outranks CONSUL_HTTP_TOKEN.
+	 */
+	char *token = cfg->token_file ? read_token_file(cfg->token_file) :
+	    cfg->token ? xstrdup(cfg->token) : NULL;
 	struct consul *c = xcalloc(1, sizeof(*c));
 	long timeout_ms = (long)(cfg->timeout * 1000);
 

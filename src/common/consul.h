@@ -1,8 +1,9 @@
 /*
  * consul: a small Consul HTTP API client on libcurl, configured the way the
  * consul CLI is: CONSUL_HTTP_ADDR (host:port or http(s)://host:port,
- * default 127.0.0.1:8500), CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE,
- * CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT,
+ * default 127.0.0.1:8500), CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE (which
+ * outranks it, as in Consul's api), CONSUL_HTTP_SSL (https even for an
+ * http:// address), CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT,
  * CONSUL_CLIENT_KEY, CONSUL_HTTP_SSL_VERIFY; options override them.
  *
  * One struct consul holds one curl handle, so a whole run reuses one
@@ -25,7 +26,7 @@
 struct consul_config {
 	char	*url;		/* scheme://host:port, no trailing slash */
 	char	*token;
-	char	*token_file;	/* --token-file, read by consul_open() */
+	char	*token_file;	/* read by consul_open(); outranks token */
 	char	*prefix;	/* KV prefix, no leading or trailing slash */
 	char	*cacert, *capath, *client_cert, *client_key;
 	int	 verify;
