@@ -13,6 +13,7 @@ struct record_reader {
 	char		*line;
 	size_t		 cap;
 	unsigned long	 lineno, bad;
+	int		 error;		/* errno of a failed read, or 0 */
 };
 
 struct record_reader *
@@ -138,12 +139,35 @@ parse_line(struct record_reader *rd, size_t len, struct record *r)
 	return 0;
 }
 
+/*
+ * The next line, or -1 at the end or after a read error (kept in
+ * rd->error).  glibc's getline() does not set the stream's error flag when
+ * it runs out of memory, so errno, cleared before, tells an end from a
+ * failure.
+ */
+static ssize_t
+next_line(struct record_reader *rd)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&rd->line, &rd->cap, rd->fp);
+	if (n != -1)
+		return n;
+	if (errno == ENOMEM)
+		die(EX_OSERR, "%s:%lu: out of memory reading a line", rd->name,
+		    rd->lineno + 1);
+	if (errno != 0 || ferror(rd->fp))
+		rd->error = errno != 0 ? errno : EIO;
+	return -1;
+}
+
 int
 record_read(struct record_reader *rd, struct record *r)
 {
 	ssize_t n;
 
-	while ((n = getline(&rd->line, &rd->cap, rd->fp)) != -1) {
+	while ((n = next_line(rd)) != -1) {
 		size_t len = chomp(rd->line, (size_t)n);
 
 		rd->lineno++;
@@ -165,10 +189,11 @@ record_reader_bad(const struct record_reader *rd)
 int
 record_reader_close(struct record_reader *rd)
 {
-	int failed = ferror(rd->fp);
+	int failed = rd->error != 0 || ferror(rd->fp);
 
 	if (failed)
-		warnmsg("%s: read error: %s", rd->name, strerror(errno));
+		warnmsg("%s: read error: %s", rd->name,
+		    strerror(rd->error != 0 ? rd->error : EIO));
 	if (rd->fp != stdin)
 		fclose(rd->fp);
 	free(rd->line);

@@ -35,7 +35,11 @@ struct record {
 struct record_reader;
 
 struct record_reader	*record_reader_open(const char *path);
-/* Returns 1 with *r filled, 0 at the end; bad lines are warned and skipped. */
+/*
+ * Returns 1 with *r filled, 0 at the end (or after a read error, which
+ * record_reader_close() reports); bad lines are warned and skipped.  Out of
+ * memory for a line ends the run (EX_OSERR).
+ */
 int			 record_read(struct record_reader *rd, struct record *r);
 unsigned long		 record_reader_bad(const struct record_reader *rd);
 /* Closes; returns -1 (after a message) if reading failed. */
