@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "jsonedit.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -74,6 +75,8 @@ record_from_json(json_t *obj, struct record *r, const char **why)
 	    json_integer_value(index) < 1))
 		return *why = "\"index\" is not a positive integer", -1;
 	r->obj = obj;
+	r->text = NULL;
+	r->text_len = 0;
 	r->name = json_string_value(name);
 	r->expr = json_string_value(expr);
 	r->expr_len = json_string_length(expr);
@@ -96,7 +99,13 @@ record_make(struct record *r, const char *name, const char *expr,
 	return 0;
 }
 
-/* Drops the line end (LF, CRLF) and reports whether anything but blanks is left. */
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Drops the line end (LF, CRLF); the line stays NUL-terminated. */
 static size_t
 chomp(char *line, size_t len)
 {
@@ -112,9 +121,31 @@ blank(const char *s, size_t len)
 
 	/* Not strchr: it would find the NUL of a line holding NUL bytes. */
 	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+		if (!is_blank(s[i]))
 			return 0;
 	return 1;
+}
+
+int
+record_parse(const char *text, size_t len, struct record *r,
+    const char **why, json_error_t *err)
+{
+	json_t *obj;
+
+	/* Decoded as it is, for the columns of jansson's messages. */
+	if ((obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, err)) == NULL)
+		return *why = NULL, -1;
+	if (record_from_json(obj, r, why) != 0) {
+		json_decref(obj);
+		return -1;
+	}
+	while (len > 0 && is_blank(text[len - 1]))
+		len--;
+	while (len > 0 && is_blank(*text))
+		text++, len--;
+	r->text = xstrndup(text, len);
+	r->text_len = len;
+	return 0;
 }
 
 /* Decodes one line; warns and returns -1 when it is not a record. */
@@ -123,20 +154,15 @@ parse_line(struct record_reader *rd, size_t len, struct record *r)
 {
 	json_error_t err;
 	const char *why;
-	json_t *obj;
 
-	obj = json_loadb(rd->line, len, JSON_REJECT_DUPLICATES, &err);
-	if (obj == NULL) {
+	if (record_parse(rd->line, len, r, &why, &err) == 0)
+		return 0;
+	if (why == NULL)
 		warn_at(rd->name, rd->lineno, "not a JSON record: %s "
 		    "(column %d)", err.text, err.column);
-		return -1;
-	}
-	if (record_from_json(obj, r, &why) != 0) {
+	else
 		warn_at(rd->name, rd->lineno, "%s", why);
-		json_decref(obj);
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 /*
@@ -275,25 +301,49 @@ record_input_text(const struct record_input *in, size_t *len)
 }
 
 void
+record_set(struct record *r, const char *key, json_t *value)
+{
+	char *vtext = NULL, *text;
+
+	if (value != NULL && (vtext = json_dumps(value, JSON_ENCODE_ANY |
+	    JSON_COMPACT)) == NULL)
+		die(EX_OSERR, "out of memory");
+	if (value != NULL)
+		json_object_set_new(r->obj, key, value);
+	else
+		json_object_del(r->obj, key);
+	if (r->text != NULL) {
+		text = json_edit_member(r->text, r->text_len, key, vtext,
+		    &r->text_len);
+		free(r->text);
+		r->text = text;
+	}
+	free(vtext);
+}
+
+void
 record_set_index(struct record *r, long long index)
 {
 	r->index = index;
-	json_object_set_new(r->obj, "index", json_integer(index));
+	record_set(r, "index", index > 0 ? json_integer(index) : NULL);
 }
 
 void
 record_free(struct record *r)
 {
 	json_decref(r->obj);
+	free(r->text);
 	memset(r, 0, sizeof(*r));
 }
 
 int
 record_write(FILE *fp, const struct record *r)
 {
-	if (json_dumpf(r->obj, fp, JSON_COMPACT) != 0 || putc('\n', fp) == EOF)
+	if (r->text != NULL ?
+	    fwrite(r->text, 1, r->text_len, fp) != r->text_len :
+	    json_dumpf(r->obj, fp, JSON_COMPACT) != 0)
 		return -1;
-	return 0;
+	return putc('\n', fp) == EOF ? -1 : 0;
 }
 
 void

@@ -6,13 +6,25 @@
  *
  * "record" is a Prometheus metric name, "expr" a non-empty string, "index"
  * an optional positive integer (the key number under the Consul prefix);
- * any other field is carried along untouched.  Blank lines are skipped, a
- * CR before the LF is dropped, lines have no length limit.
+ * any other field is carried along untouched, byte for byte.  Blank lines
+ * are skipped, a CR before the LF is dropped, lines have no length limit.
  *
- * Ownership: a struct record owns its json_t (obj).  name and expr point
- * into obj and live exactly as long as it does; record_free() releases it.
- * A record moved into another container is moved whole (copy the struct,
- * then forget the original); never free name or expr yourself.
+ * Ownership: a struct record owns its json_t (obj) and its text.  name and
+ * expr point into obj and live exactly as long as it does; record_free()
+ * releases both.  A record moved into another container is moved whole
+ * (copy the struct, then forget the original); never free name, expr or
+ * text yourself.
+ *
+ * Text: a record read from a line keeps that line (without its line end
+ * and the blanks around it) as text, and record_write() prints the text,
+ * not obj: numbers such as 1.10 or 1e2, escapes such as \u00e9 and the
+ * spacing of fields recsync does not own come out as they went in.  So
+ * change a record only with record_set() and record_set_index(): they edit
+ * obj and the text in step, replacing the member's value in place,
+ * removing the member, or adding it at the end of the object, and leave
+ * every other byte of the text as it was.  A record built from a value
+ * (record_make(), record_from_json(): a Consul value) has no text (NULL)
+ * and is printed from obj, compact.
  */
 #ifndef RECSYNC_RECORD_H
 #define RECSYNC_RECORD_H
@@ -22,6 +34,8 @@
 
 struct record {
 	json_t		*obj;
+	char		*text;		/* the line read, or NULL; NUL-terminated */
+	size_t		 text_len;
 	const char	*name;
 	const char	*expr;
 	size_t		 expr_len;
@@ -77,13 +91,27 @@ const char	*record_input_text(const struct record_input *in, size_t *len);
  * static description; obj stays the caller's.
  */
 int	record_from_json(json_t *obj, struct record *r, const char **why);
+/*
+ * Decodes text (a JSON object, blanks around it allowed) into *r, which
+ * keeps a copy of it as its text.  On failure returns -1 and sets *why to
+ * a static description, or to NULL when text is no JSON at all: then err,
+ * if not NULL, says why.
+ */
+int	record_parse(const char *text, size_t len, struct record *r,
+	    const char **why, json_error_t *err);
 /* A new record {"record": name, "expr": expr}; NULL name is invalid. */
 int	record_make(struct record *r, const char *name, const char *expr,
 	    const char **why);
+/*
+ * Sets a field other than "record" and "expr" to value (taken over), or
+ * removes it when value is NULL; the text follows (see Text above).
+ */
+void	record_set(struct record *r, const char *key, json_t *value);
+/* Sets "index" (index > 0) or removes it (0). */
 void	record_set_index(struct record *r, long long index);
 void	record_free(struct record *r);
 
-/* Writes the record as one compact line; -1 on a write error. */
+/* Writes the record as one line: its text, else obj compact; -1 on error. */
 int	record_write(FILE *fp, const struct record *r);
 /* As record_write, to stdout; a write error ends the run (EX_IOERR). */
 void	record_print(const struct record *r);

@@ -159,8 +159,7 @@ take_input(struct state *st, struct record *r, const struct record_input *in)
 		return;
 	}
 	/* A number from the input means nothing for a record Consul lacks. */
-	json_object_del(r->obj, "index");
-	r->index = 0;
+	record_set_index(r, 0);
 	strmap_add(st->fresh_names, r->name, (void *)r->expr);
 	record_list_push(&st->fresh, r);
 }

@@ -44,12 +44,12 @@ file_name(struct ruleset *rs, const struct record_input *in)
 	return rs->files[rs->nfiles - 1];
 }
 
-/* Keeps r as the line it was read from, with its name after the line's NUL. */
+/* Keeps r as the text it was read as, with its name after the text's NUL. */
 static void
 push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 {
-	size_t len, namelen = strlen(r->name);
-	const char *text = record_input_text(in, &len);
+	size_t len = r->text_len, namelen = strlen(r->name);
+	const char *text = r->text;
 	struct item *it;
 
 	if (rs->nitems == rs->cap) {
@@ -91,11 +91,10 @@ ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
 void
 item_record(const struct item *it, struct record *r)
 {
-	json_t *obj = json_loadb(it->text, it->len, JSON_REJECT_DUPLICATES, NULL);
 	const char *why;
 
 	/* It decoded when it was read: failing now is a bug. */
-	if (obj == NULL || record_from_json(obj, r, &why) != 0)
+	if (record_parse(it->text, it->len, r, &why, NULL) != 0)
 		die(EX_SOFTWARE, "%s:%lu: the record no longer decodes",
 		    it->file, it->line);
 }

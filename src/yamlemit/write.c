@@ -64,8 +64,7 @@ write_rejects(const char *path, unsigned mode, struct ruleset *rs)
 		if (rs->items[i].reject == NULL)
 			continue;
 		item_record(&rs->items[i], &r);
-		json_object_set_new(r.obj, "error",
-		    json_string(rs->items[i].reject));
+		record_set(&r, "error", json_string(rs->items[i].reject));
 		if (record_write(af.fp, &r) != 0)
 			die(EX_IOERR, "%s: write error: %s", af.tmp,
 			    strerror(errno));

@@ -46,6 +46,7 @@ test_good_and_bad_lines(void)
 	    "{\"record\":\"ok\",\"expr\":\"\xff\"}\n"
 	    "{\"record\":\"ok\",\"expr\":\"a\\u0000b\"}\n"
 	    "{\"record\":\"ok\",\"record\":\"dup\",\"expr\":\"x\"}\n"
+	    "{\"record\":5,\"expr\":\"up\"}\n"
 	    " \0 \n"
 	    "{\"record\":\"c\",\"expr\":\"rate(x[5m])\",\"index\":7,\"extra\":[1]}";
 	struct record r[4];
@@ -53,7 +54,7 @@ test_good_and_bad_lines(void)
 	int n = read_all(text, sizeof(text) - 1, r, 4, &bad);
 
 	CHECK(n == 2, "two good records among bad lines (got %d)", n);
-	CHECK(bad == 11, "eleven bad lines counted, a line of NULs among them "
+	CHECK(bad == 12, "twelve bad lines counted, a line of NULs among them "
 	    "(got %lu)", bad);
 	if (n != 2)
 		return;
@@ -66,6 +67,65 @@ test_good_and_bad_lines(void)
 	    "record_set_index updates the object");
 	record_free(&r[0]);
 	record_free(&r[1]);
+}
+
+/* What record_write() prints for r. */
+static char *
+written(const struct record *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (record_write(fp, r) != 0)
+		buf = NULL;
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_text_kept(void)
+{
+	static const char line[] = " {\"record\":\"a:b\", \"c\":1.10,"
+	    "\"e\":1e2,\"n\": { \"x\" :[1 ,2.50]},\"u\":\"\\u00e9\","
+	    "\"expr\":\"up\"}\t";
+	static const char text[] = "{\"record\":\"a:b\", \"c\":1.10,"
+	    "\"e\":1e2,\"n\": { \"x\" :[1 ,2.50]},\"u\":\"\\u00e9\","
+	    "\"expr\":\"up\"}";
+	struct record r;
+	unsigned long bad = 0;
+	char *out;
+
+	if (read_all(line, sizeof(line) - 1, &r, 1, &bad) != 1) {
+		CHECK(0, "a record with numbers, spacing and escapes is read");
+		return;
+	}
+	out = written(&r);
+	CHECK(out != NULL && strncmp(out, text, sizeof(text) - 1) == 0 &&
+	    strcmp(out + sizeof(text) - 1, "\n") == 0,
+	    "printed byte for byte, blanks around it dropped");
+	free(out);
+	record_set_index(&r, 42);
+	out = written(&r);
+	CHECK(out != NULL && strncmp(out, text, sizeof(text) - 2) == 0 &&
+	    strcmp(out + sizeof(text) - 2, ",\"index\":42}\n") == 0 &&
+	    json_integer_value(json_object_get(r.obj, "index")) == 42,
+	    "an index added at the end, the rest untouched");
+	free(out);
+	record_set_index(&r, 7);
+	record_set_index(&r, 0);
+	out = written(&r);
+	CHECK(out != NULL && strncmp(out, text, sizeof(text) - 1) == 0 &&
+	    json_object_get(r.obj, "index") == NULL && r.index == 0,
+	    "an index replaced, then removed: the text as it came");
+	free(out);
+	record_free(&r);
+	CHECK(record_make(&r, "m", "up", &(const char *){ NULL }) == 0 &&
+	    r.text == NULL && (out = written(&r)) != NULL &&
+	    strcmp(out, "{\"record\":\"m\",\"expr\":\"up\"}\n") == 0,
+	    "a made record has no text and prints compact");
+	free(out);
+	record_free(&r);
 }
 
 static void
@@ -104,6 +164,7 @@ main(void)
 	diag_init("record_test");
 	verbosity = 0;
 	test_good_and_bad_lines();
+	test_text_kept();
 	test_long_line();
 	test_names();
 	return test_status();
