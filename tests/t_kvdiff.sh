@@ -25,6 +25,9 @@ done <<'ROWS'
 ROWS
 run kvdiff --help
 grep -q -- '--all' "$T/out" && ok "--help goes to stdout" || fail "--help goes to stdout"
+run kvdiff --version
+grep -Eq '^kvdiff .*[0-9]+\.[0-9]+' "$T/out" && ok "--version names kvdiff and its version" ||
+	fail "--version names kvdiff and its version" "stdout: $(cat "$T/out")"
 
 # --- an empty store: everything is new, sorted and deduplicated
 new_prefix

@@ -35,6 +35,9 @@ done <<'ROWS'
 --max-bytes 12|64|--max-bytes
 -x|64|usage: kvpush
 ROWS
+run kvpush --version
+grep -Eq '^kvpush .*[0-9]+\.[0-9]+' "$T/out" && ok "--version names kvpush and its version" ||
+	fail "--version names kvpush and its version" "stdout: $(cat "$T/out")"
 
 # --- first run numbers 1..N; a re-run through kvdiff adds nothing
 new_prefix
