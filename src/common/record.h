@@ -19,12 +19,13 @@
  * and the blanks around it) as text, and record_write() prints the text,
  * not obj: numbers such as 1.10 or 1e2, escapes such as \u00e9 and the
  * spacing of fields recsync does not own come out as they went in.  So
- * change a record only with record_set() and record_set_index(): they edit
- * obj and the text in step, replacing the member's value in place,
- * removing the member, or adding it at the end of the object, and leave
- * every other byte of the text as it was.  A record built from a value
- * (record_make(), record_from_json(): a Consul value) has no text (NULL)
- * and is printed from obj, compact.
+ * change a record with text only through record_set() and
+ * record_set_index(): they edit obj and the text in step, replacing the
+ * member's value in place, removing the member, or adding it at the end
+ * of the object, and leave every other byte of the text as it was.  A
+ * record built from a value (record_make(), record_from_json(): a Consul
+ * value) has no text (NULL) and is printed from obj, compact; its obj may
+ * be changed directly.
  */
 #ifndef RECSYNC_RECORD_H
 #define RECSYNC_RECORD_H
