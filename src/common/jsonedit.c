@@ -80,7 +80,8 @@ key_is(const char *p, const char *end, const char *key)
 
 /*
  * Finds the member named key; 1 with *m filled, or 0 with m->key at the
- * closing brace and m->value_end after the last value (or the '{').
+ * closing brace and m->value_end after the last value (just after the
+ * opening brace when the object is empty).
  */
 static int
 find_member(const char *text, size_t len, const char *key, struct member *m)
