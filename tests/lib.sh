@@ -182,3 +182,18 @@ for i in range(first, first + n):
                      separators=(",", ":"), ensure_ascii=False))
 PY
 }
+
+# start_standin NAME ARGS...: one more stand-in of this script's own, also
+# when RECSYNC_TEST_CONSUL names a real agent (for what only the stand-in
+# can be made to do, such as serving TLS with certificates made here).  Its
+# URL lands in $STANDIN_URL, its log in $T/NAME.log.
+start_standin() {
+	sname=$1; shift
+	rm -f "$T/$sname.addr"
+	python3 "$TESTS/consul-standin" --port 0 --addr-file "$T/$sname.addr" "$@" \
+		>"$T/$sname.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for test -s "$T/$sname.addr" || { fail "consul stand-in $sname starts" \
+		"$(cat "$T/$sname.log")"; exit 1; }
+	STANDIN_URL=$(cat "$T/$sname.addr")
+}
