@@ -197,3 +197,28 @@ start_standin() {
 		"$(cat "$T/$sname.log")"; exit 1; }
 	STANDIN_URL=$(cat "$T/$sname.addr")
 }
+
+# keys: "N record" for every PREFIX/N, sorted by N.
+keys() {
+	consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
+import base64, json, sys
+rows, text = [], sys.stdin.read()
+for e in json.loads(text) if text.strip() else []:
+    n = e["Key"].rsplit("/", 1)[1]
+    v = json.loads(base64.b64decode(e["Value"] or ""))
+    rows.append((int(n), v["record"]))
+for n, r in sorted(rows):
+    print(n, r)' 2>/dev/null
+}
+
+# indexes: the "index" of each record the last run printed, on one line.
+indexes() { python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["index"]) for l in sys.stdin))' <"$T/out"; }
+
+# fault JSON: the stand-in's next fault set (see its header).
+fault() { consul_curl -X POST --data "$1" "$CONSUL_HTTP_ADDR/_standin/fault" >/dev/null; }
+
+# standin_eval EXPR: a Python expression over the stand-in's stats as d.
+standin_eval() {
+	consul_curl "$CONSUL_HTTP_ADDR/_standin/stats" |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
