@@ -1,0 +1,204 @@
+#!/bin/bash
+# Faults that only the stand-in can inject (its header lists them): reads
+# answered 5xx, dropped or stalled (kvdiff's listing, kvpush's read-backs),
+# a write's connection dropped before it was applied, every write losing its
+# numbers to another writer, and keys changed between kvpush --delete's read
+# and its delete-cas.  Against a real agent (RECSYNC_TEST_CONSUL) every check
+# skips.
+. "$(dirname "$0")/lib.sh"
+start_consul
+if [ "$STANDIN" != 1 ]; then
+	skip "read faults, dropped writes, conflicts and delete races need the stand-in's fault injection"
+	done_testing
+fi
+
+put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
+raw() { consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$1?raw"; }
+# elapsed CMD...: run CMD (as run does) and set $ms to how long it took.
+elapsed() {
+	t0=$(date +%s%N)
+	run "$@"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+# counted: keeps the reads and writes the stand-in saw since the fault was
+# set (before a check's own reads add to them); seen NAME READS WRITES
+# judges them.
+counted() { counts=$(standin_eval '"%d %d" % (d["reads_seen"], d["writes_seen"])'); }
+seen() {
+	[ "$counts" = "$2 $3" ] && ok "$1" || fail "$1" "reads, writes: $counts, want $2 $3"
+}
+
+# ================================================================ reads
+new_prefix
+records 50 | kvpush --prefix "$PREFIX" >/dev/null
+kvdiff --all --prefix "$PREFIX" </dev/null >"$T/want"
+[ "$(wc -l <"$T/want")" = 50 ] && ok "50 records to read" || fail "50 records to read"
+
+# Rows: fault | kvdiff's options | status | stderr | stdout (want or
+# empty) | reads the stand-in saw | what is checked.
+while IFS='|' read -r spec opts want pat out reads name; do
+	fault "$spec"
+	# shellcheck disable=SC2086 # the row's words are the options
+	run kvdiff --all --prefix "$PREFIX" $opts
+	counted
+	expect "kvdiff: $name" "$want" "$pat" "$( [ "$out" = want ] && echo "$T/want" || echo /dev/null)"
+	seen "...$reads reads" "$reads" 0
+done <<'ROWS'
+{"fail_reads":[1],"status":500,"body":"rpc error: No cluster leader"}|-v|0|server error; trying again|want|2|one 5xx on the listing, then the answer
+{"fail_reads":[1,2,3],"status":503,"body":"rpc error: No cluster leader"}|--retries 2|69|Consul answered HTTP 503: rpc error: No cluster leader|empty|3|5xx every time: 69 after --retries 2, nothing printed
+{"fail_reads":[1],"status":403,"body":"Permission denied: token lacks permission"}|--retries 2|77|HTTP 403: Permission denied|empty|1|a 403 on the listing is not tried again: 77
+{"drop_reads":[1]}|-v|0|trying again|want|2|the listing's connection dropped, then the answer
+{"drop_reads":[1,2,3,4,5,6]}|--retries 1|69|cannot reach Consul at http|empty|2|the connection dropped every time: 69
+ROWS
+
+# stalled NAME FAULT RETRIES MAX_MS READS: kvdiff --timeout 1s against a
+# listing stalled by FAULT: 69 with nothing printed, within MAX_MS, after
+# READS tries.
+stalled() {
+	fault "$2"
+	elapsed kvdiff --all --prefix "$PREFIX" --timeout 1s --retries "$3"
+	counted
+	expect "kvdiff: $1: 69, nothing printed" 69 "cannot reach Consul at http" /dev/null
+	[ "$ms" -lt "$4" ] && ok "...given up on within $4 ms ($ms ms)" || fail "$1: given up on in time" "$ms ms"
+	seen "...$5 tries" "$5" 0
+}
+# Stalled before its answer: a transport failure, tried again; --timeout 1s
+# and --retries 1 bound it to a few seconds.
+stalled "a stalled listing" '{"stall_reads":[1,2,3],"stall_ms":30000}' 1 7000 2
+# Stalled midway, after some records came: not tried again (they were
+# handed on), and still nothing printed.  libcurl's low-speed check
+# averages over about 5 s: a stall after a burst is noticed some seconds
+# past --timeout.
+stalled "a listing stalled midway" \
+	'{"stall_reads":[1],"stall_ms":30000,"stall_read_phase":"body"}' 3 12000 1
+
+# Once the stall is over, the same fault lets a patient client through.
+fault '{"stall_reads":[1],"stall_ms":1500,"stall_read_phase":"body"}'
+run kvdiff --all --prefix "$PREFIX" --timeout 10s
+expect "kvdiff: a listing slow midway but within --timeout arrives whole" 0 "" "$T/want"
+fault '{}'
+
+# kvpush's reads: the listing of the numbers, and the read-backs of a lost
+# answer (consul_call_idempotent)
+new_prefix
+fault '{"fail_reads":[1],"status":500}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && grep -q 'trying again' "$T/err" &&
+	ok "kvpush: a 5xx on the listing of numbers, then 1 2 3" ||
+	fail "kvpush: a 5xx on the listing of numbers" "status $status $(indexes)" "$(cat "$T/err")"
+
+new_prefix
+fault '{"stall_ms":3000,"stall_on":[1],"stall_phase":"after","fail_reads":[2],"status":500}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --timeout 1s --retries 2
+counted
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+	grep -q "GET /v1/kv/$PREFIX/1?raw: HTTP 500, trying again" "$T/err" && grep -q 'but it landed' "$T/err" &&
+	ok "kvpush: a lost answer, a 5xx on its read-back, read again: landed, no duplicate" ||
+	fail "kvpush: a 5xx on the read-back" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+seen "...1 write; the listing and 1+1+1+1 read-backs" 5 1
+
+# ================================================================ writes
+# Dropped before it was applied.  On the kept-alive connection curl sends
+# the request again by itself (the stand-in's NB) ...
+new_prefix
+fault '{"drop_before_apply":[1]}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v
+counted
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+	ok "a write dropped before it was applied, sent again by curl: 1 2 3" ||
+	fail "a write dropped before it was applied" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+seen "...the listing, 2 writes" 1 2
+# ... and when the second one is dropped too, kvpush finds nothing landed
+# and sends the batch again: still no duplicate.
+new_prefix
+fault '{"drop_before_apply":[1,2]}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --retries 2
+counted
+[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+	grep -q 'trying again' "$T/err" && ! grep -q 'but it landed' "$T/err" &&
+	ok "two drops before the commit: kvpush reads back, sends again, no duplicate" ||
+	fail "two drops before the commit" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+seen "...3 writes, 1 read-back" 2 3
+
+# Every write loses its numbers: another writer takes PREFIX/k just before
+# the k-th transaction.  After 10 renumberings kvpush gives up (75), having
+# printed and written nothing.
+new_prefix
+races=$(python3 -c 'import json,sys; print(json.dumps({"race": [{"on_write": k, "key": "%s/%d" % (sys.argv[1], k), "value": "theirs %d" % k} for k in range(1, 13)]}))' "$PREFIX")
+fault "$races"
+before=$(standin_eval 'd["txn_conflicts"]')
+run -i <(records 1) kvpush --prefix "$PREFIX" -v
+fault '{}'
+expect "every write in conflict: gives up with 75" 75 "gave up after 10 conflicting writes" /dev/null
+[ "$(grep -c renumbering "$T/err")" = 10 ] && ok "...after renumbering 10 times" ||
+	fail "renumbered 10 times" "$(grep -c renumbering "$T/err")"
+[ $(($(standin_eval 'd["txn_conflicts"]') - before)) = 11 ] && ok "...11 transactions answered 409" ||
+	fail "11 transactions answered 409" "$(standin_eval 'd["txn_conflicts"]') - $before"
+[ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
+import base64, json, sys
+print(sorted(base64.b64decode(e["Value"]).decode() for e in json.load(sys.stdin)) == sorted("theirs %d" % k for k in range(1, 12)))')" = True ] &&
+	ok "...nothing of ours written, the other writer's 11 keys intact" || fail "nothing of ours written" "$(keys)"
+
+# ================================================================ --delete
+# The key is rewritten between kvpush's read and its delete-cas, still with
+# a record of that name: the transaction fails, kvpush reads again and
+# removes the key as it is now.
+new_prefix
+records 5 | kvpush --prefix "$PREFIX" >/dev/null
+records 1 2 >"$T/gone"
+changed='{"record":"hke:heavy_expr:r000002","expr":"changed"}'
+fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/2\",\"value\":$(printf %s "$changed" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}]}"
+before=$(standin_eval '(d["txn_conflicts"], d["txn_writes"])')
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX" -v
+fault '{}'
+printf '%s\n' '{"record":"hke:heavy_expr:r000002","expr":"changed","index":2}' >"$T/want"
+expect "--delete: a key changed after the read is read again, then removed" 0 \
+	"keys changed meanwhile; reading $PREFIX/ again" "$T/want"
+[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 4 5 " ] && ok "...PREFIX/2 gone, the others kept" ||
+	fail "PREFIX/2 gone, the others kept" "$(keys)"
+after=$(standin_eval '(d["txn_conflicts"], d["txn_writes"])')
+python3 -c 'import sys; b, a = eval(sys.argv[1]), eval(sys.argv[2]); sys.exit(not (a[0] - b[0] == 1 and a[1] - b[1] == 1))' "$before" "$after" &&
+	ok "...one delete-cas refused (409), one committed" || fail "one 409, one commit" "$before -> $after"
+
+# Rewritten with another record: a plain DELETE would remove it; the
+# delete-cas fails, and read again the key no longer holds the record.
+new_prefix
+records 3 | kvpush --prefix "$PREFIX" >/dev/null
+fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/2\",\"value\":\"{\\\"record\\\":\\\"someone_else\\\",\\\"expr\\\":\\\"up\\\"}\"}]}"
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX" -v
+fault '{}'
+expect "--delete: a key rewritten with another record after the read is left alone" 0 \
+	"0 keys of 1 records found and removed" /dev/null
+[ "$(raw "$PREFIX/2")" = '{"record":"someone_else","expr":"up"}' ] && [ "$(keys | wc -l)" = 3 ] &&
+	ok "...the other writer's record is still at PREFIX/2" || fail "the other record kept" "$(keys)"
+
+# Changed before every delete: 10 new reads, then 75 with nothing printed.
+new_prefix
+records 3 | kvpush --prefix "$PREFIX" >/dev/null
+races=$(python3 -c 'import json,sys; print(json.dumps({"race": [{"on_write": k, "key": sys.argv[1] + "/2", "value": json.dumps({"record": "hke:heavy_expr:r000002", "expr": "v%d" % k})} for k in range(1, 13)]}))' "$PREFIX")
+fault "$races"
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
+fault '{}'
+expect "--delete: keys changing all the time: 75 after 10 new reads" 75 "gave up: $PREFIX/ keeps changing" /dev/null
+[ "$(keys | wc -l)" = 3 ] && ok "...nothing removed" || fail "nothing removed" "$(keys)"
+
+# The answer to a delete lost: curl sends it again, delete-cas of a key
+# already gone is true, and the record is printed once.
+new_prefix
+records 3 | kvpush --prefix "$PREFIX" >/dev/null
+fault '{"drop_after_commit":[1]}'
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
+fault '{}'
+[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 1 ] && [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] &&
+	ok "--delete: a lost answer, sent again: removed, printed once" ||
+	fail "--delete: a lost answer" "status $status" "$(cat "$T/out" "$T/err")" "$(keys)"
+
+# A 5xx on the listing before deleting is tried again.
+fault '{"fail_reads":[1],"status":500}'
+run -i <(records 1 3) kvpush --delete --prefix "$PREFIX"
+fault '{}'
+[ "$status" = 0 ] && [ "$(indexes)" = 3 ] && [ "$(keys | awk '{print $1}')" = 1 ] &&
+	ok "--delete: a 5xx on the listing, then removed" ||
+	fail "--delete: a 5xx on the listing" "status $status" "$(cat "$T/err")" "$(keys)"
+
+done_testing
