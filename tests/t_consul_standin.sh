@@ -4,6 +4,17 @@
 # status codes, headers, error texts, raft indexes, CAS, txn rollback, limits,
 # ACLs, sessions/locks/TTL, blocking queries and the /_standin/ controls.
 # Prints "ok - ..." / "not ok - ..." / "skip - ..." lines (see lib.sh).
+#
+# It always tests the stand-in, on private instances it starts itself, also
+# when RECSYNC_TEST_CONSUL names a real agent: nothing here talks to a real
+# Consul, and no check skips for one.  The expectations are not what the
+# stand-in happens to do: they were taken from Consul's source (1.16 .. 1.21),
+# named at each check where it is not obvious: agent/kvs_endpoint.go (the
+# KV verbs, ?cas, the value-size 413), agent/txn_endpoint.go (convertOps:
+# the 413s for the body size and the op count, the 400 "Failed to parse
+# body"; Txn: a read-only txn goes to Txn.Read without a raft index, a
+# conflict answers 409 with the whole TxnResponse), agent/consul/state/txn.go
+# (txnKVS: the What texts, rollback) and agent/consul/state/kvs.go.
 . "$(dirname "$0")/lib.sh"
 STANDIN=$TESTS/consul-standin
 # The system Python first (Debian's /usr/bin/python3 is what the stand-in must
@@ -104,6 +115,8 @@ same "re-PUT of the same value keeps ModifyIndex" "$(js 'd[0]["ModifyIndex"]')" 
 same "...but uses up one raft index" "$(raftidx)" $((r1 + 1))
 
 # ---------------------------------------------------------------- CAS
+# agent/kvs_endpoint.go KVSPut: ?cas makes it api.KVCAS; the answer is the
+# bool of the RPC, so a failed CAS is 200 false, not an error status.
 req PUT '/v1/kv/cas/k?cas=0' --data-binary one
 answer "cas=0 creates a missing key" 200 true
 req PUT '/v1/kv/cas/k?cas=0' --data-binary two
@@ -145,6 +158,8 @@ req GET '/v1/kv/prometheus/records/?recurse'
 same "a delete under the prefix raises the list index (tombstone)" "$([ "$(hdr X-Consul-Index)" -gt "$li" ] && echo yes)" yes
 
 # ---------------------------------------------------------------- deletes
+# agent/kvs_endpoint.go KVSDelete with ?cas: api.KVDeleteCAS, 200 and the
+# bool; state/kvs.go kvsDeleteCASTxn is true for a key already gone.
 req GET /v1/kv/flagged; fi_=$(js 'd[0]["ModifyIndex"]')
 req DELETE "/v1/kv/flagged?cas=$((fi_ + 7))"
 answer "DELETE ?cas stale: false" 200 false
@@ -178,6 +193,7 @@ req PUT '/v1/kv/x?flags=abc' --data-binary x
 answer "bad ?flags: 500 with strconv's text (as Consul)" 500 'strconv.ParseUint: parsing "abc": invalid syntax'
 req GET '/v1/kv/x?dc=dc9'
 answer "unknown ?dc" 500 "No path to datacenter"
+# agent/kvs_endpoint.go KVSPut: Content-Length over kv_max_value_size.
 head -c 600000 /dev/zero | tr '\0' a >"$T/big"
 req PUT /v1/kv/big --data-binary @"$T/big"
 answer "value over kv_max_value_size: 413" 413 "Request body(600000 bytes) too large, max size: 524288 bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size."
@@ -246,6 +262,9 @@ same "read-only txn headers" "$(hdr X-Consul-Knownleader) $(hdr X-Consul-Lastcon
 req GET /v1/kv/t/c; tc=$(js 'd[0]["ModifyIndex"]')
 r0=$(raftidx)
 txn "[{\"KV\":{\"Verb\":\"set\",\"Key\":\"t/new\",\"Value\":\"$(b64 N)\"}},{\"KV\":{\"Verb\":\"cas\",\"Key\":\"t/c\",\"Index\":$((tc + 99)),\"Value\":\"$(b64 X)\"}},{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"t/a\",\"Index\":1}},{\"KV\":{\"Verb\":\"get\",\"Key\":\"t/none\"}}]"
+# agent/txn_endpoint.go Txn: len(reply.Errors) > 0 -> 409 with the
+# marshalled structs.TxnResponse, so Results is null; state/txn.go txnKVS
+# reports every failing op with its OpIndex and rolls the whole txn back.
 same "failing txn: 409" "$code" 409
 same "409 body: Results null, every failing op listed with Consul's text" "$(cat "$T/b")" \
 	"{\"Results\":null,\"Errors\":[{\"OpIndex\":1,\"What\":\"failed to set key \\\"t/c\\\", index is stale\"},{\"OpIndex\":2,\"What\":\"failed index check for key \\\"t/a\\\", current modify index $((tc)) != 1\"},{\"OpIndex\":3,\"What\":\"key \\\"t/none\\\" doesn't exist\"}]}"
@@ -274,7 +293,11 @@ same "delete-only txn: 200 with empty Results" "$code $(cat "$T/b")" '200 {"Resu
 req GET '/v1/kv/t/?keys'
 same "delete-tree removed the tree" "$code" 404
 
-# txn limits and decoding errors
+# txn limits and decoding errors: agent/txn_endpoint.go convertOps checks
+# Content-Length first ("Request body(N bytes) too large, ..."), then
+# decodes under http.MaxBytesReader (400 "Failed to parse body: ..."), then
+# counts the ops against maxTxnOps (64; 128 from Consul 1.14), all before
+# any RPC, so a refused txn changes nothing.
 ops64=$("$PY" -c 'import json; print(json.dumps([{"KV":{"Verb":"set","Key":"lim/%d" % i,"Value":"eA=="}} for i in range(64)]))')
 ops65=$("$PY" -c 'import json; print(json.dumps([{"KV":{"Verb":"set","Key":"lim/%d" % i,"Value":"eA=="}} for i in range(65)]))')
 txn "$ops64"
@@ -348,6 +371,29 @@ t0=$(date +%s%N)
 req PUT /v1/kv/f/slow --data-binary s
 t1=$(date +%s%N)
 same "stall_ms delays the listed write" "$code $([ $(((t1 - t0) / 1000000)) -ge 400 ] && echo slow)" "200 slow"
+fault '{"drop_before_apply":[1]}'
+req PUT /v1/kv/f/never --data-binary n -H 'Connection: close'
+same "drop_before_apply: no answer at all" "$code" curl-exit-52
+req GET /v1/kv/f/never
+same "drop_before_apply: ...and nothing applied" "$code" 404
+fault '{"fail_reads":[2],"status":500,"body":"rpc error: No cluster leader"}'
+req GET /v1/kv/f/1?raw
+same "fail_reads: read 1 passes" "$code" 200
+req PUT /v1/kv/f/w --data-binary w
+req GET /v1/kv/f/1?raw
+answer "fail_reads: read 2 (writes not counted) answers the injected status" 500 "rpc error: No cluster leader"
+fault '{"fail_reads":[1],"status":503}'
+txn '[{"KV":{"Verb":"get","Key":"f/1"}}]'
+same "fail_reads: a read-only txn is a read" "$code" 503
+fault '{"drop_reads":[1]}'
+req GET '/v1/kv/f/?recurse' -H 'Connection: close'
+same "drop_reads: no answer at all" "$code" curl-exit-52
+fault '{"stall_reads":[1],"stall_ms":1500,"stall_read_phase":"body"}'
+req GET '/v1/kv/f/?recurse' --max-time 0.7
+same "stall_reads in the body: headers and part of the body, then nothing" \
+	"$code $([ -s "$T/b" ] && echo partial) $(hdr Content-Length | grep -c .)" "curl-exit-28 partial 1"
+same "stats count the reads and writes seen since the fault was set" \
+	"$(stat reads_seen) $(stat writes_seen)" "1 0"
 fault '{}'
 curl -sS -X POST --data '{"fail_writes":"x"}' -o "$T/b" -w '%{http_code}' "$A/_standin/fault" >"$T/c"
 same "a bad fault spec: 400" "$(cat "$T/c")" 400
