@@ -449,6 +449,16 @@ expect "rejects cannot be created: 73, nothing passed on" 73 "rejects: cannot cr
 readback "rejects cannot be created: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
 no_temps "rejects cannot be created" "$T/at"
 
+# The rule file cannot be created: the rejects file is not replaced either
+# (a failed run leaves every previous file as it was).
+{ cat "$T/good1"; echo '{"record":"c:bad","expr":"sum("}'; } >"$T/onebad.jsonl"
+echo previous >"$T/at/rej.jsonl"
+run yamlemit --check --rejects "$T/at/rej.jsonl" -o "$T/at/missing/rules.yml" "$T/onebad.jsonl"
+expect "rule file cannot be created: 73, nothing passed on" 73 "cannot create a temporary file beside it" /dev/null
+[ "$(cat "$T/at/rej.jsonl")" = previous ]
+verdict "rule file cannot be created: the rejects file is untouched" $? "$(cat "$T/at/rej.jsonl")"
+no_temps "rule file cannot be created" "$T/at"
+
 # Interrupted while promtool runs: the scratch file goes with it.
 mkdir "$T/tmpd"
 cat >"$T/slow-promtool" <<EOF

@@ -14,11 +14,9 @@
 #include "yamlemit.h"
 
 struct opts {
-	const char	*out, *dir;	/* -o FILE ("-": stdout), -d DIR */
+	struct outputs	 w;
 	const char	*promtool;	/* --check; NULL: no check */
-	const char	*rejects;
 	int		 check_all, allow_empty;
-	unsigned	 mode;
 	struct layout	 lo;
 	struct shard	 sh;
 };
@@ -69,13 +67,13 @@ parse_options(struct opts *o, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:o:qv", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'd': o->dir = optarg; break;
+		case 'o': o->w.out = optarg; break;
+		case 'd': o->w.dir = optarg; break;
 		case 'q': verbosity = 0; break;
 		case 'v': verbosity++; break;
 		case OPT_CHECK: o->promtool = optarg ? optarg : "promtool"; break;
 		case OPT_CHECK_ALL: o->check_all = 1; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_REJECTS: o->w.rejects = optarg; break;
 		case OPT_GROUP: opt_text("--group", optarg); o->lo.group = optarg;
 			break;
 		case OPT_GROUP_SIZE: o->lo.group_size = (size_t)opt_long(
@@ -84,24 +82,24 @@ parse_options(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_LABEL: opt_label(&o->lo, optarg); break;
 		case OPT_SHARD: opt_shard(&o->sh, optarg); break;
-		case OPT_MODE: o->mode = opt_mode(optarg); break;
+		case OPT_MODE: o->w.mode = opt_mode(optarg); break;
 		case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
 		case OPT_HELP: usage(stdout, EX_OK);
 		case OPT_VERSION: cli_version();
 		default: usage(stderr, EX_USAGE);
 		}
 	}
-	if ((o->out == NULL) == (o->dir == NULL))
+	if ((o->w.out == NULL) == (o->w.dir == NULL))
 		die(EX_USAGE, "exactly one of -o FILE and -d DIR is needed");
 	if (o->check_all && o->promtool == NULL)
 		o->promtool = "promtool";
-	if (o->rejects != NULL && o->promtool == NULL)
+	if (o->w.rejects != NULL && o->promtool == NULL)
 		die(EX_USAGE, "--rejects needs --check");
 	if (o->promtool != NULL && *o->promtool == '\0')
 		die(EX_USAGE, "--check=: the program name is empty");
-	if (o->dir != NULL && *o->dir == '\0')
+	if (o->w.dir != NULL && *o->w.dir == '\0')
 		die(EX_USAGE, "-d: the directory name is empty");
-	if (o->out != NULL && *o->out == '\0')
+	if (o->w.out != NULL && *o->w.out == '\0')
 		die(EX_USAGE, "-o: the file name is empty");
 }
 
@@ -142,7 +140,7 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&rs, 0, sizeof(rs));
 	o.lo.group = "heavy_expr_record";
-	o.mode = 0644;
+	o.w.mode = 0644;
 	parse_options(&o, argc, argv);
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
@@ -153,10 +151,8 @@ main(int argc, char **argv)
 	if (o.promtool != NULL &&
 	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0)
 		status = worse(status, report_rejects(&rs));
-	if (o.rejects != NULL)
-		write_rejects(o.rejects, o.mode, &rs);
-	write_rules(o.out, o.dir, o.mode, &o.lo, &rs);
-	if (o.out == NULL || strcmp(o.out, "-") != 0)
+	write_files(&o.w, &o.lo, &rs);
+	if (o.w.out == NULL || strcmp(o.w.out, "-") != 0)
 		pass_through(&rs);
 	info("%zu rules written, %zu records read", rs.nsorted, rs.nread);
 	ruleset_free(&rs);

@@ -1,6 +1,6 @@
 /*
- * What leaves the tool, in the order that keeps a pipeline safe: the
- * rejects, then the rule file, and only once it is in place the records on
+ * What leaves the tool, in the order that keeps a pipeline safe: the rule
+ * file, then the rejects, and only once both are in place the records on
  * stdout, so that no later stage acts on rules that never reached the file.
  */
 #include <errno.h>
@@ -27,50 +27,59 @@ dated_name(const char *dir, size_t count)
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", count, stamp);
 }
 
-void
-write_rules(const char *out, const char *dir, unsigned mode,
-    const struct layout *lo, const struct ruleset *rs)
-{
-	struct atomic af;
-	const char *why;
-	char *path;
-
-	if (out != NULL && strcmp(out, "-") == 0) {
-		if (emit_rules(stdout, lo, rs->items, rs->sorted, rs->nsorted,
-		    &why) != 0)
-			die(EX_IOERR, "standard output: %s", why);
-		return;
-	}
-	path = dir ? dated_name(dir, rs->nsorted) : xstrdup(out);
-	atomic_open(&af, path, mode);
-	if (emit_rules(af.fp, lo, rs->items, rs->sorted, rs->nsorted,
-	    &why) != 0)
-		die(EX_IOERR, "%s: %s", af.tmp, why);
-	atomic_commit(&af);
-	info("wrote %s (%zu rules)", path, rs->nsorted);
-	free(path);
-}
-
 /* The refused records, each with promtool's reason in "error". */
-void
-write_rejects(const char *path, unsigned mode, struct ruleset *rs)
+static void
+emit_rejects(struct atomic *af, const struct ruleset *rs)
 {
-	struct atomic af;
 	struct record r;
 	size_t i;
 
-	atomic_open(&af, path, mode);
 	for (i = 0; i < rs->nitems; i++) {
 		if (rs->items[i].reject == NULL)
 			continue;
 		item_record(&rs->items[i], &r);
 		record_set(&r, "error", json_string(rs->items[i].reject));
-		if (record_write(af.fp, &r) != 0)
-			die(EX_IOERR, "%s: write error: %s", af.tmp,
-			    strerror(errno));
+		if (record_write(af->fp, &r) != 0)
+			die(EX_IOERR, "%s: write error: %s",
+			    af->tmp ? af->tmp : af->path, strerror(errno));
 		record_free(&r);
 	}
-	atomic_commit(&af);
+}
+
+/*
+ * Both files are written to temporaries first, so that neither is touched
+ * when the other cannot be created; the rule file is put in place first and
+ * the rejects only after it, so that a failed run changes neither.
+ */
+void
+write_files(const struct outputs *o, const struct layout *lo,
+    const struct ruleset *rs)
+{
+	struct atomic rules, rej;
+	int to_stdout = o->out != NULL && strcmp(o->out, "-") == 0;
+	char *path = NULL;
+	const char *why;
+
+	if (!to_stdout) {
+		path = o->dir ? dated_name(o->dir, rs->nsorted) :
+		    xstrdup(o->out);
+		atomic_open(&rules, path, o->mode);
+	}
+	if (o->rejects != NULL) {
+		atomic_open(&rej, o->rejects, o->mode);
+		emit_rejects(&rej, rs);
+	}
+	if (emit_rules(to_stdout ? stdout : rules.fp, lo, rs->items,
+	    rs->sorted, rs->nsorted, &why) != 0)
+		die(EX_IOERR, "%s: %s", to_stdout ? "standard output" :
+		    rules.tmp ? rules.tmp : path, why);
+	if (!to_stdout) {
+		atomic_commit(&rules);
+		info("wrote %s (%zu rules)", path, rs->nsorted);
+		free(path);
+	}
+	if (o->rejects != NULL)
+		atomic_commit(&rej);
 }
 
 /* The records as they came, in input order, less duplicates and refused ones. */

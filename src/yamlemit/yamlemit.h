@@ -82,13 +82,20 @@ int	emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 size_t	check_rules(const char *promtool, const struct layout *lo,
 	    struct ruleset *rs, int check_all);
 
+/* Where the files go, from the command line. */
+struct outputs {
+	const char	*out, *dir;	/* -o FILE ("-": stdout), -d DIR */
+	const char	*rejects;	/* --rejects FILE, or NULL */
+	unsigned	 mode;
+};
+
 /*
- * write.c: the rule file (-o FILE, -o - or -d DIR) with the rules listed in
- * rs->sorted, the refused records (--rejects), and the records passed on.
+ * write.c: the rule file with the rules listed in rs->sorted and the
+ * refused records (--rejects), each replaced atomically, the rule file
+ * first; then the records passed on.
  */
-void	write_rules(const char *out, const char *dir, unsigned mode,
-	    const struct layout *lo, const struct ruleset *rs);
-void	write_rejects(const char *path, unsigned mode, struct ruleset *rs);
+void	write_files(const struct outputs *o, const struct layout *lo,
+	    const struct ruleset *rs);
 void	pass_through(const struct ruleset *rs);
 
 /*
