@@ -333,6 +333,15 @@ for l in open(sys.argv[1]):
 	readback "--shard $kn" "$T/shard.yml" "$T/shard.want"
 done
 promcheck "--shard" "$T/shard.yml"
+# An empty shard is refused like an empty input: it would empty a live file.
+cp "$T/shard.yml" "$T/shard.before"
+run yamlemit -o "$T/shard.yml" --shard 11/13 "$T/indexed.jsonl"
+expect "--shard with no record in it: refused, 65" 65 "no record read is in shard 11/13; nothing written \(--allow-empty" /dev/null
+same "--shard with no record in it: the file is left alone" "$T/shard.before" "$T/shard.yml"
+run yamlemit -o "$T/shard.yml" --shard 11/13 --allow-empty "$T/indexed.jsonl"
+expect "--shard with no record in it, --allow-empty: written" 0 "" /dev/null
+promcheck "--shard with no record in it, --allow-empty" "$T/shard.yml"
+readback "--shard with no record in it, --allow-empty" "$T/shard.yml" /dev/null
 cat "$T/good1" "$T/indexed.jsonl" >"$T/noindex.jsonl"
 run yamlemit -o "$T/shard.yml" --shard 1/3 "$T/noindex.jsonl"
 $PY -c "
@@ -520,6 +529,23 @@ run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.good"
 expect "--check: all good, status 0" 0 "" "$T/chk.good"
 [ -f "$T/rejects" ] && [ ! -s "$T/rejects" ]
 verdict "--check: --rejects emptied when nothing is refused" $?
+# Every rule refused: like an empty input, refused unless --allow-empty;
+# no file is replaced, the rejects file neither.
+cp "$T/chk.yml" "$T/chk.before"
+echo previous >"$T/rejects"
+run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.bad"
+expect "--check refusing every rule: refused, 65" 65 "promtool refused every rule; nothing written \(--allow-empty" /dev/null
+grep -q 'rule c:bad_paren: could not parse' "$T/err"
+verdict "--check refusing every rule: each one still reported" $? "$(cat "$T/err")"
+same "--check refusing every rule: the file is left alone" "$T/chk.before" "$T/chk.yml"
+[ "$(cat "$T/rejects")" = previous ]
+verdict "--check refusing every rule: the rejects file is left alone" $?
+run yamlemit --check --rejects "$T/rejects" --allow-empty -o "$T/chk.yml" "$T/chk.bad"
+expect "--check refusing every rule, --allow-empty: written, 65" 65 "rule c:bad_type" /dev/null
+promcheck "--check refusing every rule, --allow-empty" "$T/chk.yml"
+readback "--check refusing every rule, --allow-empty" "$T/chk.yml" /dev/null
+[ "$(grep -c '"error"' "$T/rejects")" = 2 ]
+verdict "--check refusing every rule, --allow-empty: the rejects written" $? "$(cat "$T/rejects")"
 
 # Only records without index go to promtool; all of them with --check-all.
 mkdir "$T/spy"

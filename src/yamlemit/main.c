@@ -122,6 +122,31 @@ report_rejects(struct ruleset *rs)
 	return EX_DATAERR;
 }
 
+/*
+ * A file with no rules is what a failed stage before us, a shard of the
+ * wrong servers or a --check that refused everything would write over the
+ * live rules: it is written only with --allow-empty.  Before the check
+ * (checked 0) an empty list means nothing was read or nothing is in the
+ * shard; after it, that promtool refused every rule.
+ */
+static void
+refuse_empty(const struct opts *o, const struct ruleset *rs, int status,
+    int checked)
+{
+	const char *hint = "nothing written (--allow-empty writes a file "
+	    "with no rules)";
+
+	if (rs->nsorted > 0 || o->allow_empty)
+		return;
+	status = status == EX_OK ? EX_DATAERR : status;
+	if (rs->nread == 0)
+		die(status, "no records read; %s", hint);
+	if (checked)
+		die(status, "promtool refused every rule; %s", hint);
+	die(status, "no record read is in shard %lld/%lld; %s", o->sh.k,
+	    o->sh.n, hint);
+}
+
 /* The input's status (65, 66, 74) stands; else bad data makes it 65. */
 static int
 worse(int status, int more)
@@ -144,13 +169,13 @@ main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
-	if (rs.nread == 0 && !o.allow_empty)
-		die(status == EX_OK ? EX_DATAERR : status, "no records read; "
-		    "nothing written (--allow-empty writes a file with no rules)");
 	status = worse(status, ruleset_sort(&rs));
+	refuse_empty(&o, &rs, status, 0);
 	if (o.promtool != NULL &&
-	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0)
+	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0) {
 		status = worse(status, report_rejects(&rs));
+		refuse_empty(&o, &rs, status, 1);
+	}
 	write_files(&o.w, &o.lo, &rs);
 	if (o.w.out == NULL || strcmp(o.w.out, "-") != 0)
 		pass_through(&rs);
