@@ -8,6 +8,10 @@
 D=$TESTS/data/yamlemit
 PY=/usr/bin/python3
 set -f	# table cells are split into words, never globbed
+# --check's scratch files go to a TMPDIR of the test's own, which no_temps
+# looks into as well.
+export TMPDIR=$T/tmp
+mkdir "$TMPDIR"
 
 # trim S: S without the spaces that pad a table's columns.
 trim() { s=${1#"${1%%[! ]*}"}; printf '%s' "${s%"${s##*[! ]}"}"; }
@@ -86,10 +90,11 @@ readback() {
 	fi
 }
 
-# no_temps NAME DIR: no temporary file of ours is left in DIR.
+# no_temps NAME DIR: no temporary file of ours is left in DIR, nor a
+# scratch file in $TMPDIR.
 no_temps() {
 	local left
-	left=$(find "$2" -maxdepth 1 \( -name '.*.??????' -o -name 'yamlemit-check.*' \) 2>/dev/null)
+	left=$(find "$2" "$TMPDIR" -maxdepth 1 \( -name '.*.??????' -o -name 'yamlemit-check.*' \) 2>&1)
 	if [ -z "$left" ]; then ok "$1: no temporary file left"; else
 		fail "$1: no temporary file left" "$left"
 	fi
@@ -100,6 +105,20 @@ same() {
 	if cmp -s "$2" "$3"; then ok "$1"; else
 		fail "$1" "$(diff "$2" "$3" | head -20)"
 	fi
+}
+
+# gone PID...: none of these processes is left within 5 s (a zombie that
+# only waits for init to reap it is gone too).
+gone() {
+	local p n=0
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null &&
+		    [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ]; do
+			n=$((n + 1))
+			[ $n -gt 100 ] && return 1
+			sleep 0.05
+		done
+	done
 }
 
 # verdict NAME STATUS [DETAIL]: ok when STATUS ($? of the test before) is 0.
@@ -151,6 +170,10 @@ mode not octal              | -o @T/u.yml --mode 0855               | 64 | --mod
 mode too big                | -o @T/u.yml --mode 77777              | 64 | --mode: expected octal
 empty group                 | -o @T/u.yml --group=                  | 64 | --group: must not be empty
 rejects without check       | -o @T/u.yml --rejects @T/r            | 64 | --rejects needs --check
+check timeout without check | -o @T/u.yml --check-timeout 1m        | 64 | --check-timeout needs --check
+check timeout zero          | -o @T/u.yml --check --check-timeout 0 | 64 | --check-timeout: from 1ms to 24h
+check timeout too long      | -o @T/u.yml --check --check-timeout 25h | 64 | --check-timeout: from 1ms to 24h
+check timeout words         | -o @T/u.yml --check --check-timeout soon | 64 | --check-timeout: expected a duration
 empty check program         | -o @T/u.yml --check=                  | 64 | program name is empty
 EOF
 
@@ -468,32 +491,87 @@ expect "rule file cannot be created: 73, nothing passed on" 73 "cannot create a 
 verdict "rule file cannot be created: the rejects file is untouched" $? "$(cat "$T/at/rej.jsonl")"
 no_temps "rule file cannot be created" "$T/at"
 
-# Interrupted while promtool runs: the scratch file goes with it.
-mkdir "$T/tmpd"
-cat >"$T/slow-promtool" <<EOF
+# A promtool that passes the probe (the real one), then hangs with a child
+# of its own: holding its output open, or having closed it.
+cat >"$T/hang-promtool" <<EOF
 #!/bin/sh
+grep -q yamlemit:probe "\$3" && exec promtool "\$@"
 cp "\$3" "$T/slow.saw"
-echo \$\$ >"$T/slow.pid"
-exec sleep 60
+[ "\$(cat "$T/hang.mode")" = closed ] && exec >/dev/null 2>&1
+sleep 600 &
+echo \$\$ \$! >"$T/slow.pid"
+wait
 EOF
-chmod +x "$T/slow-promtool"
-TMPDIR=$T/tmpd yamlemit --check="$T/slow-promtool" -o "$T/at/rules.yml" \
+chmod +x "$T/hang-promtool"
+
+# Interrupted while promtool runs: the scratch file goes with it, and
+# promtool with what it started.
+echo open >"$T/hang.mode"
+rm -f "$T/slow.pid"
+yamlemit --check="$T/hang-promtool" -o "$T/at/rules.yml" \
 	"$T/one.jsonl" >"$T/slow.out" 2>"$T/slow.err" &
 ypid=$!
 if wait_for test -s "$T/slow.pid"; then
 	kill -TERM "$ypid"
 	wait "$ypid"
 	st=$?
-	kill "$(cat "$T/slow.pid")" 2>/dev/null
 	[ "$st" = 143 ] && [ ! -s "$T/slow.out" ] && grep -q hke:heavy_expr "$T/slow.saw"
 	verdict "SIGTERM during --check: killed, nothing passed on" $? "status $st"
-	no_temps "SIGTERM during --check (scratch)" "$T/tmpd"
-	no_temps "SIGTERM during --check (rule file)" "$T/at"
+	# shellcheck disable=SC2046 # two pids
+	gone $(cat "$T/slow.pid")
+	verdict "SIGTERM during --check: promtool and its child are gone" $? "$(cat "$T/slow.pid")"
+	no_temps "SIGTERM during --check" "$T/at"
 	readback "SIGTERM during --check: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
 else
 	kill "$ypid" 2>/dev/null
-	fail "SIGTERM during --check: the fake promtool started"
+	fail "SIGTERM during --check: the fake promtool started" "$(cat "$T/slow.err")"
 fi
+# shellcheck disable=SC2046
+[ -s "$T/slow.pid" ] && kill $(cat "$T/slow.pid") 2>/dev/null
+
+# Interrupted while the rule file's temporary exists: here the rejects file
+# is a named pipe with no reader yet, so opening it waits.
+mkfifo "$T/at/rej.fifo"
+yamlemit --check --rejects "$T/at/rej.fifo" -o "$T/at/rules.yml" \
+	"$T/one.jsonl" >"$T/slow.out" 2>"$T/slow.err" &
+ypid=$!
+if wait_for sh -c 'ls -A "$1" | grep -q "^\.rules\.yml\."' sh "$T/at"; then
+	kill -TERM "$ypid"
+	wait "$ypid"
+	st=$?
+	[ "$st" = 143 ] && [ ! -s "$T/slow.out" ]
+	verdict "SIGTERM while the rule file is written: killed, nothing passed on" $? "status $st"
+	no_temps "SIGTERM while the rule file is written" "$T/at"
+	readback "SIGTERM while the rule file is written: the previous file is untouched" "$T/at/rules.yml" "$T/ten.jsonl"
+else
+	kill "$ypid" 2>/dev/null
+	fail "SIGTERM while the rule file is written: its temporary appeared" "$(cat "$T/slow.err")"
+fi
+wait "$ypid" 2>/dev/null
+rm -f "$T/at/rej.fifo"
+
+# A promtool that hangs is killed after --check-timeout, with its child: 69,
+# and no file is replaced.
+cp "$T/at/rules.yml" "$T/before.yml"
+for mode in open closed; do
+	echo $mode >"$T/hang.mode"
+	echo previous >"$T/at/rej"
+	rm -f "$T/slow.pid"
+	run yamlemit --check="$T/hang-promtool" --check-timeout 2s --rejects "$T/at/rej" \
+		-o "$T/at/rules.yml" "$T/one.jsonl"
+	expect "promtool hangs, output $mode: 69 after --check-timeout" 69 \
+		"hang-promtool did not finish within --check-timeout 2s; killed it" /dev/null
+	# shellcheck disable=SC2046
+	[ -s "$T/slow.pid" ] && gone $(cat "$T/slow.pid")
+	verdict "promtool hangs, output $mode: promtool and its child are gone" $? "$(cat "$T/slow.pid" 2>&1)"
+	same "promtool hangs, output $mode: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
+	[ "$(cat "$T/at/rej")" = previous ]
+	verdict "promtool hangs, output $mode: the rejects file is untouched" $?
+	no_temps "promtool hangs, output $mode" "$T/at"
+	# shellcheck disable=SC2046
+	[ -s "$T/slow.pid" ] && kill $(cat "$T/slow.pid") 2>/dev/null
+done
+rm -f "$T/at/rej"
 
 # --- --check ------------------------------------------------------------------
 # Good rules, two broken ones without index, and a stored one (with index)
@@ -559,7 +637,8 @@ chmod +x "$T/spy-promtool"
 { cat "$T/chk.good"; echo '{"record":"c:stored_bad","expr":"sum(up","index":9}'; } >"$T/stored.jsonl"
 run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
 expect "--check: stored records are not checked again" 0 "" "$T/stored.jsonl"
-spied() { find "$T/spy" -name 'run.*.yml' -exec cat {} +; }
+# The runs on the rules, less the two that probe promtool.
+spied() { find "$T/spy" -name 'run.*.yml' ! -exec grep -q yamlemit:probe {} \; -exec cat {} +; }
 checked=$(spied | grep -c 'record:')
 [ "$checked" = 2 ] && ! spied | grep -q 'c:good2\|stored_bad'
 verdict "--check: promtool saw only the 2 unindexed rules" $? "$(spied)"
@@ -568,13 +647,13 @@ run yamlemit --check-all --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored
 grep -v stored_bad "$T/stored.jsonl" >"$T/stored.want"
 expect "--check-all: stored records checked too" 65 "rule c:stored_bad: could not parse" "$T/stored.want"
 promcheck "--check-all" "$T/stored.yml"
-# Nothing new: promtool still runs (on an empty file), once.
+# Nothing new: promtool still runs, on its probes only.
 rm -rf "$T/spy" && mkdir "$T/spy"
 grep index "$T/stored.jsonl" >"$T/allstored.jsonl"
 run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/allstored.jsonl"
 expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
-[ "$(find "$T/spy" -type f | wc -l)" = 1 ] && ! spied | grep -q 'record:'
-verdict "--check with nothing new: promtool run once on no rules" $?
+[ "$(find "$T/spy" -type f | wc -l)" = 2 ] && [ -z "$(spied)" ]
+verdict "--check with nothing new: promtool run on its two probes only" $?
 
 # promtool that names no rule: yamlemit checks halves and still drops
 # exactly the bad ones.
@@ -612,7 +691,9 @@ no such program             | /nonexistent      | chk.jsonl       | cannot run /
 no such program, no new one | /nonexistent      | allstored.jsonl | cannot run /nonexistent
 not executable              | @T/good1          | chk.jsonl       | cannot run .*: Permission denied
 not on PATH                 | no-such-promtool  | chk.jsonl       | cannot run no-such-promtool
-always fails                | /bin/false        | chk.jsonl       | /bin/false fails on an empty rule file
+always fails                | /bin/false        | chk.jsonl       | /bin/false fails on a good rule file
+always passes               | /bin/true         | chk.jsonl       | /bin/true passes a rule file with a bad expression in it; is it promtool\?
+always passes, no new one   | /bin/true         | allstored.jsonl | /bin/true passes a rule file with a bad expression
 crashes                     | @T/crash-promtool | chk.jsonl       | crash-promtool failed \(exit status 2\): panic: oops
 EOF
 same "promtool unusable: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"

@@ -6,7 +6,9 @@
  *
  * Every temporary file is registered until it is renamed or removed; exit()
  * (so any die()) and SIGHUP/SIGINT/SIGTERM remove what is left, so a failed
- * run leaves the previous file untouched and no litter beside it.
+ * run leaves the previous file untouched and no litter beside it.  They also
+ * kill the promtool that --check runs, if one is running, so that nothing
+ * of ours outlives the run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -23,6 +26,8 @@
 /* Few temporaries exist at once: the rule file, the rejects, a check file. */
 #define PENDING_MAX	4
 static char *volatile pending[PENDING_MAX];
+/* The running child's pid, which is its process group too, or 0. */
+static volatile sig_atomic_t child;
 
 static void
 remove_pending(void)
@@ -34,34 +39,75 @@ remove_pending(void)
 			unlink(pending[i]);
 }
 
+/*
+ * Kills the child's whole process group (a shell script's children too) and
+ * reaps the child, so that it is gone when we are; async-signal-safe.
+ */
+static void
+kill_child(void)
+{
+	pid_t pid = (pid_t)child;
+
+	if (pid <= 0)
+		return;
+	child = 0;
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void
+clean_up(void)
+{
+	kill_child();
+	remove_pending();
+}
+
 static void
 on_signal(int sig)
 {
-	remove_pending();
+	clean_up();
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* Holds off the signals that clean up; *old is the mask to restore. */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* The cleaning up at exit and on a signal, set once, with the signals held. */
+static void
+install(void)
+{
+	static int installed;
+
+	if (installed)
+		return;
+	installed = 1;
+	atexit(clean_up);
+	signal(SIGHUP, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 }
 
 /* Adds (on != 0) or removes path, with the signals that clean up held off. */
 static void
 track(char *path, int on)
 {
-	static int installed;
-	sigset_t set, old;
+	sigset_t old;
 	int i;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	if (!installed) {
-		installed = 1;
-		atexit(remove_pending);
-		signal(SIGHUP, on_signal);
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-	}
+	hold_signals(&old);
+	install();
 	for (i = 0; i < PENDING_MAX; i++)
 		if (on ? pending[i] == NULL : pending[i] == path) {
 			pending[i] = on ? path : NULL;
@@ -214,4 +260,35 @@ scratch_remove(char *path)
 	unlink(path);
 	track(path, 0);
 	free(path);
+}
+
+pid_t
+child_fork(void)
+{
+	sigset_t old;
+	pid_t pid;
+
+	/* No signal between the fork and the registration of the child. */
+	hold_signals(&old);
+	install();
+	if ((pid = fork()) < 0)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Ours are for the parent's files; exec resets them anyway. */
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		setpgid(0, 0);
+	} else {
+		setpgid(pid, pid);	/* as the child does: whichever is first */
+		child = pid;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+void
+child_reaped(void)
+{
+	child = 0;
 }

@@ -9,12 +9,19 @@
  * each line back to a record (the name must agree).  When promtool fails
  * without naming a rule we can map, the rules are checked again in halves,
  * down to single rules, so one bad expression never takes good ones down.
+ *
+ * Before its verdicts are taken, promtool must pass a good rule and refuse a
+ * bad one: a program that passes everything would turn --check off unseen.
+ * Each run is bounded by --check-timeout; promtool's output is read whole
+ * (with poll, so that the bound holds) before it is parsed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -26,30 +33,58 @@
 #define CHECK_BATCH	50000
 
 struct checker {
-	const char	*prog;
+	const struct checkopts *co;
 	struct layout	 lo;		/* the user's labels, one group */
 	struct item	*items;
 	size_t		 rejected;
-	int		 probed;	/* promtool passed an empty file */
 	const char	*path;		/* the scratch file of the current run */
+	char		*out;		/* all promtool said in this run */
+	size_t		 outlen, outcap;
 	char		*said;		/* what it said that named no rule */
 	size_t		 saidlen;
 };
 
+/* The time `seconds` from now, on a clock that only goes forward. */
+static struct timespec
+deadline_in(double seconds)
+{
+	struct timespec d;
+	time_t whole = (time_t)seconds;
+
+	clock_gettime(CLOCK_MONOTONIC, &d);
+	d.tv_sec += whole;
+	d.tv_nsec += (long)((seconds - (double)whole) * 1e9);
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	return d;
+}
+
+/* Milliseconds left until the deadline, 0 once it has come (poll's unit). */
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec ts;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (long long)(deadline->tv_sec - ts.tv_sec) * 1000 +
+	    (deadline->tv_nsec - ts.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
 /* Starts PROG check rules FILE, its stdout and stderr into one pipe. */
-static FILE *
+static int
 spawn(const char *prog, const char *file, pid_t *pid)
 {
 	char *argv[] = { (char *)prog, "check", "rules", (char *)file, NULL };
 	int out[2], ex[2], e, devnull;
 	ssize_t got;
-	FILE *fp;
 
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(ex, O_CLOEXEC) != 0)
 		die(EX_OSERR, "pipe: %s", strerror(errno));
-	if ((*pid = fork()) < 0)
-		die(EX_OSERR, "fork: %s", strerror(errno));
-	if (*pid == 0) {
+	if ((*pid = child_fork()) == 0) {
 		devnull = open("/dev/null", O_RDONLY);
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 ||
 		    dup2(out[1], 2) < 0)
@@ -68,11 +103,66 @@ spawn(const char *prog, const char *file, pid_t *pid)
 	if (got == (ssize_t)sizeof(e)) {
 		close(out[0]);
 		waitpid(*pid, NULL, 0);
+		child_reaped();
 		die(EX_UNAVAILABLE, "cannot run %s: %s", prog, strerror(e));
 	}
-	if ((fp = fdopen(out[0], "r")) == NULL)
-		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	return fp;
+	return out[0];
+}
+
+/*
+ * Reads all promtool says into ck->out (NUL-terminated) until it closes the
+ * pipe; returns -1 when the deadline comes first.
+ */
+static int
+read_output(struct checker *ck, int fd, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t got;
+	int ready, left;
+
+	ck->outlen = 0;
+	for (;;) {
+		if (ck->outcap - ck->outlen < 8192) {
+			ck->outcap = ck->outcap ? ck->outcap * 2 : 65536;
+			ck->out = xreallocarray(ck->out, ck->outcap, 1);
+		}
+		if ((left = ms_left(deadline)) == 0)
+			return -1;
+		if ((ready = poll(&pfd, 1, left)) < 0 &&
+		    errno != EINTR)
+			die(EX_OSERR, "poll: %s", strerror(errno));
+		if (ready <= 0)
+			continue;
+		got = read(fd, ck->out + ck->outlen, ck->outcap - ck->outlen - 1);
+		if (got == 0)
+			break;
+		if (got < 0 && errno != EINTR)
+			die(EX_IOERR, "reading from %s: %s", ck->co->prog,
+			    strerror(errno));
+		if (got > 0)
+			ck->outlen += (size_t)got;
+	}
+	ck->out[ck->outlen] = '\0';
+	return 0;
+}
+
+/* Waits for promtool to exit; returns -1 when the deadline comes first. */
+static int
+wait_exit(pid_t pid, int *ws, const struct timespec *deadline)
+{
+	const struct timespec tick = { 0, 10000000 };
+	pid_t got;
+
+	/* It has closed its output: it exits now, or it hangs. */
+	while ((got = waitpid(pid, ws, WNOHANG)) != pid) {
+		if (got < 0 && errno != EINTR)
+			die(EX_OSERR, "waitpid: %s", strerror(errno));
+		if (ms_left(deadline) == 0)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	child_reaped();
+	return 0;
 }
 
 /* The rule a line of promtool's output names, as an index into idx[], or -1. */
@@ -126,20 +216,22 @@ keep_said(struct checker *ck, const char *line)
 	ck->saidlen += len;
 }
 
-/* Reads promtool's output, marking each rule it names; returns how many. */
+/* Goes through promtool's output, marking each rule it names; returns how many. */
 static size_t
-read_verdicts(struct checker *ck, FILE *fp, const size_t *idx, size_t n)
+read_verdicts(struct checker *ck, const size_t *idx, size_t n)
 {
-	char *line = NULL;
-	size_t cap = 0, named = 0;
+	char *line, *nl, *end = ck->out + ck->outlen;
+	size_t len, named = 0;
 	const char *reason;
-	ssize_t len;
 	long at;
 
 	ck->saidlen = 0;
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
+	for (line = ck->out; line < end; line += len + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		len = (size_t)((nl ? nl : end) - line);
+		line[len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[len - 1] = '\0';
 		at = named_rule(ck, line, idx, n, &reason);
 		if (at < 0) {
 			keep_said(ck, line);
@@ -148,7 +240,6 @@ read_verdicts(struct checker *ck, FILE *fp, const size_t *idx, size_t n)
 			named++;
 		}
 	}
-	free(line);
 	return named;
 }
 
@@ -159,48 +250,80 @@ read_verdicts(struct checker *ck, FILE *fp, const size_t *idx, size_t n)
 static int
 check_once(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 {
+	const char *prog = ck->co->prog, *why;
+	struct timespec deadline;
 	char *path;
-	FILE *fp = scratch_open(&path), *out;
-	const char *why;
+	FILE *fp = scratch_open(&path);
 	pid_t pid;
-	int ws;
+	int ws, out;
 
 	if (emit_rules(fp, &ck->lo, ck->items, idx, n, &why) != 0)
 		die(EX_IOERR, "%s: %s", path, why);
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		die(EX_IOERR, "%s: write error: %s", path, strerror(errno));
-	debug("%s check rules: %zu rules", ck->prog, n);
+	debug("%s check rules: %zu rules", prog, n);
 	ck->path = path;
-	out = spawn(ck->prog, path, &pid);
-	*named = read_verdicts(ck, out, idx, n);
-	fclose(out);
-	while (waitpid(pid, &ws, 0) < 0)
-		if (errno != EINTR)
-			die(EX_OSERR, "waitpid: %s", strerror(errno));
+	deadline = deadline_in(ck->co->timeout);
+	out = spawn(prog, path, &pid);
+	/* Past the deadline, exit() kills its process group and reaps it. */
+	if (read_output(ck, out, &deadline) != 0 ||
+	    wait_exit(pid, &ws, &deadline) != 0)
+		die(EX_UNAVAILABLE, "%s did not finish within --check-timeout "
+		    "%s; killed it", prog, ck->co->timeout_arg);
+	close(out);
+	*named = read_verdicts(ck, idx, n);
 	scratch_remove(path);
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
 		return 1;
 	/* promtool says 1 for bad rules; anything else is promtool failing. */
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 1)
-		die(EX_UNAVAILABLE, "%s failed (%s %d): %s", ck->prog,
+		die(EX_UNAVAILABLE, "%s failed (%s %d): %s", prog,
 		    WIFEXITED(ws) ? "exit status" : "signal",
 		    WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws),
 		    ck->saidlen ? ck->said : "no output");
 	return 0;
 }
 
-/* Makes sure promtool passes an empty rule file: it works, and it is promtool. */
+/* One run on a rule of our own: whether promtool passed it. */
+static int
+probe_one(struct checker *ck, const char *expr, char **reason)
+{
+	struct item it, *items = ck->items;
+	size_t idx = 0, named;
+	int passed;
+
+	memset(&it, 0, sizeof(it));
+	it.text = xasprintf("{\"record\":\"yamlemit:probe\",\"expr\":\"%s\"}",
+	    expr);
+	it.len = strlen(it.text);
+	it.name = "yamlemit:probe";
+	it.file = "(probe)";
+	ck->items = &it;
+	passed = check_once(ck, &idx, 1, &named);
+	ck->items = items;
+	*reason = it.reject ? it.reject : xstrdup(ck->saidlen ? ck->said :
+	    "no output");
+	free(it.text);
+	return passed;
+}
+
+/*
+ * Makes sure PROMTOOL works and is promtool: it passes a good rule, with the
+ * user's labels and interval, and refuses a bad one.
+ */
 static void
 probe(struct checker *ck)
 {
-	size_t named;
+	char *reason;
 
-	if (ck->probed)
-		return;
-	if (!check_once(ck, NULL, 0, &named))
-		die(EX_UNAVAILABLE, "%s fails on an empty rule file: %s",
-		    ck->prog, ck->saidlen ? ck->said : "no output");
-	ck->probed = 1;
+	if (!probe_one(ck, "vector(1)", &reason))
+		die(EX_UNAVAILABLE, "%s fails on a good rule file: %s",
+		    ck->co->prog, reason);
+	free(reason);
+	if (probe_one(ck, "sum(", &reason))
+		die(EX_UNAVAILABLE, "%s passes a rule file with a bad "
+		    "expression in it; is it promtool?", ck->co->prog);
+	free(reason);
 }
 
 /* Drops the refused rules from idx[0..n); returns how many are left. */
@@ -234,11 +357,8 @@ check_set(struct checker *ck, size_t *idx, size_t n)
 			continue;
 		}
 		if (n == 1) {
-			char *said = xstrdup(ck->saidlen ? ck->said :
-			    "promtool failed without saying why");
-
-			probe(ck);
-			ck->items[idx[0]].reject = said;
+			ck->items[idx[0]].reject = xstrdup(ck->saidlen ?
+			    ck->said : "promtool failed without saying why");
 			ck->rejected++;
 			return;
 		}
@@ -251,28 +371,28 @@ check_set(struct checker *ck, size_t *idx, size_t n)
 }
 
 size_t
-check_rules(const char *promtool, const struct layout *lo, struct ruleset *rs,
-    int check_all)
+check_rules(const struct checkopts *co, const struct layout *lo,
+    struct ruleset *rs)
 {
 	struct checker ck;
 	size_t i, n = 0, *idx;
 
 	memset(&ck, 0, sizeof(ck));
-	ck.prog = promtool;
+	ck.co = co;
 	ck.lo = *lo;
 	ck.lo.group = CHECK_GROUP;
 	ck.lo.group_size = 0;
 	ck.items = rs->items;
 	idx = xreallocarray(NULL, rs->nsorted ? rs->nsorted : 1, sizeof(*idx));
 	for (i = 0; i < rs->nsorted; i++)
-		if (check_all || rs->items[rs->sorted[i]].index == 0)
+		if (co->all || rs->items[rs->sorted[i]].index == 0)
 			idx[n++] = rs->sorted[i];
-	info("checking %zu of %zu rules with %s", n, rs->nsorted, promtool);
-	if (n == 0)
-		probe(&ck);	/* nothing new, but a broken --check must show */
+	info("checking %zu of %zu rules with %s", n, rs->nsorted, co->prog);
+	probe(&ck);	/* even with nothing new: a broken --check must show */
 	for (i = 0; i < n; i += CHECK_BATCH)
 		check_set(&ck, idx + i, n - i < CHECK_BATCH ? n - i : CHECK_BATCH);
 	free(idx);
+	free(ck.out);
 	free(ck.said);
 	return ck.rejected;
 }

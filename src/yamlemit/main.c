@@ -15,13 +15,13 @@
 
 struct opts {
 	struct outputs	 w;
-	const char	*promtool;	/* --check; NULL: no check */
-	int		 check_all, allow_empty;
+	struct checkopts ck;
+	int		 allow_empty;
 	struct layout	 lo;
 	struct shard	 sh;
 };
 
-enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
+enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
     OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_HELP,
     OPT_VERSION };
 
@@ -30,6 +30,7 @@ static const struct option longopts[] = {
 	{ "directory",	required_argument, NULL, 'd' },
 	{ "check",	optional_argument, NULL, OPT_CHECK },
 	{ "check-all",	no_argument,	   NULL, OPT_CHECK_ALL },
+	{ "check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT },
 	{ "rejects",	required_argument, NULL, OPT_REJECTS },
 	{ "group",	required_argument, NULL, OPT_GROUP },
 	{ "group-size",	required_argument, NULL, OPT_GROUP_SIZE },
@@ -50,7 +51,7 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: %s -o FILE | -d DIR [-qv] [--check[=PROMTOOL]] "
 	    "[--check-all]\n"
-	    "\t[--rejects FILE] [--group NAME] [--group-size M] "
+	    "\t[--check-timeout DURATION] [--rejects FILE] [--group NAME] [--group-size M] "
 	    "[--interval DURATION]\n"
 	    "\t[--label NAME=VALUE]... [--shard K/N] [--mode OCTAL] "
 	    "[--allow-empty]\n"
@@ -71,8 +72,9 @@ parse_options(struct opts *o, int argc, char **argv)
 		case 'd': o->w.dir = optarg; break;
 		case 'q': verbosity = 0; break;
 		case 'v': verbosity++; break;
-		case OPT_CHECK: o->promtool = optarg ? optarg : "promtool"; break;
-		case OPT_CHECK_ALL: o->check_all = 1; break;
+		case OPT_CHECK: o->ck.prog = optarg ? optarg : "promtool"; break;
+		case OPT_CHECK_ALL: o->ck.all = 1; break;
+		case OPT_CHECK_TIMEOUT: opt_check_timeout(&o->ck, optarg); break;
 		case OPT_REJECTS: o->w.rejects = optarg; break;
 		case OPT_GROUP: opt_text("--group", optarg); o->lo.group = optarg;
 			break;
@@ -91,11 +93,13 @@ parse_options(struct opts *o, int argc, char **argv)
 	}
 	if ((o->w.out == NULL) == (o->w.dir == NULL))
 		die(EX_USAGE, "exactly one of -o FILE and -d DIR is needed");
-	if (o->check_all && o->promtool == NULL)
-		o->promtool = "promtool";
-	if (o->w.rejects != NULL && o->promtool == NULL)
+	if (o->ck.all && o->ck.prog == NULL)
+		o->ck.prog = "promtool";
+	if (o->w.rejects != NULL && o->ck.prog == NULL)
 		die(EX_USAGE, "--rejects needs --check");
-	if (o->promtool != NULL && *o->promtool == '\0')
+	if (o->ck.timeout_arg != NULL && o->ck.prog == NULL)
+		die(EX_USAGE, "--check-timeout needs --check");
+	if (o->ck.prog != NULL && *o->ck.prog == '\0')
 		die(EX_USAGE, "--check=: the program name is empty");
 	if (o->w.dir != NULL && *o->w.dir == '\0')
 		die(EX_USAGE, "-d: the directory name is empty");
@@ -166,13 +170,13 @@ main(int argc, char **argv)
 	memset(&rs, 0, sizeof(rs));
 	o.lo.group = "heavy_expr_record";
 	o.w.mode = 0644;
+	o.ck.timeout = 600;
 	parse_options(&o, argc, argv);
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
 	status = worse(status, ruleset_sort(&rs));
 	refuse_empty(&o, &rs, status, 0);
-	if (o.promtool != NULL &&
-	    check_rules(o.promtool, &o.lo, &rs, o.check_all) > 0) {
+	if (o.ck.prog != NULL && check_rules(&o.ck, &o.lo, &rs) > 0) {
 		status = worse(status, report_rejects(&rs));
 		refuse_empty(&o, &rs, status, 1);
 	}

@@ -149,3 +149,13 @@ opt_mode(const char *s)
 		    "not '%s'", s);
 	return (unsigned)v;
 }
+
+/* --check-timeout: a duration (numparse's), from 1ms to 24h. */
+void
+opt_check_timeout(struct checkopts *co, const char *s)
+{
+	co->timeout = opt_duration("--check-timeout", s);
+	if (co->timeout < 0.001 || co->timeout > 86400)
+		die(EX_USAGE, "--check-timeout: from 1ms to 24h, not '%s'", s);
+	co->timeout_arg = s;
+}

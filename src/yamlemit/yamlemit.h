@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "record.h"
 
@@ -74,13 +75,22 @@ void	ruleset_free(struct ruleset *rs);
 int	emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 	    const size_t *idx, size_t n, const char **why);
 
+/* --check, --check-all and --check-timeout. */
+struct checkopts {
+	const char	*prog;		/* promtool; NULL: no check */
+	int		 all;		/* --check-all */
+	double		 timeout;	/* seconds a run of promtool may take */
+	const char	*timeout_arg;	/* as given, for messages */
+};
+
 /*
- * check.c: runs PROMTOOL on the rules not yet checked (all of them with
- * check_all) and sets `reject` on those it refuses.  Returns how many it
- * refused; ends the run with EX_UNAVAILABLE when promtool cannot be run.
+ * check.c: runs co->prog on the rules not yet checked (all of them with
+ * co->all) and sets `reject` on those it refuses.  Returns how many it
+ * refused; ends the run with EX_UNAVAILABLE when promtool cannot be run,
+ * fails, passes a bad rule or outlives co->timeout.
  */
-size_t	check_rules(const char *promtool, const struct layout *lo,
-	    struct ruleset *rs, int check_all);
+size_t	check_rules(const struct checkopts *co, const struct layout *lo,
+	    struct ruleset *rs);
 
 /* Where the files go, from the command line. */
 struct outputs {
@@ -114,6 +124,13 @@ void	atomic_commit(struct atomic *af);
 /* A scratch file under $TMPDIR (removed the same way); *path is the caller's. */
 FILE	*scratch_open(char **path);
 void	scratch_remove(char *path);
+/*
+ * fork() for promtool: the child gets a process group of its own, which
+ * exit() and SIGHUP/SIGINT/SIGTERM kill (and the child is reaped) until
+ * child_reaped() says the caller has reaped it.
+ */
+pid_t	child_fork(void);
+void	child_reaped(void);
 
 /* options.c: validation of option values; each dies with EX_USAGE. */
 void	opt_interval(const char *s);
@@ -121,5 +138,6 @@ void	opt_label(struct layout *lo, char *arg);
 void	opt_shard(struct shard *sh, const char *s);
 unsigned	opt_mode(const char *s);
 void	opt_text(const char *opt, const char *s);
+void	opt_check_timeout(struct checkopts *co, const char *s);
 
 #endif
