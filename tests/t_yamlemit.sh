@@ -655,16 +655,22 @@ expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
 [ "$(find "$T/spy" -type f | wc -l)" = 2 ] && [ -z "$(spied)" ]
 verdict "--check with nothing new: promtool run on its two probes only" $?
 
-# promtool that names no rule: yamlemit checks halves and still drops
-# exactly the bad ones.
-cat >"$T/vague-promtool" <<EOF
+# wrap_promtool NAME SED: $T/NAME, the real promtool with its output
+# rewritten by the sed script SED.
+wrap_promtool() {
+	cat >"$T/$1" <<EOF
 #!/bin/sh
-promtool "\$@" >"$T/vague.out" 2>&1
+promtool "\$@" >"$T/$1.out" 2>&1
 rc=\$?
-sed 's/, rule [0-9]*, "[^"]*"//' "$T/vague.out"
+sed '$2' "$T/$1.out"
 exit \$rc
 EOF
-chmod +x "$T/vague-promtool"
+	chmod +x "$T/$1"
+}
+
+# promtool that names no rule: yamlemit checks halves and still drops
+# exactly the bad ones.
+wrap_promtool vague-promtool 's/, rule [0-9]*, "[^"]*"//'
 { records 20; cat "$T/chk.bad"; records 20 21; } >"$T/bisect.jsonl"
 { records 20; records 20 21; } >"$T/bisect.good"
 run yamlemit --check="$T/vague-promtool" --rejects "$T/rejects" -o "$T/bisect.yml" "$T/bisect.jsonl"
@@ -675,6 +681,18 @@ verdict "bisect: each with its reason" $? "$(cat "$T/err")"
 verdict "bisect: --rejects has the 2" $? "$(cat "$T/rejects")"
 promcheck "bisect" "$T/bisect.yml"
 readback "bisect" "$T/bisect.yml" "$T/bisect.good"
+
+# A reason that is not UTF-8 (promtool quotes the rule file's bytes): the
+# rejects file still has it, the bad bytes as U+FFFD.
+wrap_promtool bytes-promtool "s/unclosed/unclo$(printf '\377\300')sed/"
+run yamlemit --check="$T/bytes-promtool" --rejects "$T/rejects" -o "$T/bytes.yml" "$T/chk.jsonl"
+expect "reason not UTF-8: the bad ones dropped" 65 "rule c:bad_paren: .*unclo" "$T/chk.good"
+$PY - "$T/rejects" <<'PY'
+import json, sys
+got = {r["record"]: r.get("error", "") for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+sys.exit(0 if "unclo\ufffd\ufffdsed" in got.get("c:bad_paren", "") else 1)
+PY
+verdict "reason not UTF-8: the rejects keep it, with U+FFFD" $? "$(cat "$T/rejects")"
 
 # promtool that cannot run or does not work: 69, nothing written.
 printf '#!/bin/sh\necho "panic: oops" >&2\nexit 2\n' >"$T/crash-promtool"

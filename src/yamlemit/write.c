@@ -27,6 +27,60 @@ dated_name(const char *dir, size_t count)
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", count, stamp);
 }
 
+/* The length of the valid UTF-8 sequence at p, or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned long c = p[0];
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	c &= 0x3f >> (n - 1);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* the NUL stops here too */
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * promtool's reason as a JSON string.  It may quote bytes of the rule file
+ * that are not UTF-8, which json_string() refuses: each becomes U+FFFD.
+ */
+static json_t *
+json_reason(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *clean = xreallocarray(NULL, strlen(s) * 3 + 1, 1);
+	size_t n, len = 0;
+	json_t *j;
+
+	while (*p != '\0') {
+		if ((n = utf8_len(p)) == 0) {
+			memcpy(clean + len, "\xef\xbf\xbd", 3);
+			len += 3;
+			p++;
+		} else {
+			memcpy(clean + len, p, n);
+			len += n;
+			p += n;
+		}
+	}
+	j = json_stringn(clean, len);
+	free(clean);
+	if (j == NULL)
+		die(EX_SOFTWARE, "cannot make a JSON string of promtool's reason");
+	return j;
+}
+
 /* The refused records, each with promtool's reason in "error". */
 static void
 emit_rejects(struct atomic *af, const struct ruleset *rs)
@@ -38,7 +92,7 @@ emit_rejects(struct atomic *af, const struct ruleset *rs)
 		if (rs->items[i].reject == NULL)
 			continue;
 		item_record(&rs->items[i], &r);
-		record_set(&r, "error", json_string(rs->items[i].reject));
+		record_set(&r, "error", json_reason(rs->items[i].reject));
 		if (record_write(af->fp, &r) != 0)
 			die(EX_IOERR, "%s: write error: %s",
 			    af->tmp ? af->tmp : af->path, strerror(errno));
