@@ -271,8 +271,8 @@ for m in 1 3 4 10 11; do
 	run -i "$T/ten.jsonl" yamlemit -o "$T/gs.yml" --group-size $m --group g
 	expect "--group-size $m: written" 0 "" "$T/ten.jsonl"
 	readback "--group-size $m" "$T/gs.yml" "$T/ten.jsonl" --group g --group-size $m
+	promcheck "--group-size $m" "$T/gs.yml"
 done
-promcheck "--group-size" "$T/gs.yml"
 
 # --- bad lines: warned with file:line, skipped, 65; the rest still written -
 # Columns: name | the bad line | stderr pattern.  Each runs between two good
@@ -288,6 +288,7 @@ while IFS='|' read -r row line errpat; do
 	run yamlemit -o "$T/bad.yml" "$T/bad.jsonl"
 	expect "bad line: $row" 65 "^yamlemit: $T/bad.jsonl:2: $errpat" "$T/good12"
 	readback "bad line: $row" "$T/bad.yml" "$T/good12"
+	promcheck "bad line: $row" "$T/bad.yml"
 done <<'EOF'
 not JSON            | {"record":                                      | not a JSON record
 an array            | ["record","expr"]                               | not a JSON object
@@ -311,6 +312,7 @@ cat "$T/good1" "$T/good1" "$T/good2" >"$T/dup.jsonl"
 run yamlemit -o "$T/dup.yml" "$T/dup.jsonl"
 expect "same record twice: a note, status 0" 0 "dup.jsonl:2: record hke:heavy_expr:r000001 repeats .*dup.jsonl:1; skipped" "$T/good12"
 readback "same record twice" "$T/dup.yml" "$T/good12"
+promcheck "same record twice" "$T/dup.yml"
 run yamlemit -q -o "$T/dup.yml" "$T/dup.jsonl"
 expect "same record twice: -q says nothing" 0 "" "$T/good12"
 
@@ -318,9 +320,12 @@ expect "same record twice: -q says nothing" 0 "" "$T/good12"
 run -i "$T/good2" yamlemit -o "$T/multi.yml" "$T/good1" - "$T/ten.jsonl"
 { cat "$T/good1" "$T/good2"; sed 1,2d "$T/ten.jsonl"; } >"$T/multi.want"
 expect "files and - in turn (repeats noted)" 0 "ten.jsonl:2: record .* repeats" "$T/multi.want"
+readback "files and - in turn" "$T/multi.yml" "$T/multi.want"
+promcheck "files and - in turn" "$T/multi.yml"
 run yamlemit -o "$T/multi.yml" "$T/good1" "$T/nonexistent" "$T/good2"
 expect "a missing input: 66, the others written" 66 "nonexistent: No such file" "$T/good12"
 readback "a missing input" "$T/multi.yml" "$T/good12"
+promcheck "a missing input" "$T/multi.yml"
 
 # --- empty input ------------------------------------------------------------
 echo previous >"$T/empty.yml"
@@ -338,6 +343,7 @@ readback "--allow-empty" "$T/empty.yml" /dev/null
 run yamlemit -o "$T/empty.yml" --allow-empty --group-size 5 --group e /dev/null
 expect "empty input, --group-size: one empty group" 0 ""
 readback "empty input, --group-size" "$T/empty.yml" /dev/null --group e --group-size 5
+promcheck "empty input, --group-size" "$T/empty.yml"
 
 # --- --shard ----------------------------------------------------------------
 $PY - >"$T/indexed.jsonl" <<'PY'
@@ -354,8 +360,8 @@ for l in open(sys.argv[1]):
 	run yamlemit -o "$T/shard.yml" --shard "$kn" "$T/indexed.jsonl"
 	expect "--shard $kn: its records written and passed on" 0 "" "$T/shard.want"
 	readback "--shard $kn" "$T/shard.yml" "$T/shard.want"
+	promcheck "--shard $kn" "$T/shard.yml"
 done
-promcheck "--shard" "$T/shard.yml"
 # An empty shard is refused like an empty input: it would empty a live file.
 cp "$T/shard.yml" "$T/shard.before"
 run yamlemit -o "$T/shard.yml" --shard 11/13 "$T/indexed.jsonl"
@@ -373,6 +379,7 @@ for l in open(sys.argv[1]):
     if json.loads(l)['index'] % 3 == 1: sys.stdout.write(l)" "$T/indexed.jsonl" >"$T/shard.want"
 expect "--shard: a record without index is warned, 65" 65 "noindex.jsonl:1: no \"index\" to shard by" "$T/shard.want"
 readback "--shard: a record without index" "$T/shard.yml" "$T/shard.want"
+promcheck "--shard: a record without index" "$T/shard.yml"
 
 # --- -d and modes -------------------------------------------------------------
 mkdir "$T/hist"
@@ -415,6 +422,7 @@ run yamlemit -o "$T/at/rules.yml" "$T/ten.jsonl"
 expect "replace: written" 0 "" "$T/ten.jsonl"
 same "replace: the old inode still holds the old file" "$T/at/old-copy" "$T/at/old-link"
 readback "replace: the new file" "$T/at/rules.yml" "$T/ten.jsonl"
+promcheck "replace: the new file" "$T/at/rules.yml"
 no_temps "replace" "$T/at"
 
 # A symbolic link stays a link: the file it points to is replaced.
@@ -426,6 +434,7 @@ expect "symbolic link: written" 0 "" "$T/ten.jsonl"
 [ -L "$T/at/link.yml" ] && [ "$(readlink "$T/at/link.yml")" = real/r.yml ]
 verdict "symbolic link: still a link" $? "$(ls -la "$T/at")"
 readback "symbolic link: the file it points to" "$T/at/real/r.yml" "$T/ten.jsonl"
+promcheck "symbolic link: the file it points to" "$T/at/real/r.yml"
 no_temps "symbolic link" "$T/at/real"
 
 # A name that is not a regular file (here a copy of /dev/null, and a
@@ -450,6 +459,7 @@ expect "pipe: written to" 0 "" "$T/ten.jsonl"
 [ -p "$T/at/fifo" ]
 verdict "pipe: still a pipe" $?
 readback "pipe: what went through it" "$T/fifo.out" "$T/ten.jsonl"
+promcheck "pipe: what went through it" "$T/fifo.out"
 rm -f "$T/at/fifo"
 
 # Failures: nothing written, nothing passed on, the previous file untouched.
@@ -687,6 +697,7 @@ readback "bisect" "$T/bisect.yml" "$T/bisect.good"
 wrap_promtool bytes-promtool "s/unclosed/unclo$(printf '\377\300')sed/"
 run yamlemit --check="$T/bytes-promtool" --rejects "$T/rejects" -o "$T/bytes.yml" "$T/chk.jsonl"
 expect "reason not UTF-8: the bad ones dropped" 65 "rule c:bad_paren: .*unclo" "$T/chk.good"
+promcheck "reason not UTF-8" "$T/bytes.yml"
 $PY - "$T/rejects" <<'PY'
 import json, sys
 got = {r["record"]: r.get("error", "") for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
