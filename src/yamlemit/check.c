@@ -383,12 +383,12 @@ check_rules(const struct checkopts *co, const struct layout *lo,
 	ck.lo.group = CHECK_GROUP;
 	ck.lo.group_size = 0;
 	ck.items = rs->items;
+	probe(&ck);	/* even with nothing new: a broken --check must show */
 	idx = xreallocarray(NULL, rs->nsorted ? rs->nsorted : 1, sizeof(*idx));
 	for (i = 0; i < rs->nsorted; i++)
 		if (co->all || rs->items[rs->sorted[i]].index == 0)
 			idx[n++] = rs->sorted[i];
 	info("checking %zu of %zu rules with %s", n, rs->nsorted, co->prog);
-	probe(&ck);	/* even with nothing new: a broken --check must show */
 	for (i = 0; i < n; i += CHECK_BATCH)
 		check_set(&ck, idx + i, n - i < CHECK_BATCH ? n - i : CHECK_BATCH);
 	free(idx);
