@@ -493,10 +493,11 @@ consul_kv_path(const char *key, const char *query)
 	for (;;) {
 		size_t n = strcspn(p, "/");
 
-		seg = curl_easy_escape(NULL, p, (int)n);
-		if (seg == NULL)
+		/* A length of 0 would make curl escape the rest of the key. */
+		seg = n ? curl_easy_escape(NULL, p, (int)n) : NULL;
+		if (n && seg == NULL)
 			die(EX_OSERR, "out of memory");
-		next = xasprintf("%s/%s", path, seg);
+		next = xasprintf("%s/%s", path, seg ? seg : "");
 		curl_free(seg);
 		free(path);
 		path = next;

@@ -95,7 +95,8 @@ delete_batch(struct consul *c, const struct push_opts *o, struct doomed *v,
 		free(why);
 		if ((out = txn_send(c, body, len, &why)) != TXN_UNKNOWN)
 			break;
-		consul_backoff((int)i + 1);
+		if (i < (size_t)o->retries)
+			consul_backoff((int)i + 1);
 	}
 	free(body);
 	if (out == TXN_COMMITTED || out == TXN_CONFLICT) {
