@@ -472,4 +472,20 @@ printf 'PATH=/evil\n' >"$T/env2"
 run recsync --env-file "$T/env2" --dry-run
 expect "env file: a variable that is not a setting is refused" 65 "env2:1: PATH is not a recsync setting"
 
+# --- input lines with blanks of their own (passed on as they came): the
+# summary still counts what was stored
+new_prefix
+SETKEY="test:set:$PREFIX_SEQ" RULES=$T/rules-spaced
+mkdir -p "$RULES"
+printf '%s\n' '{ "record" : "hke:heavy_expr:sp1" , "expr" : "up == 0" }' \
+	'{"record":"hke:heavy_expr:sp2", "expr":"sum(up)"	}' >"$T/spaced"
+run -i "$T/spaced" rs
+[ "$status" = 0 ] && [ "$(field new)" = 2 ] && [ "$(field pushed)" = 2 ] && [ "$(field redis)" = 2 ] &&
+	ok "input with blanks of its own: new 2, pushed 2, in Redis 2" ||
+	fail "input with blanks of its own" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+run -i "$T/spaced" rs
+[ "$status" = 0 ] && [ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && [ "$(stored | wc -l)" = 2 ] &&
+	ok "input with blanks of its own, again: nothing new" ||
+	fail "input with blanks of its own, again" "status $status" "$(cat "$T/out")"
+
 done_testing
