@@ -156,6 +156,24 @@ lacks "the rejected record is not in Consul" 'heavy_expr:bad' stored
 	ok "the rejected record is not in Redis" || fail "the rejected record is not in Redis"
 lacks "the rejected record is not in the rule file" bad rule_names "$(field rule_file)"
 
+# --- a promtool that hangs: stopped after --check-timeout (or the env
+# file's RECSYNC_CHECK_TIMEOUT), 69, nothing stored
+printf '#!/bin/sh\nexec sleep 600\n' >"$T/hung-promtool"
+chmod +x "$T/hung-promtool"
+printf '%s\n' '{"record":"hke:heavy_expr:hung1","expr":"min(up)"}' >"$T/hung.in"
+printf 'RECSYNC_CHECK_TIMEOUT=1s\n' >"$T/hung.env"
+for how in --check-timeout --env-file; do
+	case $how in
+	--check-timeout) setting=(--check-timeout 1s) ;;
+	--env-file) setting=(--env-file "$T/hung.env") ;;
+	esac
+	run -i "$T/hung.in" rs --promtool "$T/hung-promtool" "${setting[@]}"
+	[ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field pushed)" = 0 ] &&
+		grep -q 'promtool' "$T/err" && ok "a hung promtool, $how: 69, nothing pushed" ||
+		fail "a hung promtool, $how" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+	lacks "a hung promtool, $how: nothing in Consul" 'heavy_expr:hung1' stored
+done
+
 # --- the tools recsync runs are those of $RECSYNC_BIN (the sanitizer build
 # in its pass): promtool says which yamlemit started it
 printf '#!/bin/sh\nreadlink /proc/$PPID/exe >>"%s"\nexec promtool "$@"\n' "$T/checker" >"$T/which-promtool"
