@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "diag.h"
+#include "utf8.h"
 #include "xalloc.h"
 #include "yamlemit.h"
 
@@ -27,30 +28,6 @@ dated_name(const char *dir, size_t count)
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", count, stamp);
 }
 
-/* The length of the valid UTF-8 sequence at p, or 0 when it is not one. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned long c = p[0];
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	c &= 0x3f >> (n - 1);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)	/* the NUL stops here too */
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * promtool's reason as a JSON string.  It may quote bytes of the rule file
  * that are not UTF-8, which json_string() refuses: each becomes U+FFFD.
@@ -60,11 +37,12 @@ json_reason(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *clean = xreallocarray(NULL, strlen(s) * 3 + 1, 1);
+	unsigned long cp;
 	size_t n, len = 0;
 	json_t *j;
 
 	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0) {
+		if ((n = utf8_decode(p, &cp)) == 0) {
 			memcpy(clean + len, "\xef\xbf\xbd", 3);
 			len += 3;
 			p++;
