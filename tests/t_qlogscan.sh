@@ -428,7 +428,7 @@ exclude an empty substring     |-x '' $D/noisy.log       |64|--exclude: an empty
 read error, with its cause     |/proc/self/mem            |74|/proc/self/mem: read error: Input/output error$
 EOF
 run qlogscan --help
-if grep -q '^usage: qlogscan \[-iqsv\]' "$T/out"; then ok "--help prints the usage"
+if grep -q '^usage: qlogscan \[-iqsuv\]' "$T/out"; then ok "--help prints the usage"
 else fail "--help prints the usage" "$(cat "$T/out")"; fi
 
 run qlogscan -q "$T/nope.log" "$D/noisy.log"

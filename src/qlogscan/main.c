@@ -36,6 +36,7 @@ static const struct option longopts[] = {
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "stats",		no_argument,		NULL, 's' },
 	{ "threshold",		required_argument,	NULL, 't' },
+	{ "usage",		no_argument,		NULL, 'u' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 }
@@ -44,7 +45,7 @@ static const struct option longopts[] = {
 static void __attribute__((noreturn))
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: %s [-iqsv] [-p prefix] [-t duration] "
+	fprintf(fp, "usage: %s [-iqsuv] [-p prefix] [-t duration] "
 	    "[-X file] [-x substring]\n"
 	    "       %*s [--full-parse] [--max-line bytes] "
 	    "[--max-range duration]\n"
@@ -118,11 +119,11 @@ check_prefix(const char *prefix)
 
 static void
 parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
-    int *stats)
+    int *stats, int *usage_mode)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hiqsvp:t:X:x:", longopts,
+	while ((ch = getopt_long(argc, argv, "hiqsuvp:t:X:x:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':	usage(stdout, EX_OK);
@@ -130,6 +131,7 @@ parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
 		case 'p':	ru->prefix = optarg; break;
 		case 'q':	verbosity = 0; break;
 		case 's':	*stats = 1; break;
+		case 'u':	*usage_mode = 1; break;
 		case 't':	ru->threshold = opt_duration("--threshold",
 				    optarg); break;
 		case 'v':	verbosity++; break;
@@ -156,29 +158,36 @@ main(int argc, char **argv)
 	struct rules ru = { .threshold = 5, .max_range = 6 * 3600,
 	    .max_time = 40, .prefix = "hke:heavy_expr" };
 	struct scan sc = { .rules = &ru, .rd = { .max = MAX_LINE } };
-	int i, stats = 0;
+	int i, stats = 0, usage_mode = 0;
 	size_t n;
 
 	diag_init(argv[0]);
-	parse_options(argc, argv, &ru, &sc, &stats);
+	parse_options(argc, argv, &ru, &sc, &stats, &usage_mode);
 	jalloc_init(DECODE_MEMORY * sc.rd.max + (1 << 20));
 	argc -= optind;
 	argv += optind;
 
 	sc.table = heavy_new(ru.prefix);
+	if (usage_mode)
+		sc.usage = usage_new(ru.prefix);
 	progress_init(verbosity > 0);
 	for (i = 0; i < argc; i++)
 		scan_path(&sc, argv[i]);
 	if (argc == 0)
 		scan_path(&sc, "-");
 	progress_clear();	/* stdout may be the same terminal */
-	heavy_print(sc.table);
+	if (usage_mode)
+		usage_print(sc.usage);
+	else
+		heavy_print(sc.table);
 	close_stdout();
 	scan_report(&sc, stats);
-	info("%zu heavy queries from %llu lines", heavy_count(sc.table),
-	    sc.lines);
+	info("%zu %s from %llu lines", scan_distinct(&sc), usage_mode ?
+	    "records in use" : "heavy queries", sc.lines);
 
 	heavy_free(sc.table);
+	if (usage_mode)
+		usage_free(sc.usage);
 	scan_free(&sc);
 	for (n = 0; n < ru.nexcludes; n++)
 		free(ru.excludes[n]);

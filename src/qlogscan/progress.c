@@ -39,9 +39,10 @@ progress_update(const struct scan *sc)
 	    since(&last, &now) < INTERVAL)
 		return;
 	last = now;
-	fprintf(stderr, "\r%s: %.1f MB read, %llu lines, %zu heavy queries"
+	fprintf(stderr, "\r%s: %.1f MB read, %llu lines, %zu %s"
 	    "\033[K", progname, (double)sc->bytes / 1e6, sc->lines,
-	    heavy_count(sc->table));
+	    scan_distinct(sc), sc->usage != NULL ? "records in use" :
+	    "heavy queries");
 	fflush(stderr);
 	shown = 1;
 }

@@ -81,6 +81,42 @@ int		rfc3339_parse(const char *s, struct timestamp *t);
 double		timestamp_diff(const struct timestamp *b,
 		    const struct timestamp *a);
 
+/* A JSON string's raw text in a line, quotes included. */
+struct span {
+	const char	*text;
+	size_t		 len;
+	int		 escaped;	/* holds a backslash escape */
+};
+
+/* Where --usage's fields lie in a line (logfields.c). */
+struct log_fields {
+	struct span	 time;		/* "ts" or "time"; text NULL if none */
+	struct span	 query;		/* "params.query"; text NULL if none */
+	struct span	*match;		/* "params.match[]", each selector */
+	size_t		 nmatch, matchcap;
+	int		 http;		/* has an "httpRequest" object */
+};
+
+/*
+ * Walks a line that must be one JSON object: 0 with *f filled, or -1 when
+ * jansson must decide (not JSON, or a shape the walker does not follow).
+ */
+int	log_fields_walk(const char *line, size_t len, struct log_fields *f);
+/* A span's decoded text, in a new string; NULL if it decodes to a NUL. */
+char	*log_span_text(const struct span *s);
+
+/* The records the logs show in use (--usage), with their last use. */
+struct usage_table;
+
+struct usage_table	*usage_new(const char *prefix);
+/* Classifies one line as select_line does; R_SELECTED when it uses names. */
+enum reason		 usage_line(struct usage_table *t, const char *line,
+			    size_t len, int partial, char **why);
+size_t			 usage_count(const struct usage_table *t);
+/* One line per name, sorted, on stdout. */
+void			 usage_print(struct usage_table *t);
+void			 usage_free(struct usage_table *t);
+
 /* The distinct heavy queries, with their hits and longest evaluation. */
 struct heavy_table;
 
@@ -137,6 +173,7 @@ int	jalloc_refused(void);
 struct scan {
 	const struct rules	*rules;
 	struct heavy_table	*table;
+	struct usage_table	*usage;		/* --usage: instead of table */
 	int			 full_parse;	/* no pre-check */
 	unsigned long long	 counts[R_NREASONS];
 	unsigned long long	 lines, bytes;
@@ -148,6 +185,8 @@ struct scan {
 };
 
 void	scan_path(struct scan *sc, const char *path);
+/* The distinct heavy queries, or with --usage the names in use, so far. */
+size_t	scan_distinct(const struct scan *sc);
 /* The bad-line total and, with --stats, every count; on stderr. */
 void	scan_report(const struct scan *sc, int stats);
 void	scan_free(struct scan *sc);

@@ -65,13 +65,15 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 		    "bytes, skipped", sc->rd.max, l->size - !l->partial);
 	} else if (blank(l->text, l->len))
 		r = R_BLANK;
+	else if (sc->usage != NULL)
+		r = usage_line(sc->usage, l->text, l->len, partial, &why);
 	else if (!partial && !sc->full_parse &&
 	    !precheck_may_be_heavy(l->text, l->len, sc->rules->threshold))
 		r = R_PRECHECK;
 	else
 		r = select_line(sc->rules, l->text, l->len, partial, &hit,
 		    &sc->qbuf, &sc->qcap, &why);
-	if (r == R_SELECTED)
+	if (r == R_SELECTED && sc->usage == NULL)
 		heavy_add(sc->table, &hit);
 	else if (r == R_BAD || r == R_TOOLONG)
 		show_bad(sc, name, lineno, why);
@@ -186,6 +188,13 @@ scan_path(struct scan *sc, const char *path)
 		close(fd);
 }
 
+size_t
+scan_distinct(const struct scan *sc)
+{
+	return sc->usage != NULL ? usage_count(sc->usage) :
+	    heavy_count(sc->table);
+}
+
 void
 scan_report(const struct scan *sc, int stats)
 {
@@ -202,7 +211,7 @@ scan_report(const struct scan *sc, int stats)
 		return;
 	warnmsg("stats: lines %llu", sc->lines);
 	warnmsg("stats: bytes %llu", sc->bytes);
-	warnmsg("stats: distinct %zu", heavy_count(sc->table));
+	warnmsg("stats: distinct %zu", scan_distinct(sc));
 	for (r = 0; r < R_NREASONS; r++)
 		warnmsg("stats: %s %llu", reason_names[r], sc->counts[r]);
 }

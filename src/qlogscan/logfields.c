@@ -1,0 +1,393 @@
+/*
+ * The fields of a query-log line that --usage needs: the time (2.x "ts",
+ * 3.x "time"), whether the line came over HTTP, the query, and any series
+ * selectors (match[]).  Every line of a log counts in --usage, so decoding
+ * each with jansson would cost ten times the heavy-query mode (60 MB/s
+ * against 1 GB/s on the benchmark log).
+ *
+ * So a line is first walked here, byte by byte, by a checker of the whole
+ * JSON grammar that keeps only where those few values lie.  A line it
+ * cannot vouch for (a syntax error, an escaped or repeated key where keys
+ * matter, a value of another type, \u0000, a surrogate escape, nesting
+ * deeper than it follows) goes to jansson, which has the last word and
+ * says what is wrong.  A string with escapes is decoded by jansson too, on
+ * its own, so that no unescaping is written here.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "qlogscan.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+#define MAX_DEPTH	32	/* deeper lines go to jansson */
+
+/* What a value is to --usage, decided by the keys above it. */
+enum role { ROLE_NONE, ROLE_TOP, ROLE_PARAMS, ROLE_HTTP, ROLE_TIME,
+    ROLE_QUERY, ROLE_MATCH };
+
+struct walk {
+	const unsigned char	*p, *end;
+	struct log_fields	*f;
+	int			 depth;
+};
+
+/* Which bytes end a run of plain string bytes: '"', '\\', controls, 8-bit. */
+static unsigned char stops[256];
+
+static void
+init_stops(void)
+{
+	int c;
+
+	if (stops['"'])
+		return;
+	for (c = 0; c < 256; c++)
+		stops[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+static void
+skip_space(struct walk *w)
+{
+	while (w->p < w->end && (*w->p == ' ' || *w->p == '\t' ||
+	    *w->p == '\n' || *w->p == '\r'))
+		w->p++;
+}
+
+static int
+hex4(const unsigned char *p, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			*v = *v << 4 | (p[i] - '0');
+		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
+			*v = *v << 4 | ((p[i] | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* One escape after its backslash; \u0000 and surrogates go to jansson. */
+static int
+escape(struct walk *w)
+{
+	unsigned v;
+
+	if (w->p >= w->end)
+		return -1;
+	if (strchr("\"\\/bfnrt", *w->p) != NULL && *w->p != '\0') {
+		w->p++;
+		return 0;
+	}
+	if (*w->p != 'u' || w->end - w->p < 5 || hex4(w->p + 1, &v) != 0 ||
+	    v == 0 || (v >= 0xd800 && v <= 0xdfff))
+		return -1;
+	w->p += 5;
+	return 0;
+}
+
+/*
+ * Whether none of 8 bytes ends a plain run: no control, '"', '\\' or
+ * 8-bit byte.  It may say no for a word that is plain (a borrow from a
+ * lower byte), never yes for one that is not: the byte loop decides then.
+ */
+static int
+plain_word(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+	uint64_t x, quote, backslash;
+
+	memcpy(&x, p, sizeof(x));
+	quote = x ^ (ones * '"');
+	backslash = x ^ (ones * '\\');
+	return (((x - ones * 0x20) | x | ((quote - ones) & ~quote) |
+	    ((backslash - ones) & ~backslash)) & highs) == 0;
+}
+
+/* A string from its opening quote; *s gets its raw text, quotes included. */
+static int
+string(struct walk *w, struct span *s)
+{
+	const unsigned char *start = w->p++;
+	unsigned long cp;
+	size_t n;
+
+	s->escaped = 0;
+	for (;;) {
+		while (w->end - w->p >= 8 && plain_word(w->p))
+			w->p += 8;
+		while (w->p < w->end && !stops[*w->p])
+			w->p++;
+		if (w->p >= w->end || *w->p < 0x20)
+			return -1;
+		if (*w->p == '"')
+			break;
+		if (*w->p == '\\') {
+			w->p++;
+			s->escaped = 1;
+			if (escape(w) != 0)
+				return -1;
+		} else if ((n = utf8_decode(w->p, &cp)) == 0 ||
+		    n > (size_t)(w->end - w->p))
+			return -1;
+		else
+			w->p += n;
+	}
+	w->p++;
+	s->text = (const char *)start;
+	s->len = w->p - start;
+	return 0;
+}
+
+static int
+digits(struct walk *w)
+{
+	const unsigned char *start = w->p;
+
+	while (w->p < w->end && *w->p >= '0' && *w->p <= '9')
+		w->p++;
+	return w->p > start ? 0 : -1;
+}
+
+/* A number as JSON spells it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+number(struct walk *w)
+{
+	if (w->p < w->end && *w->p == '-')
+		w->p++;
+	if (w->p < w->end && *w->p == '0')
+		w->p++;
+	else if (digits(w) != 0)
+		return -1;
+	if (w->p < w->end && *w->p == '.') {
+		w->p++;
+		if (digits(w) != 0)
+			return -1;
+	}
+	if (w->p < w->end && (*w->p == 'e' || *w->p == 'E')) {
+		w->p++;
+		if (w->p < w->end && (*w->p == '+' || *w->p == '-'))
+			w->p++;
+		if (digits(w) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+literal(struct walk *w, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(w->end - w->p) < n || memcmp(w->p, word, n) != 0)
+		return -1;
+	w->p += n;
+	return 0;
+}
+
+static int value(struct walk *w, enum role role);
+
+/* The role of the member named key (raw, quotes included) in an object. */
+static enum role
+member_role(enum role parent, const struct span *key)
+{
+#define IS(k)	(key->len == sizeof(k) + 1 && memcmp(key->text + 1, k, \
+		    sizeof(k) - 1) == 0)
+	if (parent == ROLE_TOP) {
+		if (IS("ts") || IS("time"))
+			return ROLE_TIME;
+		if (IS("params"))
+			return ROLE_PARAMS;
+		if (IS("httpRequest"))
+			return ROLE_HTTP;
+	} else if (parent == ROLE_PARAMS) {
+		if (IS("query"))
+			return ROLE_QUERY;
+		if (IS("match[]"))
+			return ROLE_MATCH;
+	}
+	return ROLE_NONE;
+#undef IS
+}
+
+/*
+ * Keys matter only in the top object and in params: there an escaped key
+ * (it might decode to one we look for) or a repeated one (jansson keeps
+ * the last) is left to jansson.
+ */
+static int
+object(struct walk *w, enum role role)
+{
+	struct span key;
+	enum role child;
+	unsigned seen = 0;
+
+	w->p++;
+	skip_space(w);
+	if (w->p < w->end && *w->p == '}') {
+		w->p++;
+		return 0;
+	}
+	for (;;) {
+		if (w->p >= w->end || *w->p != '"' || string(w, &key) != 0)
+			return -1;
+		child = member_role(role, &key);
+		if (role != ROLE_NONE && key.escaped)
+			return -1;
+		if (child != ROLE_NONE) {
+			if (seen & 1u << child)
+				return -1;
+			seen |= 1u << child;
+		}
+		skip_space(w);
+		if (w->p >= w->end || *w->p++ != ':')
+			return -1;
+		skip_space(w);
+		if (value(w, child) != 0)
+			return -1;
+		skip_space(w);
+		if (w->p < w->end && *w->p == ',') {
+			w->p++;
+			skip_space(w);
+			continue;
+		}
+		if (w->p < w->end && *w->p == '}') {
+			w->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* An array; in match[], each element is a selector to keep. */
+static int
+array(struct walk *w, enum role role)
+{
+	w->p++;
+	skip_space(w);
+	if (w->p < w->end && *w->p == ']') {
+		w->p++;
+		return 0;
+	}
+	for (;;) {
+		if (role == ROLE_MATCH && (w->p >= w->end || *w->p != '"'))
+			return -1;
+		if (value(w, role) != 0)
+			return -1;
+		skip_space(w);
+		if (w->p < w->end && *w->p == ',') {
+			w->p++;
+			skip_space(w);
+			continue;
+		}
+		if (w->p < w->end && *w->p == ']') {
+			w->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* A string where a field of ours is: kept. */
+static int
+field_string(struct walk *w, enum role role)
+{
+	struct log_fields *f = w->f;
+	struct span s;
+
+	if (string(w, &s) != 0)
+		return -1;
+	if (role == ROLE_TIME)
+		f->time = s;
+	else if (role == ROLE_QUERY)
+		f->query = s;
+	else if (role == ROLE_MATCH) {
+		if (f->nmatch == f->matchcap) {
+			f->matchcap = f->matchcap ? 2 * f->matchcap : 4;
+			f->match = xreallocarray(f->match, f->matchcap,
+			    sizeof(*f->match));
+		}
+		f->match[f->nmatch++] = s;
+	}
+	return 0;
+}
+
+static int
+nested(struct walk *w, enum role role)
+{
+	int r;
+
+	if (++w->depth > MAX_DEPTH)
+		return -1;
+	if (role == ROLE_HTTP)
+		w->f->http = 1;
+	r = *w->p == '{' ? object(w, role == ROLE_HTTP ? ROLE_NONE : role) :
+	    array(w, role);
+	w->depth--;
+	return r;
+}
+
+static int
+value(struct walk *w, enum role role)
+{
+	int is_object, is_string;
+
+	if (w->p >= w->end)
+		return -1;
+	is_object = *w->p == '{';
+	is_string = *w->p == '"';
+	/* A field of another type than ours: jansson says what is wrong. */
+	if (((role == ROLE_TOP || role == ROLE_PARAMS || role == ROLE_HTTP) &&
+	    !is_object) || ((role == ROLE_TIME || role == ROLE_QUERY) &&
+	    !is_string) || (role == ROLE_MATCH && !is_string && *w->p != '['))
+		return -1;
+	switch (*w->p) {
+	case '{':
+	case '[':	return nested(w, role);
+	case '"':	return field_string(w, role);
+	case 't':	return literal(w, "true");
+	case 'f':	return literal(w, "false");
+	case 'n':	return literal(w, "null");
+	default:	return number(w);
+	}
+}
+
+int
+log_fields_walk(const char *line, size_t len, struct log_fields *f)
+{
+	struct walk w = { (const unsigned char *)line,
+	    (const unsigned char *)line + len, f, 0 };
+
+	init_stops();
+	f->http = 0;
+	f->nmatch = 0;
+	f->time.text = f->query.text = NULL;
+	skip_space(&w);
+	if (value(&w, ROLE_TOP) != 0)
+		return -1;
+	skip_space(&w);
+	return w.p == w.end ? 0 : -1;
+}
+
+/* The text of a string span in a new NUL-terminated string (jansson decodes
+ * one with escapes); NULL when it holds a NUL, which no field may. */
+char *
+log_span_text(const struct span *s)
+{
+	json_t *j;
+	char *t;
+
+	if (!s->escaped)
+		return xstrndup(s->text + 1, s->len - 2);
+	if ((j = json_loadb(s->text, s->len, JSON_DECODE_ANY, NULL)) == NULL)
+		return NULL;
+	t = xstrndup(json_string_value(j), json_string_length(j));
+	json_decref(j);
+	return t;
+}

@@ -1,0 +1,506 @@
+/*
+ * --usage: which records the logs show in use, with the latest time and
+ * the number of lines for each.  A line over HTTP (whatever the endpoint
+ * and the duration) uses a record when its query or a match[] selector
+ * names it (the proxy rewrote a heavy query into its recorded series), or
+ * when its query cleans and hashes to it (a heavy query that bypassed the
+ * proxy).  Rule evaluations are no use: a recording rule's own evaluation
+ * logs its expression every interval, and would keep every record alive.
+ *
+ * Memory grows with the number of distinct names, not with the logs.
+ * Ownership: the table owns each entry; the strmap borrows the entries'
+ * names as keys.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "qlogscan.h"
+#include "strmap.h"
+#include "xalloc.h"
+
+#define MD5_HEX	32
+
+struct use {
+	char			*name;
+	struct timestamp	 last;
+	unsigned long long	 lines;
+	unsigned long long	 counted_line;	/* the last line counted */
+};
+
+struct usage_table {
+	const char	 *prefix;
+	size_t		  prefixlen;
+	struct strmap	 *map;
+	struct use	**v;
+	size_t		  n, cap;
+	struct strmap	 *texts;	/* query text -> struct names */
+	struct names	**cache;	/* what texts holds, to free it */
+	char		 *key;		/* a lookup's key, reused */
+	size_t		  keycap;
+	size_t		  ncache, cachecap;
+	struct log_fields fields;	/* the walker's, reused */
+	struct text	 *match;	/* a line's selectors, reused */
+	size_t		  nmatch;
+	unsigned long long lineno;	/* lines with a time so far */
+	int		  line_used;
+};
+
+/* The names a query or a selector uses, worked out once per distinct text. */
+struct names {
+	char		 *key;		/* the text, with its kind in front */
+	struct use	**v;
+	size_t		  n;
+};
+
+/* A query or selector as the line has it: raw JSON (a span) or decoded. */
+struct text {
+	const char	*p;
+	size_t		 n;
+	int		 raw, escaped;
+};
+
+/* One line's fields when jansson decoded it. */
+struct entry {
+	char	 *time, *query;
+	char	**match;
+	size_t	  nmatch, matchcap;
+	int	  http;
+};
+
+struct usage_table *
+usage_new(const char *prefix)
+{
+	struct usage_table *t = xcalloc(1, sizeof(*t));
+
+	t->prefix = prefix;
+	t->prefixlen = strlen(prefix);
+	t->map = strmap_new();
+	t->texts = strmap_new();
+	return t;
+}
+
+size_t
+usage_count(const struct usage_table *t)
+{
+	return t->n;
+}
+
+static void
+entry_clear(struct entry *e)
+{
+	size_t i;
+
+	free(e->time);
+	free(e->query);
+	for (i = 0; i < e->nmatch; i++)
+		free(e->match[i]);
+	free(e->match);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+entry_add_match(struct entry *e, char *s)
+{
+	if (e->nmatch == e->matchcap) {
+		e->matchcap = e->matchcap ? 2 * e->matchcap : 4;
+		e->match = xreallocarray(e->match, e->matchcap,
+		    sizeof(*e->match));
+	}
+	e->match[e->nmatch++] = s;
+}
+
+/* A string member, copied; NULL when absent. 0, or -1 for another type. */
+static int
+member_string(json_t *o, const char *key, char **out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+static enum reason
+bad(char **why, const char *what)
+{
+	*why = xstrdup(what);
+	return R_BAD;
+}
+
+/* The entry from jansson's tree: the reasons a line is bad live here. */
+static enum reason
+entry_from_tree(struct entry *e, json_t *o, char **why)
+{
+	json_t *req = json_object_get(o, "httpRequest");
+	json_t *params = json_object_get(o, "params"), *m, *v;
+	size_t i;
+
+	if (!json_is_object(o))
+		return bad(why, "not a JSON object");
+	if (req != NULL && !json_is_object(req))
+		return bad(why, "\"httpRequest\" is not an object");
+	e->http = req != NULL;
+	if (member_string(o, "ts", &e->time) != 0 ||
+	    (e->time == NULL && member_string(o, "time", &e->time) != 0))
+		return bad(why, "\"ts\" or \"time\" is not a string");
+	if (params != NULL && !json_is_object(params))
+		return bad(why, "\"params\" is not an object");
+	if (member_string(params, "query", &e->query) != 0)
+		return bad(why, "\"params.query\" is not a string");
+	m = json_object_get(params, "match[]");
+	if (json_is_string(m))
+		entry_add_match(e, xstrdup(json_string_value(m)));
+	json_array_foreach(m, i, v) {
+		if (!json_is_string(v))
+			break;
+		entry_add_match(e, xstrdup(json_string_value(v)));
+	}
+	if (m != NULL && e->nmatch < (json_is_array(m) ? json_array_size(m) : 1))
+		return bad(why, "\"params.match[]\" is not a string or an array "
+		    "of strings");
+	return R_SELECTED;
+}
+
+/* Decodes a line the walker could not vouch for. */
+static enum reason
+entry_decode(struct entry *e, const char *line, size_t len, int partial,
+    char **why)
+{
+	json_error_t err;
+	enum reason r;
+	json_t *o;
+
+	if ((o = json_loadb(line, len, 0, &err)) == NULL) {
+		if (jalloc_refused()) {
+			*why = xstrdup("too large to decode in the memory "
+			    "--max-line allows");
+			return R_TOOLONG;
+		}
+		if (partial)
+			return R_TRUNCATED;
+		*why = xasprintf("not JSON: %s (column %d)", err.text,
+		    err.column);
+		return R_BAD;
+	}
+	r = entry_from_tree(e, o, why);
+	json_decref(o);
+	return r;
+}
+
+static int
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == ':';
+}
+
+static int
+md5_hex(const char *s)
+{
+	int i;
+
+	for (i = 0; i < MD5_HEX; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The table's entry for name (taken), made on first sight. */
+static struct use *
+use_of(struct usage_table *t, char *name)
+{
+	struct use *u;
+
+	if ((u = strmap_get(t->map, name)) != NULL) {
+		free(name);
+		return u;
+	}
+	u = xcalloc(1, sizeof(*u));
+	u->name = name;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+	}
+	t->v[t->n++] = u;
+	strmap_add(t->map, u->name, u);
+	return u;
+}
+
+static void
+names_add(struct names *ns, struct use *u)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (ns->v[i] == u)
+			return;
+	ns->v = xreallocarray(ns->v, ns->n + 1, sizeof(*ns->v));
+	ns->v[ns->n++] = u;
+}
+
+/* Every PREFIX:<md5> that text names as a whole metric name. */
+static void
+find_names(struct usage_table *t, const char *text, struct names *ns)
+{
+	const char *p = text, *hex;
+
+	while ((p = strstr(p, t->prefix)) != NULL) {
+		hex = p + t->prefixlen + 1;
+		if ((p == text || !name_char(p[-1])) && p[t->prefixlen] == ':' &&
+		    strnlen(hex, MD5_HEX) == MD5_HEX && md5_hex(hex) &&
+		    !name_char(hex[MD5_HEX]))
+			names_add(ns, use_of(t, xstrndup(p, hex + MD5_HEX - p)));
+		p++;
+	}
+}
+
+/*
+ * The query's own name, as the heavy-query mode would give it; none for a
+ * query that already uses a recorded series, as there.
+ */
+static void
+hash_query(struct usage_table *t, char *query, struct names *ns)
+{
+	if (strstr(query, t->prefix) == NULL &&
+	    clean_query(query, strlen(query)) > 0)
+		names_add(ns, use_of(t, heavy_name(t->prefix, query)));
+}
+
+/*
+ * The names a query (or a selector) uses.  A log repeats the same few
+ * queries over and over, so each distinct text, raw or decoded, is
+ * decoded, cleaned and hashed once, and its names kept under the text.
+ */
+static struct names *
+names_of(struct usage_table *t, char kind, const struct text *x)
+{
+	struct names *ns;
+	char *key, *s;
+
+	if (x->n + 3 > t->keycap) {
+		t->keycap = 2 * (x->n + 3);
+		t->key = xreallocarray(t->key, 1, t->keycap);
+	}
+	t->key[0] = kind;
+	t->key[1] = x->raw ? 'r' : 'd';
+	memcpy(t->key + 2, x->p, x->n);
+	t->key[x->n + 2] = '\0';
+	if ((ns = strmap_get(t->texts, t->key)) != NULL)
+		return ns;
+	key = xstrndup(t->key, x->n + 2);
+	if (!x->raw)
+		s = xstrndup(x->p, x->n);
+	else if ((s = log_span_text(&(struct span){ x->p, x->n,
+	    x->escaped })) == NULL)
+		s = xstrdup("");	/* the walker let no NUL through */
+	ns = xcalloc(1, sizeof(*ns));
+	find_names(t, s, ns);
+	if (kind == 'q')
+		hash_query(t, s, ns);
+	free(s);
+	ns->key = key;
+	strmap_add(t->texts, key, ns);
+	if (t->ncache == t->cachecap) {
+		t->cachecap = t->cachecap ? 2 * t->cachecap : 64;
+		t->cache = xreallocarray(t->cache, t->cachecap,
+		    sizeof(*t->cache));
+	}
+	t->cache[t->ncache++] = ns;
+	return ns;
+}
+
+static int
+later(const struct timestamp *a, const struct timestamp *b)
+{
+	return a->sec > b->sec || (a->sec == b->sec && a->nsec > b->nsec);
+}
+
+/* Counts the line for each name it uses: once, however often it names it. */
+static void
+line_uses(struct usage_table *t, const struct names *ns,
+    const struct timestamp *when)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		if (ns->v[i]->counted_line == t->lineno)
+			continue;
+		ns->v[i]->counted_line = t->lineno;
+		if (ns->v[i]->lines++ == 0 || later(when, &ns->v[i]->last))
+			ns->v[i]->last = *when;
+		t->line_used = 1;
+	}
+}
+
+/* A line's time: 0, or -1 when it is no RFC 3339 time. */
+static int
+line_time(const struct text *x, struct timestamp *when)
+{
+	char *s;
+	int r;
+
+	if (!x->raw || x->escaped)
+		s = x->raw ? log_span_text(&(struct span){ x->p, x->n, 1 }) :
+		    xstrndup(x->p, x->n);
+	else
+		s = xstrndup(x->p + 1, x->n - 2);
+	r = s != NULL ? rfc3339_parse(s, when) : -1;
+	free(s);
+	return r;
+}
+
+/* What a line uses: R_SELECTED when it uses a name. */
+static enum reason
+usage_of(struct usage_table *t, int http, const struct text *time,
+    const struct text *query, const struct text *match, size_t nmatch,
+    char **why)
+{
+	struct timestamp when;
+	size_t i;
+
+	if (!http)
+		return R_NOT_HTTP;
+	if (time->p == NULL)
+		return bad(why, "\"ts\" or \"time\" is missing");
+	if (line_time(time, &when) != 0)
+		return bad(why, "\"ts\" or \"time\" is not an RFC 3339 time");
+	t->lineno++;
+	t->line_used = 0;
+	if (query->p != NULL)
+		line_uses(t, names_of(t, 'q', query), &when);
+	for (i = 0; i < nmatch; i++)
+		line_uses(t, names_of(t, 'm', &match[i]), &when);
+	return t->line_used ? R_SELECTED : R_EMPTY;
+}
+
+static struct text
+raw_text(const struct span *s)
+{
+	return (struct text){ s->text, s->len, 1, s->escaped };
+}
+
+static struct text
+decoded_text(const char *s)
+{
+	return (struct text){ s, s != NULL ? strlen(s) : 0, 0, 0 };
+}
+
+/* A line the walker vouched for, its fields still raw JSON. */
+static enum reason
+usage_of_walked(struct usage_table *t, const struct log_fields *f,
+    char **why)
+{
+	struct text time = raw_text(&f->time), query = raw_text(&f->query);
+	size_t i;
+
+	if (t->nmatch < f->nmatch) {
+		t->match = xreallocarray(t->match, f->nmatch,
+		    sizeof(*t->match));
+		t->nmatch = f->nmatch;
+	}
+	for (i = 0; i < f->nmatch; i++)
+		t->match[i] = raw_text(&f->match[i]);
+	return usage_of(t, f->http, &time, &query, t->match, f->nmatch, why);
+}
+
+/* A line decoded by jansson. */
+static enum reason
+usage_of_decoded(struct usage_table *t, const struct entry *e, char **why)
+{
+	struct text time = decoded_text(e->time), query =
+	    decoded_text(e->query);
+	size_t i;
+
+	if (t->nmatch < e->nmatch) {
+		t->match = xreallocarray(t->match, e->nmatch,
+		    sizeof(*t->match));
+		t->nmatch = e->nmatch;
+	}
+	for (i = 0; i < e->nmatch; i++)
+		t->match[i] = decoded_text(e->match[i]);
+	return usage_of(t, e->http, &time, &query, t->match, e->nmatch, why);
+}
+
+enum reason
+usage_line(struct usage_table *t, const char *line, size_t len, int partial,
+    char **why)
+{
+	struct entry e = { 0 };
+	enum reason r;
+
+	if (memchr(line, '\0', len) != NULL)
+		return bad(why, "holds a NUL byte");
+	if (!partial && log_fields_walk(line, len, &t->fields) == 0)
+		return usage_of_walked(t, &t->fields, why);
+	if ((r = entry_decode(&e, line, len, partial, why)) == R_SELECTED)
+		r = usage_of_decoded(t, &e, why);
+	entry_clear(&e);
+	return r;
+}
+
+static int
+cmp_use(const void *a, const void *b)
+{
+	return strcmp((*(struct use *const *)a)->name,
+	    (*(struct use *const *)b)->name);
+}
+
+/*
+ * One line per name, sorted.  Names are metric names and times are
+ * formatted here, so nothing needs JSON escaping.
+ */
+void
+usage_print(struct usage_table *t)
+{
+	char when[32];
+	struct tm tm;
+	time_t sec;
+	size_t i;
+
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_use);
+	for (i = 0; i < t->n; i++) {
+		sec = (time_t)t->v[i]->last.sec;
+		if (gmtime_r(&sec, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			die(EX_SOFTWARE, "%s: a time out of range", t->v[i]->name);
+		if (printf("{\"record\":\"%s\",\"last_used\":\"%s\",\"uses\":%llu}"
+		    "\n", t->v[i]->name, when, t->v[i]->lines) < 0)
+			die(EX_IOERR, "write error on standard output: %s",
+			    strerror(errno));
+	}
+}
+
+void
+usage_free(struct usage_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i]->name);
+		free(t->v[i]);
+	}
+	free(t->v);
+	for (i = 0; i < t->ncache; i++) {
+		free(t->cache[i]->key);
+		free(t->cache[i]->v);
+		free(t->cache[i]);
+	}
+	free(t->cache);
+	free(t->key);
+	strmap_free(t->texts);
+	free(t->fields.match);
+	free(t->match);
+	strmap_free(t->map);
+	free(t);
+}
