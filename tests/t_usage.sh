@@ -70,7 +70,7 @@ v3() {
 {
 	v2 2024-05-01T10:00:00.000Z "sum($A)"
 	v2 2024-03-01T10:00:00.000Z "sum($A) + $A"		# one use, an older time
-	v3 2025-01-02T03:04:05.123456789+08:00 "rate($B[5m])"	# 3.x, an offset
+	v3 2025-01-02T03:04:05.123456789+08:00 "rate(${B}[5m])"	# 3.x, an offset
 	v2 2024-05-02T00:00:00Z 'sum(rate(x{job=\"a\"}[5m]))'	# a raw heavy query
 	v3 2024-05-03T00:00:00Z '  sum(rate(x{job=\"a\"}[5m]))\n'	# cleaned, the same
 	v2 2024-05-04T00:00:00Z "x$A"				# not a whole name
@@ -131,13 +131,15 @@ if python3 "$TOP/bench/qlogscan-gen" 3 11 >"$T/gen.log" 2>"$T/gen.err"; then
 	run qlogscan --usage "$T/gen.log"
 	python3 "$T/ref.py" "$T/gen.log" >"$T/want"
 	expect "generated log: as the reference says" 0 "" "$T/want"
-	qlogscan "$T/gen.log" | python3 -c '
+	if qlogscan "$T/gen.log" | python3 -c '
 import json, sys
 used = {json.loads(l)["record"] for l in open(sys.argv[1])}
 heavy = [json.loads(l)["record"] for l in sys.stdin]
-sys.exit(not heavy or not set(heavy) <= used)' "$T/out" &&
-		ok "generated log: every heavy record is in use" ||
+sys.exit(not heavy or not set(heavy) <= used)' "$T/out"; then
+		ok "generated log: every heavy record is in use"
+	else
 		fail "generated log: every heavy record is in use"
+	fi
 else
 	fail "bench/qlogscan-gen runs" "$(cat "$T/gen.err")"
 fi
