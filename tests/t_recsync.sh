@@ -74,12 +74,23 @@ grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: yamlemit: ' "
 	grep -q 'recsync: redisput: ' "$T/tty" &&
 	ok "a progress line for each stage when stderr is a terminal" || fail "progress on a terminal" "$(cat -v "$T/tty")"
 
-# --- a second run adds nothing, and the rule file still has everything
+# --- a second run adds nothing, writes no new rule file, and the summary
+# names the current one, which still has everything
+files_before=$(ls "$RULES")
 run -i "$T/sample" rs
 expect "second run exits 0" 0 ""
 [ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && ok "second run adds nothing" || fail "second run" "$(cat "$T/out")"
-[ "$(rule_names "$(field rule_file)" | wc -l)" = 4 ] && ok "the new rule file holds the full set" ||
-	fail "second rule file holds the full set"
+[ "$(ls "$RULES")" = "$files_before" ] && [ "$(field rule_file)" = "$file" ] &&
+	[ "$(field rule_file_changed)" = False ] &&
+	ok "a run that changes no rule writes no rule file and names the current one, unchanged" ||
+	fail "a run that changes no rule" "$files_before" "$(ls "$RULES")" "$(cat "$T/out")"
+[ "$(rule_names "$(field rule_file)" | wc -l)" = 4 ] && ok "the current rule file holds the full set" ||
+	fail "the current rule file holds the full set"
+# Paths in the summary are absolute, whatever the options said.
+(cd "$T" && run -i /dev/null recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir rules/. --dry-run)
+[ "$(field rule_file)" = "$file" ] && [ "$(field rule_file_changed)" = False ] &&
+	ok "--rules-dir given relative: the summary's rule_file is absolute" ||
+	fail "--rules-dir relative: rule_file absolute" "$file" "$(cat "$T/out")"
 [ "$(stored | wc -l)" = 4 ] && ok "still 4 records in Consul" || fail "still 4 records"
 
 # --- a Redis that lost its data is whole again after the next run
@@ -447,6 +458,9 @@ run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.
 	ok "a reload URL's password is not printed" || fail "reload URL masked" "$(cat "$T/err")"
 [ "$(field file)" = "$T/tab	dir.yml" ] && ok "a file name with a tab: the summary is valid JSON" ||
 	fail "summary JSON with a tab" "$(cat "$T/out")"
+(cd "$T" && run rs render --shard 0/1 -o ./rel.yml --dry-run)
+[ "$(field status)" = 0 ] && [ "$(field file)" = "$T/rel.yml" ] && ok "render -o given relative: the summary's file is absolute" ||
+	fail "render: file absolute" "status $status" "$(cat "$T/out")"
 
 # --- --keep: the newest rule files stay, older ones recsync wrote go
 mkdir "$T/keep"
@@ -461,6 +475,15 @@ run -i /dev/null rs --rules-dir "$T/keep" --keep 2
 	fail "--keep" "$(ls "$T/keep")"
 run rs --keep x
 expect "--keep needs a number" 64 "--keep"
+# Without --keep, a bounded number of them: 5 (recsync(1) says why).
+mkdir "$T/keepdef"
+for i in 1 2 3 4 5 6 7; do
+	records 1 "$((910 + i))" | rs --rules-dir "$T/keepdef" >"$T/out" 2>"$T/err" ||
+		fail "--keep default: run $i" "$(cat "$T/err")"
+done
+[ "$(find "$T/keepdef" -name 'record_*.yml' | wc -l)" = 5 ] && [ "$(field rule_file_changed)" = True ] &&
+	[ -f "$(field rule_file)" ] && ok "no --keep: the 5 newest rule files stay" ||
+	fail "--keep default" "$(ls "$T/keepdef")" "$(cat "$T/out")"
 
 # --- settings from an environment file, never evaluated
 printf '%s\n' '{"record":"env:one","expr":"up"}' >"$T/env.one"
