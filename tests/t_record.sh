@@ -80,6 +80,79 @@ ESC in the quoted token|{"record":"r","expr":"up"} \x1b[31m|not a JSON record: e
 C1 CSI in the quoted token|{"record":"r","expr":"up"} \xc2\x9b2J|not a JSON record: end of file expected near '\xc2\x9b'
 ROWS
 
+# --- a NUL byte anywhere makes the line bad, in every tool that reads
+# lines; jansson alone takes one right after a number, true, false or null.
+# One row a place: name | the line (printf escapes, \x00 the NUL).
+new_prefix
+DELPREFIX=$PREFIX
+run kvpush -q --prefix "$DELPREFIX" "$T/good.bare"
+expect "NUL rows: g1 and g2 stored for kvpush --delete --dry-run" 0 ""
+new_prefix
+printf '%s\n' '{"record":"g1","expr":"up","index":1}' '{"record":"g2","expr":"up","index":2}' \
+	>"$T/good.stored"
+qlog() {	# qlog QUERY PREP: a query-log line, 8 s of evaluation
+	printf '{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"%s",' "$1"
+	printf '"start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},'
+	printf '"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":%s,' "$2"
+	printf '"innerEvalTime":8}}}\n'
+}
+{ qlog 'sum(a)' 0.1; qlog 'sum(b)' 0.1; } >"$T/qgood"
+run qlogscan "$T/qgood"
+cp "$T/out" "$T/qgood.want"
+[ "$status" = 0 ] && [ "$(wc -l <"$T/qgood.want")" = 2 ] &&
+	ok "NUL rows: qlogscan selects both good log lines" ||
+	fail "NUL rows: qlogscan selects both good log lines" "$(cat "$T/err" "$T/out")"
+while IFS="|" read -r what line qline; do
+	# shellcheck disable=SC2059 # the row's line is a printf format
+	{ cat "$T/good1"; printf "$line\\n"; cat "$T/good2"; } >"$T/nul"
+	for tool in kvdiff kvpush redisput yamlemit kvpush--delete; do
+		want=$T/good.indexed
+		[ $tool = kvdiff ] && want=$T/good.bare
+		[ $tool = kvpush--delete ] && want=$T/good.stored
+		if [ $tool = kvpush--delete ]; then
+			run kvpush --delete --dry-run -q --prefix "$DELPREFIX" "$T/nul"
+		else
+			through $tool "$T/nul"
+		fi
+		expect "$tool: a NUL $what: 65 at FILE:2, the good lines flow" 65 \
+			"^${tool%--delete}: $T/nul:2: not a JSON record: a NUL byte" "$want"
+	done
+	# the same NUL in a query log's line, between two heavy ones: a bad
+	# line, which leaves qlogscan's status 0 (qlogscan(1): logs are noisy)
+	{ qlog 'sum(a)' 0.1; printf "$qline\\n"; qlog 'sum(b)' 0.1; } >"$T/qnul"
+	run qlogscan --stats "$T/qnul"
+	expect "qlogscan: a NUL $what: a bad line at FILE:2, the good lines flow" 0 \
+		"^qlogscan: $T/qnul:2: a NUL byte" "$T/qgood.want"
+	grep -q '^qlogscan: stats: bad 1$' "$T/err" && ok "qlogscan: a NUL $what: counted bad" ||
+		fail "qlogscan: a NUL $what: counted bad" "$(cat "$T/err")"
+done <<'ROWS'
+after a number|{"record":"r","expr":"up","n":3\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9\x00,"innerEvalTime":8}}}
+after true|{"record":"r","expr":"up","t":true\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"t":true\x00,"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
+after false|{"record":"r","expr":"up","t":false\x00 }|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"t":false\x00,"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
+after null|{"record":"r","t":null\x00,"expr":"up"}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"t":null\x00,"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
+after the index|{"record":"r","expr":"up","index":5\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8\x00,"queryPreparationTime":9,"innerEvalTime":8}}}
+in a light line|{"record":"r","expr":"up","n":0\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":0.1,"queryPreparationTime":0.1\x00,"innerEvalTime":0.1}}}
+inside a string|{"record":"r","expr":"u\x00p"}|{"params":{"query":"x\x00y","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
+first on the line|\x00{"record":"r","expr":"up"}|\x00{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
+last on the line|{"record":"r","expr":"up"}\x00|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}\x00
+before a CR|{"record":"r","expr":"up"} \x00\r|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}\x00\r
+alone on the line|\x00|\x00
+among blanks|  \x00\t|  \x00\t
+ROWS
+
+# a value stored in Consul with a NUL after a number is no record either
+RECPREFIX=$PREFIX
+new_prefix
+printf '{"record":"s1","expr":"up","n":3\000}' >"$T/nulvalue"
+consul_curl -X PUT --data-binary "@$T/nulvalue" "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/1" >/dev/null
+printf '{"record":"s2","expr":"up"}' >"$T/okvalue"
+consul_curl -X PUT --data-binary "@$T/okvalue" "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/2" >/dev/null
+run -i /dev/null kvdiff --all --prefix "$PREFIX"
+printf '%s\n' '{"record":"s2","expr":"up","index":2}' >"$T/stored.want"
+expect "kvdiff: a stored value with a NUL byte is named, the others listed" 0 \
+	"$PREFIX/1: value holds a NUL byte" "$T/stored.want"
+PREFIX=$RECPREFIX
+
 # a file name carrying ESC and CSI is escaped in the message too
 f=$T/$(printf 'in\033[31m\302\2332J.jsonl')
 { cat "$T/good1"; echo garbage; } >"$f"

@@ -6,6 +6,13 @@
 
 enum { BEFORE, INSIDE, AFTER };
 
+/* JSON's white space; not strchr, which would take a NUL for one. */
+static int
+json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 void
 json_split_init(struct json_split *s, json_element_fn *fn, void *arg)
 {
@@ -30,7 +37,7 @@ element_end(struct json_split *s, char c)
 {
 	if (s->len == 0 && (c == ',' || s->elements > 0))
 		return -1;		/* "[,", "[1,]" */
-	while (s->len > 0 && strchr(" \t\r\n", s->elem[s->len - 1]) != NULL)
+	while (s->len > 0 && json_space(s->elem[s->len - 1]))
 		s->len--;
 	if (s->len > 0) {
 		s->elem[s->len] = '\0';
@@ -47,6 +54,8 @@ element_end(struct json_split *s, char c)
 static int
 byte_inside(struct json_split *s, char c)
 {
+	if (c == '\0')
+		return -1;	/* never in JSON text, not even in a string */
 	if (s->in_string) {
 		keep(s, c);
 		if (s->escaped)
@@ -59,7 +68,7 @@ byte_inside(struct json_split *s, char c)
 	}
 	if (s->depth == 0 && (c == ',' || c == ']'))
 		return element_end(s, c);
-	if (s->depth == 0 && s->len == 0 && strchr(" \t\r\n", c) != NULL)
+	if (s->depth == 0 && s->len == 0 && json_space(c))
 		return 0;
 	keep(s, c);
 	if (c == '"')
@@ -81,7 +90,7 @@ json_split_feed(struct json_split *s, const char *data, size_t len)
 
 		if (s->state == INSIDE)
 			s->failed = byte_inside(s, c) != 0;
-		else if (strchr(" \t\r\n", c) != NULL)
+		else if (json_space(c))
 			continue;
 		else if (s->state == BEFORE && c == '[')
 			s->state = INSIDE;

@@ -68,6 +68,9 @@ kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
 	json_error_t err;
 	json_t *obj;
 
+	/* jansson would take a NUL after a number, true, false or null. */
+	if (memchr(e->value, '\0', e->value_len) != NULL)
+		return *why = "value holds a NUL byte", -1;
 	obj = json_loadb(e->value, e->value_len, JSON_REJECT_DUPLICATES, &err);
 	if (obj == NULL)
 		return *why = "value is not JSON", -1;

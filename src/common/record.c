@@ -130,8 +130,21 @@ int
 record_parse(const char *text, size_t len, struct record *r,
     const char **why, json_error_t *err)
 {
+	const char *nul = memchr(text, '\0', len);
 	json_t *obj;
 
+	/*
+	 * JSON text never holds a NUL byte, but jansson takes one right after
+	 * a number, true, false or null, and the byte would be kept in text.
+	 */
+	if (nul != NULL) {
+		if (err != NULL) {
+			snprintf(err->text, sizeof(err->text), "a NUL byte");
+			err->column = (int)(nul - text + 1);
+			err->position = nul - text;
+		}
+		return *why = NULL, -1;
+	}
 	/* Decoded as it is, for the columns of jansson's messages. */
 	if ((obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, err)) == NULL)
 		return *why = NULL, -1;

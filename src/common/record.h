@@ -7,7 +7,8 @@
  * "record" is a Prometheus metric name, "expr" a non-empty string, "index"
  * an optional positive integer (the key number under the Consul prefix);
  * any other field is carried along untouched, byte for byte.  Blank lines
- * are skipped, a CR before the LF is dropped, lines have no length limit.
+ * are skipped, a CR before the LF is dropped, lines have no length limit;
+ * a line holding a NUL byte anywhere is bad.
  *
  * Ownership: a struct record owns its json_t (obj) and its text.  name and
  * expr point into obj and live exactly as long as it does; record_free()
@@ -95,8 +96,8 @@ int	record_from_json(json_t *obj, struct record *r, const char **why);
 /*
  * Decodes text (a JSON object, blanks around it allowed) into *r, which
  * keeps a copy of it as its text.  On failure returns -1 and sets *why to
- * a static description, or to NULL when text is no JSON at all: then err,
- * if not NULL, says why.
+ * a static description, or to NULL when text is no JSON at all (a NUL
+ * byte anywhere in it included): then err, if not NULL, says why.
  */
 int	record_parse(const char *text, size_t len, struct record *r,
 	    const char **why, json_error_t *err);

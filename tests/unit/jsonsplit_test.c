@@ -16,12 +16,12 @@ collect(const char *text, size_t len, void *arg)
 	return 0;
 }
 
-/* Splits text fed in pieces of `piece` bytes; 0 when the array was whole. */
+/* Splits n bytes fed in pieces of `piece` bytes; 0 when the array was whole. */
 static int
-split(const char *text, size_t piece)
+split_n(const char *text, size_t n, size_t piece)
 {
 	struct json_split s;
-	size_t i, n = strlen(text);
+	size_t i;
 	int rc = 0;
 
 	got[0] = '\0';
@@ -32,6 +32,12 @@ split(const char *text, size_t piece)
 		rc = json_split_end(&s);
 	json_split_free(&s);
 	return rc;
+}
+
+static int
+split(const char *text, size_t piece)
+{
+	return split_n(text, strlen(text), piece);
 }
 
 int
@@ -55,5 +61,12 @@ main(void)
 	CHECK(split("{\"a\":1}", 4) != 0, "an object is not an array");
 	CHECK(split("[1] x", 2) != 0, "text after the array");
 	CHECK(split("[1}]", 2) != 0, "an unbalanced bracket");
+	/* jansson would take the element "1\0" whole: the split must not. */
+	CHECK(split_n("[1\0]", 4, 1) != 0, "a NUL after an element");
+	CHECK(split_n("[true\0,2]", 9, 3) != 0, "a NUL after true");
+	CHECK(split_n("[1, \0 2]", 8, 8) != 0, "a NUL between elements");
+	CHECK(split_n("\0[1]", 4, 4) != 0, "a NUL before the array");
+	CHECK(split_n("[1]\0", 4, 2) != 0, "a NUL after the array");
+	CHECK(split_n("[\"a\0b\"]", 7, 7) != 0, "a NUL inside a string");
 	return test_status();
 }
