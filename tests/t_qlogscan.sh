@@ -401,6 +401,10 @@ printf ' \t\n\n# sum\n  # up\nALERTS\n \r\n' >"$T/excl.txt"
 want 'sum(up) by (job) 1 7.5' >"$T/want"
 run qlogscan --stats -X "$T/excl.txt" "$T/excl.log"
 expect "-X: blank lines and # comments exclude nothing" 0 'stats: excluded 1$' "$T/want"
+# A NUL byte would cut the substring short without a word: 65, FILE:LINE.
+printf 'ALERTS\nsum(up)\000 by (job)\n' >"$T/excl.nul"
+run qlogscan -X "$T/excl.nul" "$T/excl.log"
+expect "-X: a line holding a NUL byte ends the run (65)" 65 "^qlogscan: $T/excl.nul:2: a NUL byte \\(column 8\\)"
 
 # Exit statuses and usage.  Columns: name | arguments | status | stderr.
 while IFS='|' read -r row args code err; do

@@ -82,17 +82,23 @@ inert(const char *s)
 static void
 read_exclude_file(struct rules *ru, const char *path)
 {
-	char *line = NULL;
+	char *line = NULL, *nul;
 	size_t cap = 0, len;
+	unsigned long lineno = 0;
 	ssize_t n;
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	while ((n = getline(&line, &cap, fp)) != -1) {
+		lineno++;
 		for (len = n; len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'); len--)
 			line[len - 1] = '\0';
+		/* It would cut the substring short without a word. */
+		if ((nul = memchr(line, '\0', len)) != NULL)
+			die(EX_DATAERR, "%s:%lu: a NUL byte (column %zu)", path,
+			    lineno, (size_t)(nul - line) + 1);
 		if (!inert(line))
 			add_exclude(ru, line);
 	}

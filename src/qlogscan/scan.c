@@ -55,6 +55,7 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 {
 	struct hit hit;
 	char *why = NULL;
+	const char *nul;
 	enum reason r;
 	/* Carriage returns alone end no line: that is no log being written. */
 	int partial = l->partial && memchr(l->text, '\r', l->len) == NULL;
@@ -63,6 +64,11 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 		r = R_TOOLONG;
 		why = xasprintf("longer than --max-line (%zu bytes): %llu "
 		    "bytes, skipped", sc->rd.max, l->size - !l->partial);
+	} else if ((nul = memchr(l->text, '\0', l->len)) != NULL) {
+		/* Never JSON; jansson would take one after a number. */
+		r = R_BAD;
+		why = xasprintf("a NUL byte (column %zu)",
+		    (size_t)(nul - l->text) + 1);
 	} else if (blank(l->text, l->len))
 		r = R_BLANK;
 	else if (sc->usage != NULL)
