@@ -1,15 +1,18 @@
 /*
  * qlogscan's internals: the selection rules (select.c), the raw pre-check
- * that spares most lines a full decode (precheck.c), RFC 3339 times
- * (rfc3339.c), the table of heavy queries (heavy.c), lines read in bounded
- * memory (lineread.c), jansson's memory within a budget (jalloc.c), the
- * reading loop (scan.c) and the progress line (progress.c).
+ * that spares most lines a full decode (precheck.c), the table of heavy
+ * queries (heavy.c), --usage's field walker (logfields.c) and table
+ * (usage.c), lines read in bounded memory (lineread.c), jansson's memory
+ * within a budget (jalloc.c), the reading loop (scan.c) and the progress
+ * line (progress.c).
  */
 #ifndef QLOGSCAN_H
 #define QLOGSCAN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "rfc3339.h"
 
 /* Why a line was kept or skipped; --stats prints one count each. */
 enum reason {
@@ -69,17 +72,6 @@ size_t		clean_query(char *q, size_t len);
 int		precheck_may_be_heavy(const char *line, size_t len,
 		    double threshold);
 
-/* Seconds and nanoseconds since the epoch. */
-struct timestamp {
-	int64_t	sec;
-	long	nsec;
-};
-
-/* Parses an RFC 3339 date-time; -1 when s is not one. */
-int		rfc3339_parse(const char *s, struct timestamp *t);
-/* b - a in seconds. */
-double		timestamp_diff(const struct timestamp *b,
-		    const struct timestamp *a);
 
 /* A JSON string's raw text in a line, quotes included. */
 struct span {

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -319,12 +318,6 @@ names_of(struct usage_table *t, char kind, const struct text *x)
 	return ns;
 }
 
-static int
-later(const struct timestamp *a, const struct timestamp *b)
-{
-	return a->sec > b->sec || (a->sec == b->sec && a->nsec > b->nsec);
-}
-
 /* Counts the line for each name it uses: once, however often it names it. */
 static void
 line_uses(struct usage_table *t, const struct names *ns,
@@ -336,7 +329,7 @@ line_uses(struct usage_table *t, const struct names *ns,
 		if (ns->v[i]->counted_line == t->lineno)
 			continue;
 		ns->v[i]->counted_line = t->lineno;
-		if (ns->v[i]->lines++ == 0 || later(when, &ns->v[i]->last))
+		if (ns->v[i]->lines++ == 0 || timestamp_later(when, &ns->v[i]->last))
 			ns->v[i]->last = *when;
 		t->line_used = 1;
 	}
@@ -462,18 +455,16 @@ cmp_use(const void *a, const void *b)
 void
 usage_print(struct usage_table *t)
 {
-	char when[32];
-	struct tm tm;
-	time_t sec;
+	char when[RFC3339_UTC_LEN];
 	size_t i;
 
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), cmp_use);
 	for (i = 0; i < t->n; i++) {
-		sec = (time_t)t->v[i]->last.sec;
-		if (gmtime_r(&sec, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-			die(EX_SOFTWARE, "%s: a time out of range", t->v[i]->name);
+		/* A time with an offset may leave the years 0000-9999. */
+		if (rfc3339_format_utc(t->v[i]->last.sec, when) != 0)
+			snprintf(when, sizeof(when), "%s", t->v[i]->last.sec < 0 ?
+			    "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
 		if (printf("{\"record\":\"%s\",\"last_used\":\"%s\",\"uses\":%llu}"
 		    "\n", t->v[i]->name, when, t->v[i]->lines) < 0)
 			die(EX_IOERR, "write error on standard output: %s",

@@ -4,9 +4,10 @@
  * fraction digits (nanoseconds kept), "Z" or a "+08:00" offset.  Computed
  * by hand, so neither TZ nor the C library's time zone code is involved.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "qlogscan.h"
+#include "rfc3339.h"
 
 /* Reads exactly n digits. */
 static int
@@ -136,4 +137,44 @@ timestamp_diff(const struct timestamp *b, const struct timestamp *a)
 {
 	/* Whole seconds apart first: exact, whatever the epoch offset. */
 	return (double)(b->sec - a->sec) + (double)(b->nsec - a->nsec) / 1e9;
+}
+
+int
+timestamp_later(const struct timestamp *a, const struct timestamp *b)
+{
+	return a->sec > b->sec || (a->sec == b->sec && a->nsec > b->nsec);
+}
+
+/* The civil date of a day count from 1970-01-01 (days_from_civil's inverse). */
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int
+rfc3339_format_utc(int64_t sec, char *buf)
+{
+	int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+	int64_t rem = sec - days * 86400;
+	char tmp[64];	/* room for any int, which the compiler cannot bound */
+	int y, m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+	    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	memcpy(buf, tmp, RFC3339_UTC_LEN);
+	return 0;
 }
