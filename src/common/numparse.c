@@ -27,6 +27,7 @@ parse_duration(const char *s, double *seconds)
 {
 	static const struct { const char *unit; double scale; } units[] = {
 		{ "", 1 }, { "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
+		{ "d", 86400 }, { "w", 7 * 86400 },
 	};
 	char *end;
 	double v;

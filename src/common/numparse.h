@@ -9,8 +9,9 @@
 /* A decimal integer in [min, max]. */
 int	parse_long(const char *s, long long min, long long max, long long *out);
 /*
- * A duration: a number with an optional unit, ms, s (the default), m or h;
- * fractions allowed ("1.5s", "250ms", "6h").  Result in seconds, >= 0.
+ * A duration: a number with an optional unit, ms, s (the default), m, h,
+ * d or w; fractions allowed ("1.5s", "250ms", "6h", "90d").  Result in
+ * seconds, >= 0.
  */
 int	parse_duration(const char *s, double *seconds);
 

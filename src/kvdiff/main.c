@@ -8,24 +8,28 @@
  * the whole desired state, ready for yamlemit.  --stored prints the stored
  * records the input names; --gone those it does not name and --duplicates
  * the later keys of a record stored twice: what a rebuild keeps and
- * removes.
+ * removes.  --unused-for prints the stored records that the logs have not
+ * shown in use for a while (see kvpush --touch): what a retire removes.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "consul.h"
 #include "diag.h"
 #include "kv.h"
 #include "output.h"
+#include "numparse.h"
 #include "record.h"
+#include "rfc3339.h"
 #include "stored.h"
 #include "strmap.h"
 
-enum mode { NEW, ALL, STORED, GONE, DUPLICATES };
-enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED };
+enum mode { NEW, ALL, STORED, GONE, DUPLICATES, UNUSED };
+enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED, OPT_UNUSED_FOR };
 
 /*
  * The maps borrow their keys from records in the lists, which stay put
@@ -33,6 +37,8 @@ enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED };
  */
 struct state {
 	int			 lines;		/* keep what is printed of stored */
+	enum mode		 mode;
+	int64_t			 cutoff;	/* --unused-for: unused before */
 	struct stored_list	 stored;	/* by index; the first of a name */
 	struct stored_list	 duplicates;	/* later keys of a stored name */
 	struct record_list	 fresh;		/* input records Consul lacks */
@@ -45,19 +51,22 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates]\n"
+	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates |\n"
+	    "       --unused-for duration]\n"
 	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
 }
 
 static enum mode
-parse_options(int argc, char *argv[], struct consul_config *cfg)
+parse_options(int argc, char *argv[], struct consul_config *cfg,
+    struct state *st)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "stored", no_argument, NULL, OPT_STORED },
 		{ "gone", no_argument, NULL, OPT_GONE },
 		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
+		{ "unused-for", required_argument, NULL, OPT_UNUSED_FOR },
 		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
@@ -74,15 +83,42 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 		case OPT_STORED: mode = STORED; modes++; break;
 		case OPT_GONE: mode = GONE; modes++; break;
 		case OPT_DUPLICATES: mode = DUPLICATES; modes++; break;
+		case OPT_UNUSED_FOR:
+			mode = UNUSED;
+			modes++;
+			st->cutoff = (int64_t)time(NULL) -
+			    (int64_t)opt_duration("--unused-for", optarg);
+			break;
 		default: usage(EX_USAGE);
 		}
 	}
 	if (modes > 1) {
-		warnmsg("--all, --stored, --gone and --duplicates exclude "
-		    "each other");
+		warnmsg("--all, --stored, --gone, --duplicates and "
+		    "--unused-for exclude each other");
 		usage(EX_USAGE);
 	}
 	return mode;
+}
+
+/*
+ * Whether a stored record was both tracked and last used before cutoff.
+ * A record with no tracked_since has no history yet: never unused.  An
+ * unreadable time counts as a recent one.
+ */
+static int
+unused_before(const struct record *r, int64_t cutoff)
+{
+	const char *tracked = json_string_value(json_object_get(r->obj,
+	    "tracked_since"));
+	const char *last = json_string_value(json_object_get(r->obj,
+	    "last_used"));
+	struct timestamp t;
+
+	if (tracked == NULL || rfc3339_parse(tracked, &t) != 0 ||
+	    t.sec >= cutoff)
+		return 0;
+	return last == NULL || (rfc3339_parse(last, &t) == 0 &&
+	    t.sec < cutoff);
 }
 
 /* kv_scan callback: keeps every stored record; sorting comes after. */
@@ -95,6 +131,10 @@ take_stored(const struct kv_entry *e, void *arg)
 
 	if (kv_entry_record(e, &r, &why) != 0) {
 		warnmsg("%s: %s; ignored, its number stays taken", e->key, why);
+		return;
+	}
+	if (st->mode == UNUSED && !unused_before(&r, st->cutoff)) {
+		record_free(&r);
 		return;
 	}
 	stored_add(&st->stored, &r, st->lines);
@@ -201,6 +241,9 @@ print_result(struct state *st, enum mode mode)
 	case DUPLICATES:
 		print_stored(&st->duplicates, NULL, 0);
 		break;
+	case UNUSED:
+		print_stored(&st->stored, NULL, 0);
+		break;
 	}
 }
 
@@ -217,8 +260,8 @@ main(int argc, char *argv[])
 
 	diag_init(argv[0]);
 	consul_config_init(&cfg);
-	mode = parse_options(argc, argv, &cfg);
 	memset(&st, 0, sizeof(st));
+	mode = st.mode = parse_options(argc, argv, &cfg, &st);
 	st.stored_names = strmap_new();
 	st.fresh_names = strmap_new();
 	st.wanted = strmap_new();
@@ -232,8 +275,10 @@ main(int argc, char *argv[])
 	settle_stored(&st, cfg.prefix);
 	info("%zu records stored under %s/", st.stored.n, cfg.prefix);
 
-	record_input_init(&in, argc - optind, argv + optind);
-	while (record_input_next(&in, &r))
+	/* --unused-for reads no input: the store alone says what is unused. */
+	record_input_init(&in, mode == UNUSED ? 0 : argc - optind,
+	    argv + optind);
+	while (mode != UNUSED && record_input_next(&in, &r))
 		take_input(&st, &r, &in);
 	info("%lu input records, %zu new", in.records, st.fresh.n);
 	print_result(&st, mode);

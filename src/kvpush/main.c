@@ -16,15 +16,17 @@
 #include "push.h"
 #include "txn.h"
 
-enum { OPT_MAX_OPS = OPT_CONSUL_LAST, OPT_MAX_BYTES, OPT_DRY_RUN, OPT_DELETE };
+enum { OPT_MAX_OPS = OPT_CONSUL_LAST, OPT_MAX_BYTES, OPT_DRY_RUN, OPT_DELETE,
+    OPT_TOUCH };
 
 static int	deleting;	/* --delete */
+static int	touching;	/* --touch */
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [--delete] [--dry-run] [--max-ops N] "
+	    "usage: %s [-qv] [--delete | --touch] [--dry-run] [--max-ops N] "
 	    "[--max-bytes N]\n"
 	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
@@ -39,6 +41,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "delete", no_argument, NULL, OPT_DELETE },
+		{ "touch", no_argument, NULL, OPT_TOUCH },
 		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
@@ -60,8 +63,13 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 			break;
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_DELETE: deleting = 1; break;
+		case OPT_TOUCH: touching = 1; break;
 		default: usage(EX_USAGE);
 		}
+	}
+	if (deleting && touching) {
+		warnmsg("--delete and --touch: choose one");
+		usage(EX_USAGE);
 	}
 }
 
@@ -93,6 +101,11 @@ main(int argc, char *argv[])
 	record_input_init(&in, argc - optind, argv + optind);
 	c = consul_open(&cfg);
 
+	if (touching) {
+		rc = touch_records(c, &o, argc - optind, argv + optind);
+		close_stdout();
+		exit(rc);
+	}
 	if (deleting) {
 		rc = delete_records(c, &o, &in);
 		close_stdout();

@@ -1,6 +1,6 @@
 /*
- * push: writing new records to Consul in create-only transactions, and
- * removing stored ones, for kvpush.
+ * push: writing new records to Consul in create-only transactions,
+ * removing stored ones, and keeping their use, for kvpush.
  */
 #ifndef KVPUSH_PUSH_H
 #define KVPUSH_PUSH_H
@@ -49,5 +49,12 @@ void	pusher_free(struct pusher *p);
 /* kvpush --delete: removes the input's records; returns a sysexits code. */
 int	delete_records(struct consul *c, const struct push_opts *o,
 	    struct record_input *in);
+
+/*
+ * kvpush --touch: the usage lines of the files (stdin when none) into the
+ * stored records' values; prints a summary; returns a sysexits code.
+ */
+int	touch_records(struct consul *c, const struct push_opts *o, int argc,
+	    char **argv);
 
 #endif

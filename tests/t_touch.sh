@@ -1,0 +1,141 @@
+#!/bin/bash
+# Usage kept in Consul: kvpush --touch writes each record's last_used and
+# tracked_since into its value (cas on ModifyIndex, at most once a record a
+# day, within the transaction limits), and kvdiff --unused-for lists what
+# has been neither used nor newly tracked for a while.  The original's
+# get_list still reads every value.
+. "$(dirname "$0")/lib.sh"
+start_consul
+
+# value N: the JSON value of PREFIX/N.
+value() { consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/$1?raw"; }
+# field N NAME: one member of that value ("" when absent).
+field() { value "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$2"; }
+# set_fields N JSON: merges members into PREFIX/N's value by hand (null
+# removes one), as an old record or another writer would have it.
+set_fields() {
+	value "$1" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k, x in json.loads(sys.argv[1]).items():
+    if x is None: v.pop(k, None)
+    else: v[k] = x
+sys.stdout.write(json.dumps(v, separators=(",", ":")))' "$2" >"$T/v"
+	consul_curl -X PUT --data-binary @"$T/v" "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/$1" >/dev/null
+}
+# summary KEY: a count of the last run's summary.
+summary() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/out" "$1"; }
+same() {	# same NAME WANT GOT
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "want '$2', got '$3'"; fi
+}
+use() { printf '{"record":"hke:heavy_expr:r%06d","last_used":"%s","uses":1}\n' "$1" "$2"; }
+TODAY=$(date -u +%Y-%m-%d)
+
+new_prefix
+records 3 | kvpush --prefix "$PREFIX" >/dev/null
+{
+	use 1 2024-05-01T10:00:00.000Z
+	use 1 2024-03-01T10:00:00+02:00		# older: the latest wins
+	use 2 2099-01-01T00:00:00Z		# the future: clamped to now
+	use 9 2024-05-01T10:00:00Z		# not stored
+	echo '{"record":"not a name","last_used":"2024-05-01T10:00:00Z"}'
+	echo '{"record":"hke:heavy_expr:r000003","last_used":"May 1st"}'
+	printf '{"record":"hke:heavy_expr:r000003","last_used":"2024-05-01T10:00:00Z","n":3\0}\n'
+	echo
+} >"$T/usage"
+run kvpush --touch --prefix "$PREFIX" "$T/usage"
+expect "touch: bad lines are 65, shown at FILE:LINE" 65 'usage:5: "record" is missing'
+for k in "read 7" "bad 3" "names 3" "matched 2" "unknown 1" "clamped 1" "stored 3" "written 3"; do
+	same "touch: summary ${k% *}" "${k#* }" "$(summary "${k% *}")"
+done
+same "touch: last_used, the latest, in UTC" 2024-05-01T10:00:00Z "$(field 1 last_used)"
+same "touch: tracked_since is today" "$TODAY" "$(field 1 tracked_since | cut -c1-10)"
+same "touch: a use in the future is now" "$TODAY" "$(field 2 last_used | cut -c1-10)"
+same "touch: a record the logs did not show is tracked" "$TODAY" "$(field 3 tracked_since | cut -c1-10)"
+same "touch: ... and has no last_used" "" "$(field 3 last_used)"
+same "touch: record and expr stay" 'hke:heavy_expr:r000001 sum(rate(http_requests_total{job="j1"}[5m])) by (code)' \
+	"$(field 1 record) $(field 1 expr)"
+
+# The original's get_list (python3-consul2) still reads every value.
+host=${CONSUL_HTTP_ADDR#*://}
+check "python3-consul2 get_list reads the touched values" /usr/bin/python3 -c '
+import json, sys, consul
+c = consul.Consul(sys.argv[1], int(sys.argv[2]))
+d = {}
+for i in c.kv.get(sys.argv[3], recurse=True)[1]:
+    v = json.loads(i["Value"].decode("utf-8"))
+    d[v.get("record")] = v.get("expr")
+assert len(d) == 3 and all(k.startswith("hke:heavy_expr:r") for k in d), d
+' "${host%:*}" "${host##*:}" "$PREFIX"
+
+# At most once a record a day: the same uses again write nothing; a use on
+# a later day writes that record alone.
+before=$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | md5sum)
+run kvpush --touch --prefix "$PREFIX" "$T/usage"
+same "touch again: nothing written" 0 "$(summary written)"
+same "touch again: no value changed" "$before" "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | md5sum)"
+use 1 2024-05-01T23:59:59Z >"$T/same-day"
+run kvpush --touch --prefix "$PREFIX" "$T/same-day"
+same "touch: a later use on the same day writes nothing" 0 "$(summary written)"
+use 1 2024-05-02T00:00:01Z >"$T/next-day"
+run kvpush --touch --prefix "$PREFIX" "$T/next-day"
+expect "touch: clean input is 0" 0 ""
+same "touch: a use on a later day writes that record" 1 "$(summary written)"
+same "touch: ... its last_used" 2024-05-02T00:00:01Z "$(field 1 last_used)"
+run -i <(use 1 2024-06-01T00:00:00Z) kvpush --touch --dry-run --prefix "$PREFIX"
+same "touch --dry-run: says what it would write" 1 "$(summary would_write)"
+same "touch --dry-run: writes nothing" 2024-05-02T00:00:01Z "$(field 1 last_used)"
+
+# kvdiff --unused-for: nothing while every record was tracked today; with
+# tracking moved back by hand, the records neither used nor tracked since
+# the cutoff.  A record without tracked_since is never unused.
+run kvdiff --prefix "$PREFIX" --unused-for 30d
+expect "unused-for: nothing tracked long enough" 0 "" /dev/null
+set_fields 1 '{"tracked_since":"2024-01-01T00:00:00Z"}'
+set_fields 2 '{"tracked_since":"2024-01-01T00:00:00Z"}'
+set_fields 3 '{"tracked_since":"2024-01-01T00:00:00Z"}'
+records 1 4 | kvpush --prefix "$PREFIX" >/dev/null		# never tracked
+run kvdiff --prefix "$PREFIX" --unused-for 30d </dev/null
+expect "unused-for: exits 0" 0 ""
+same "unused-for: used long ago, and never used" "1 3" "$(indexes)"
+if grep -q '"last_used":"2024-05-02T00:00:01Z"' "$T/out"; then
+	ok "unused-for: each record with its last use"
+else fail "unused-for: each record with its last use" "$(cat "$T/out")"; fi
+run kvdiff --prefix "$PREFIX" --unused-for 100000d
+expect "unused-for: nothing unused for 270 years" 0 "" /dev/null
+run kvdiff --prefix "$PREFIX" --unused-for 3x
+expect "unused-for: a bad duration is 64" 64 "unused-for"
+run kvdiff --prefix "$PREFIX" --unused-for 1d --all
+expect "unused-for and --all exclude each other" 64 "exclude each other"
+
+# Transactions: 130 records touched go in cas transactions of at most 64
+# operations, as the stand-in counts them.
+new_prefix
+records 130 | kvpush --prefix "$PREFIX" >/dev/null
+for i in $(seq 1 130); do use "$i" 2024-05-01T00:00:00Z; done >"$T/many"
+[ "$STANDIN" = 1 ] && mark=$(standin_eval 'len(d["txn_ops"])')
+run kvpush --touch --prefix "$PREFIX" "$T/many"
+same "touch 130: all written" 130 "$(summary written)"
+if [ "$STANDIN" = 1 ]; then
+	same "touch 130: transactions of 64, 64, 2" "[64, 64, 2]" \
+		"$(standin_eval "d['txn_ops'][$mark:]")"
+	# Another writer changes a key between the read and the write: the
+	# transaction is refused whole, the store read again, nothing lost.
+	set_fields 7 '{"last_used":null}'
+	for i in $(seq 1 130); do use "$i" 2024-06-01T00:00:00Z; done >"$T/many"
+	theirs=$(value 7 | sed 's/}$/,"note":"theirs"}/')
+	fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/7\",\"value\":$(printf %s "$theirs" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}]}"
+	run kvpush --touch -v --prefix "$PREFIX" "$T/many"
+	expect "touch: a key changed meanwhile is read again" 0 "reading .* again"
+	same "touch: every record written after the race" 130 "$(summary written)"
+	same "touch: the other writer's value is kept, and touched" \
+		"theirs 2024-06-01T00:00:00Z" "$(field 7 note) $(field 7 last_used)"
+	fault '{"fail_writes":[1,2,3,4,5],"status":500,"body":"No cluster leader"}'
+	run -i <(use 1 2024-07-01T00:00:00Z) kvpush --touch --retries 2 --prefix "$PREFIX"
+	expect "touch: Consul failing is 75, nothing written" 75 "No cluster leader"
+	same "touch: ... the value as it was" 2024-06-01T00:00:00Z "$(field 1 last_used)"
+	fault '{}'
+else
+	skip "touch transactions and races (the stand-in's stats and faults)"
+fi
+done_testing
