@@ -419,7 +419,7 @@ unknown option                 |--bogus                   |64|usage: qlogscan
 missing option value           |-t                        |64|usage: qlogscan
 threshold not a duration       |-t fast                   |64|--threshold: expected a duration
 threshold negative             |-t -1s                    |64|--threshold: expected a duration
-max-range with a bad unit      |--max-range 6d            |64|--max-range: expected a duration
+max-range with a bad unit      |--max-range 6y            |64|--max-range: expected a duration
 max-time not a number          |--max-time x              |64|--max-time: expected a duration
 prefix empty                   |-p ''                     |64|--prefix: '' does not make a valid metric name
 prefix starting with a digit   |-p 1abc                   |64|--prefix: '1abc' does not

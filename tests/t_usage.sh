@@ -119,9 +119,9 @@ run qlogscan --usage "$T/bad.log"
 printf '{"record":"%s","last_used":"2024-05-01T10:00:00Z","uses":1}\n' "$A" >"$T/want"
 expect "bad lines: only the good line's use" 0 'bad.log:2: "ts" or "time" is missing' "$T/want"
 for want in 'bad.log:3: "ts" or "time" is not an RFC 3339 time' \
-    'bad.log:4: "ts" or "time" is not a string' 'bad.log:5: holds a NUL byte' \
+    'bad.log:4: "ts" or "time" is not a string' 'bad.log:5: .*NUL byte' \
     '8 bad lines skipped'; do
-	if grep -qF -- "$want" "$T/err"; then ok "bad lines: $want"
+	if grep -qE -- "$want" "$T/err"; then ok "bad lines: $want"
 	else fail "bad lines: $want" "$(cat "$T/err")"; fi
 done
 
