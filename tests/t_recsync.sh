@@ -204,8 +204,23 @@ lacks "--dry-run: nothing in Consul" 'heavy_expr:dry' stored
 [ "$(rcli EXISTS hke:heavy_expr:dry)" = 0 ] && ok "--dry-run: nothing in Redis" || fail "--dry-run: nothing in Redis"
 [ "$(ls "$RULES" | wc -l)" = "$before_files" ] && ok "--dry-run: no rule file written" || fail "--dry-run: no rule file"
 
-# --- retire: out of Consul, Redis and the rule file
+# --- retire --dry-run: the counts that would remain, each key and Redis
+# name it would remove listed, nothing changed
 sed -n '1p;2p' "$T/sample" >"$T/retire"
+keys_before=$(stored) scard_before=$(rcli SCARD "$SETKEY") files_before=$(ls "$RULES")
+run -i "$T/retire" rs retire --dry-run
+[ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
+	[ "$(field rules)" = $(($(stored | wc -l) - 2)) ] && [ "$(field rule_file_changed)" = True ] &&
+	[ "$(field dry_run)" = True ] &&
+	grep -Eq "^recsync: dry run: would remove $PREFIX/[0-9]+ \(hke:heavy_expr:a1\)$" "$T/err" &&
+	grep -q '^recsync: dry run: would remove hke:heavy_expr:a2 from Redis$' "$T/err" &&
+	ok "retire --dry-run: the rules that would remain, the keys and names it would remove" ||
+	fail "retire --dry-run" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+[ "$(stored)" = "$keys_before" ] && [ "$(rcli SCARD "$SETKEY")" = "$scard_before" ] &&
+	[ "$(ls "$RULES")" = "$files_before" ] && ok "retire --dry-run: nothing removed anywhere" ||
+	fail "retire --dry-run changed something"
+
+# --- retire: out of Consul, Redis and the rule file
 run -i "$T/retire" rs retire
 [ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
 	[ "$(field rules)" = "$(stored | wc -l)" ] && ok "retire removes 2 records; the summary counts them" ||
@@ -381,6 +396,22 @@ run -i "$T/sample" rs --lock-timeout 1s
 [ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
 	fail "held lock" "status $status" "$(cat "$T/err")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+# "seconds" is the whole run, the wait for the lock included, and
+# "lock_wait_seconds" that wait: the holder lets go 2 s after the run
+# said it waits, at the earliest.
+kvlock --prefix "$PREFIX" -- sh -c "while [ ! -e '$T/let-go' ]; do sleep 0.1; done" & holder=$!
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
+rs --lock-timeout 2m <"$T/sample" >"$T/out" 2>"$T/err" & waiter=$!
+wait_for grep -q 'held by' "$T/err"
+sleep 2
+touch "$T/let-go"
+wait "$holder"; wait "$waiter"; status=$?
+[ "$status" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["lock_wait_seconds"] >= 2 and d["seconds"] >= d["lock_wait_seconds"]))' "$T/out" &&
+	ok "a run that waited for the lock: lock_wait_seconds >= 2 and seconds counts it" ||
+	fail "seconds and lock_wait_seconds" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+run -i /dev/null rs --dry-run
+[ "$(field lock_wait_seconds)" = 0.0 ] && ok "a dry run takes no lock: lock_wait_seconds 0" ||
+	fail "lock_wait_seconds of a dry run" "$(cat "$T/out")"
 
 # --- SIGTERM and SIGHUP stop the running stage before the lock goes
 cat >"$T/slow-promtool" <<SH
