@@ -184,7 +184,8 @@ list_prefix(struct consul *c, const char *prefix, const char *query,
 
 /* One element of a recursive GET: decodes it and calls fn if it is ours. */
 static int
-scan_element(json_t *el, const char *prefix, kv_scan_fn *fn, void *arg)
+scan_element(json_t *el, const char *prefix, int all, kv_scan_fn *fn,
+    void *arg)
 {
 	struct kv_entry e;
 	json_t *value;
@@ -197,7 +198,7 @@ scan_element(json_t *el, const char *prefix, kv_scan_fn *fn, void *arg)
 		return -1;
 	e.modify_index = (unsigned long long)modify_index;
 	e.number = kv_key_number(prefix, e.key);
-	if (e.number == 0) {
+	if (e.number == 0 && !all) {
 		debug("ignoring %s: not a PREFIX/N key", e.key);
 		return 0;
 	}
@@ -219,6 +220,7 @@ struct scan_ctx {
 	kv_scan_fn	*fn;
 	void		*arg;
 	long long	 max;
+	int		 all;		/* foreign keys too */
 };
 
 static int
@@ -226,7 +228,8 @@ scan_one(const char *text, size_t len, void *arg)
 {
 	struct scan_ctx *ctx = arg;
 	json_t *el = json_loadb(text, len, 0, NULL);
-	int rc = el ? scan_element(el, ctx->prefix, ctx->fn, ctx->arg) : -1;
+	int rc = el ? scan_element(el, ctx->prefix, ctx->all,
+	    ctx->fn, ctx->arg) : -1;
 
 	json_decref(el);
 	return rc;
@@ -235,7 +238,15 @@ scan_one(const char *text, size_t len, void *arg)
 int
 kv_scan(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg)
 {
-	struct scan_ctx ctx = { prefix, fn, arg, 0 };
+	struct scan_ctx ctx = { prefix, fn, arg, 0, 0 };
+
+	return list_prefix(c, prefix, "recurse", scan_one, &ctx);
+}
+
+int
+kv_scan_all(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg)
+{
+	struct scan_ctx ctx = { prefix, fn, arg, 0, 1 };
 
 	return list_prefix(c, prefix, "recurse", scan_one, &ctx);
 }
@@ -261,7 +272,7 @@ max_one(const char *text, size_t len, void *arg)
 int
 kv_max_number(struct consul *c, const char *prefix, long long *max)
 {
-	struct scan_ctx ctx = { prefix, NULL, NULL, 0 };
+	struct scan_ctx ctx = { prefix, NULL, NULL, 0, 0 };
 	int rc = list_prefix(c, prefix, "keys&separator=/", max_one, &ctx);
 
 	*max = ctx.max;

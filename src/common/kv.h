@@ -34,6 +34,9 @@ typedef void kv_scan_fn(const struct kv_entry *e, void *arg);
  * Returns 0, or a sysexits status after printing why.
  */
 int	kv_scan(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg);
+/* As kv_scan, and foreign keys under prefix/ too, with number 0. */
+int	kv_scan_all(struct consul *c, const char *prefix, kv_scan_fn *fn,
+	    void *arg);
 /* The largest N of the PREFIX/N keys (0 when none), from one GET ?keys. */
 int	kv_max_number(struct consul *c, const char *prefix, long long *max);
 /* The number of PREFIX/N, or 0 when key is not of that form. */
