@@ -12,7 +12,7 @@ for page in "$TOP"/man/*.1; do
 	out=$(mandoc -Tlint -W warning "$page" 2>&1)
 	[ -z "$out" ] && ok "mandoc -Tlint $(basename "$page")" || fail "mandoc -Tlint $(basename "$page")" "$out"
 done
-for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan recsync; do
+for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan kvdrift recsync; do
 	page=$TOP/man/$tool.1
 	if [ ! -f "$page" ]; then fail "man page for $tool exists"; continue; fi
 	# Every long option --help names is documented in the man page.
