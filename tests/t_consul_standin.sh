@@ -376,6 +376,22 @@ req PUT /v1/kv/f/never --data-binary n -H 'Connection: close'
 same "drop_before_apply: no answer at all" "$code" curl-exit-52
 req GET /v1/kv/f/never
 same "drop_before_apply: ...and nothing applied" "$code" 404
+fault '{"only_key":"f/lock","only_param":"acquire","drop_after_commit":[1],"fail_writes":[2]}'
+sc_id=$(curl -sS -X PUT --data-binary '{"LockDelay":0}' "$A/v1/session/create" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
+req PUT /v1/kv/f/lock --data-binary plain
+same "only_key: a PUT without ?acquire passes, uncounted" "$code $(stat writes_seen)" "200 0"
+req PUT /v1/kv/f/other?acquire=$sc_id --data-binary o
+same "only_key: an acquire on another key passes, uncounted" "$code $(stat writes_seen)" "200 0"
+req PUT "/v1/kv/f/lock?acquire=$sc_id" --data-binary mine -H 'Connection: close'
+same "only_key + only_param: the acquire is applied, its answer lost" "$code" curl-exit-52
+req PUT "/v1/kv/f/lock?acquire=$sc_id" --data-binary mine
+answer "...the next one gets the injected 500" 500 "No cluster leader"
+req GET /v1/kv/f/lock
+same "...the lock landed with the first" "$(js 'd[0]["Session"] == "'"$sc_id"'", d[0]["LockIndex"]')" "(True, 1)"
+req PUT "/v1/kv/f/lock?release=$sc_id"
+same "...a release is no acquire: it passes" "$code $(stat writes_seen)" "200 2"
+curl -sS -X POST --data '{"only_param":"acquire"}' -o "$T/b" -w '%{http_code}' "$A/_standin/fault" >"$T/c"
+same "only_param without only_key: 400" "$(cat "$T/c")" 400
 fault '{"fail_reads":[2],"status":500,"body":"rpc error: No cluster leader"}'
 req GET /v1/kv/f/1?raw
 same "fail_reads: read 1 passes" "$code" 200
