@@ -43,27 +43,36 @@ expect "a command killed by a signal: 128 + signal" 143 ""
 run kvlock --prefix "$PREFIX" -- /nonexistent/command
 expect "a command that cannot run: 127" 127 "nonexistent"
 
-# --- a second holder waits for the first, and takes the lock as soon as it
-# is released: kvlock releases before it destroys its session, which
-# would start a lock-delay (15 s, 4.5 s on the stand-in here) longer than
-# the waits below.
-kvlock --prefix "$PREFIX" -- sleep 1 & first=$!
+# $T/gate FILE: a command that holds the lock until the test creates FILE
+# (no sleep that a busy machine could outlast).
+printf '#!/bin/sh\nwhile [ ! -e "$1" ]; do sleep 0.05; done\n' >"$T/gate"
+chmod +x "$T/gate"
+
+# --- a second holder waits for the first, and takes the lock once it is
+# released; the next holder takes it at once (--lock-timeout 0: one try):
+# kvlock releases before it destroys its session, which would start a
+# lock-delay (15 s, 4.5 s on the stand-in here).
+kvlock --prefix "$PREFIX" -- "$T/gate" "$T/first.go" & first=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-run kvlock --prefix "$PREFIX" --lock-timeout 3s -- true
-wait "$first"
-expect "a second holder waits, then runs, within less than the lock-delay" 0 "held by"
+kvlock --prefix "$PREFIX" --lock-timeout 120s -- true 2>"$T/second.err" & second=$!
+wait_for grep -q 'held by' "$T/second.err"
+touch "$T/first.go"
+wait "$first"; wait "$second"; st=$?
+[ "$st" = 0 ] && grep -q 'held by' "$T/second.err" && ok "a second holder waits, then runs" ||
+	fail "a second holder waits" "status $st" "$(cat "$T/second.err")"
 kvlock --prefix "$PREFIX" -- true
-run kvlock --prefix "$PREFIX" --lock-timeout 1s -- true
+run kvlock --prefix "$PREFIX" --lock-timeout 0 -- true
 expect "the next holder takes the lock at once: no lock-delay after a release" 0 ""
 run kvlock --prefix "$PREFIX" -q -- true
 expect "-q: nothing said" 0 ""
 
 # --- a waiter can be stopped; a command name that is not UTF-8 is no crash
-kvlock --prefix "$PREFIX" -- sleep 3 & first=$!
+kvlock --prefix "$PREFIX" -- "$T/gate" "$T/stop.go" & first=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-kvlock --prefix "$PREFIX" --lock-timeout 60s -- true 2>"$T/waiter.err" & waiter=$!
+kvlock --prefix "$PREFIX" --lock-timeout 120s -- true 2>"$T/waiter.err" & waiter=$!
 wait_for grep -q 'held by' "$T/waiter.err"
 kill -INT "$waiter"; wait "$waiter"; st=$?
+touch "$T/stop.go"
 wait "$first"
 [ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err" && ok "SIGINT stops a waiting kvlock at once (130)" ||
 	fail "SIGINT while waiting" "status $st" "$(cat "$T/waiter.err")"
@@ -122,24 +131,153 @@ wait_for test -s "$T/caught" && ok "kvlock killed: its command gets SIGTERM" ||
 	fail "kvlock killed: the command carries on"
 kill "$(cat "$T/catcher")" 2>/dev/null
 
+# --- a stopped command still ends when kvlock is told to stop: each signal
+# passed on is followed by SIGCONT.  timeout -s KILL bounds the run.
+new_prefix; KEY=$PREFIX.lock
+timeout -s KILL 60 kvlock --prefix "$PREFIX" -- sh -c "echo \$\$ \$PPID >'$T/stopped'; kill -STOP \$\$; exit 7" & holder=$!
+wait_for test -s "$T/stopped"
+read -r cpid kpid <"$T/stopped"
+wait_for grep -q '^State:.*stopped' "/proc/$cpid/status"
+kill -TERM "$kpid"; wait "$holder"; st=$?
+[ "$st" = 143 ] && [ -z "$(lock_session)" ] &&
+	ok "SIGTERM to kvlock ends a stopped command (SIGCONT follows) and the lock goes" ||
+	fail "a stopped command" "status $st (137: still waiting after 60 s)" "lock: $(lock_session)"
+kill -KILL "$kpid" 2>/dev/null; kill -KILL -- "-$cpid" 2>/dev/null
+
+# The report: a run on a terminal, not in its foreground (timeout(1) makes a
+# group of its own), whose command reads the terminal and is stopped by
+# SIGTTIN; timeout's SIGTERM and SIGCONT reach only kvlock's group.
+# script(1) gives the run a terminal; timeout -s KILL bounds it.
+new_prefix; KEY=$PREFIX.lock
+start=$SECONDS
+timeout -s KILL 60 script -qec "timeout 5 kvlock --prefix '$PREFIX' -- sh -c 'echo \$\$ \$PPID >\"$T/ttyrun\"; cat'; echo status \$?" \
+	/dev/null </dev/null >"$T/tty" 2>&1
+st=$?
+[ "$st" = 0 ] && test -s "$T/ttyrun" && grep -q 'status 124' "$T/tty" && [ -z "$(lock_session)" ] &&
+	ok "timeout 5 kvlock ... -- cat on a terminal ends after $((SECONDS - start)) s and releases the lock" ||
+	fail "a stopped terminal reader" "script's status $st (137: killed after 60 s)" "$(cat -v "$T/tty")" "lock: $(lock_session)"
+if [ -s "$T/ttyrun" ]; then
+	read -r cpid kpid <"$T/ttyrun"
+	kill -KILL "$kpid" 2>/dev/null; kill -KILL -- "-$cpid" 2>/dev/null
+fi
+
+# --- session creation is retried when nothing was sent (connection
+# refused), --retries times; a request that went out is not repeated.
+port=$(free_port)
+run kvlock -v --consul "127.0.0.1:$port" --retries 0 -- true
+expect "refused, --retries 0: one try, 69" 69 "creating a session: cannot reach Consul"
+grep -q 'trying again' "$T/err" && fail "--retries 0 tries again" "$(cat "$T/err")"
+run kvlock -v --consul "127.0.0.1:$port" --retries 2 -- true
+[ "$status" = 69 ] && [ "$(grep -c 'session/create: .*trying again' "$T/err")" = 2 ] &&
+	ok "refused, --retries 2: three tries, then 69" || fail "refused, --retries 2" "status $status" "$(cat "$T/err")"
+kvlock -v --consul "127.0.0.1:$port" --retries 100 --prefix "$PREFIX" -- touch "$T/late.ran" 2>"$T/late.err" & late=$!
+if wait_for grep -q 'trying again' "$T/late.err"; then
+	start_standin late --port "$port"
+	wait "$late"; st=$?
+	[ "$st" = 0 ] && [ -e "$T/late.ran" ] && ok "a session is created once Consul listens" ||
+		fail "Consul listening late" "status $st" "$(cat "$T/late.err")"
+else
+	fail "Consul listening late: no retry" "$(cat "$T/late.err")"
+	kill "$late" 2>/dev/null
+fi
+python3 - "$T/mute.port" "$T/mute.count" <<'PY' & PIDS="$PIDS $!"
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+n = 0
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:  # read a request's head, then hang up without an answer
+    c, _ = s.accept()
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    n += 1
+    with open(sys.argv[2], "w") as f:
+        f.write(str(n))
+    c.close()
+PY
+wait_for test -s "$T/mute.port"
+run kvlock --consul "127.0.0.1:$(cat "$T/mute.port")" --retries 3 -- true
+[ "$status" = 69 ] && [ "$(cat "$T/mute.count" 2>/dev/null)" = 1 ] &&
+	ok "a session request sent and unanswered is not sent again (69)" ||
+	fail "sent once" "status $status, requests $(cat "$T/mute.count" 2>/dev/null)" "$(cat "$T/err")"
+
+# --- kvlock never leaves its session or the lock behind when it gives up:
+# it reads the key, releases it if it holds it, destroys the session.  On
+# a stand-in of this script's own (also when RECSYNC_TEST_CONSUL names an
+# agent): only it can apply an acquire and lose the answer.
+start_standin faults --ttl-scale 0.3
+MAIN_CONSUL=$CONSUL_HTTP_ADDR
+CONSUL_HTTP_ADDR=$STANDIN_URL
+sessions() {
+	consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+lock_index() {
+	consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["LockIndex"])' 2>/dev/null
+}
+MANY=$(seq -s, 1 40)
+# gave_up NAME RAN: the last run exited 69, left no holder on the key and
+# no session, and its command (which would create RAN) never ran; the
+# next run takes the lock at once.
+gave_up() {
+	left=$(sessions) holder=$(lock_session)
+	fault '{}'
+	kvlock --prefix "$PREFIX" --lock-timeout 0 -- true 2>"$T/next.err"; next=$?
+	[ "$status" = 69 ] && [ -z "$holder" ] && [ "$left" = 0 ] && [ ! -e "$2" ] && [ "$next" = 0 ] &&
+		ok "$1: 69, the key names no session, none is left, the next run takes the lock at once" ||
+		fail "$1" "status $status, key held by '$holder', $left session(s) left, next run $next" \
+			"$(cat "$T/err")" "$(cat "$T/next.err")"
+}
+new_prefix; KEY=$PREFIX.lock
+fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"drop_after_commit\":[$MANY]}"
+run kvlock --prefix "$PREFIX" --retries 2 -- touch "$T/ran.dropped"
+[ "$(lock_index)" -ge 1 ] 2>/dev/null && ok "the fault applied the acquire (LockIndex $(lock_index))" ||
+	fail "the fault applied the acquire" "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY")"
+gave_up "every acquire applied, its answer lost" "$T/ran.dropped"
+new_prefix; KEY=$PREFIX.lock
+fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"fail_writes\":[$MANY],\"status\":500}"
+run kvlock --prefix "$PREFIX" --retries 2 -- touch "$T/ran.500"
+gave_up "every acquire answered 500" "$T/ran.500"
+new_prefix; KEY=$PREFIX.lock
+fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"drop_after_commit\":[1],\"fail_writes\":[$(seq -s, 2 40)],\"status\":500}"
+run kvlock --prefix "$PREFIX" --retries 2 -- touch "$T/ran.mixed"
+gave_up "an acquire applied and lost, then 500s" "$T/ran.mixed"
+new_prefix; KEY=$PREFIX.lock
+mkdir "$T/rules.dropped"
+fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"drop_after_commit\":[$MANY]}"
+records 2 >"$T/two"
+run -i "$T/two" env REDIS_URL="unix://$T/no-redis.sock" recsync --prefix "$PREFIX" --rules-dir "$T/rules.dropped"
+gave_up "recsync, every acquire applied and lost" "$T/no-such-file"
+[ -z "$(ls -A "$T/rules.dropped")" ] && [ -z "$(keys)" ] && ok "recsync that could not lock wrote nothing" ||
+	fail "recsync that could not lock wrote" "$(ls -A "$T/rules.dropped")" "$(keys)"
+CONSUL_HTTP_ADDR=$MAIN_CONSUL
+new_prefix; KEY=$PREFIX.lock
+
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"
 	done_testing
 fi
 
-# --- a holder that dies: the TTL frees the lock (after Consul's lock-delay)
+# --- a holder that dies: the TTL frees the lock (after Consul's lock-delay:
+# 6 s + 4.5 s here, well within the wait)
 kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/orphan'; exec sleep 60" 2>"$T/dead.err" & dead=$!
 wait_for test -s "$T/orphan"
 kill -9 "$dead"; wait "$dead" 2>/dev/null
 kill "$(cat "$T/orphan")" 2>/dev/null	# the command, left behind by its killed holder
-run kvlock --prefix "$PREFIX" --lock-timeout 30s -- true
+run kvlock --prefix "$PREFIX" --lock-timeout 120s -- true
 expect "a dead holder's lock is freed by its TTL" 0 "held by"
 
-# --- a command outliving the TTL keeps the lock by renewing the session
-kvlock --prefix "$PREFIX" --ttl 10s -- sleep 9 & long=$!
-sleep 8
-[ -n "$(lock_session)" ] && ok "held past the TTL (6 s here) by renewal" || fail "renewal" "lock lost"
-wait "$long"
-expect_status=$?
-[ "$expect_status" = 0 ] && ok "the long command ends normally" || fail "long command" "status $expect_status"
+# --- a command outliving the TTL keeps the lock by renewing the session:
+# the command itself looks at the key once the session, unrenewed, would
+# have been invalidated (6 s here), so no race with its end.
+run kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "sleep 8; curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/long'"
+[ "$status" = 0 ] && grep -q Session "$T/long" && [ -z "$(lock_session)" ] &&
+	ok "held past the TTL (6 s here) by renewal, released after" ||
+	fail "renewal" "status $status" "$(cat "$T/long")" "$(cat "$T/err")"
 done_testing

@@ -455,6 +455,32 @@ consul_call_idempotent(struct consul *c, const char *method,
 	}
 }
 
+/* Whether the last transfer failed before any of the request went out. */
+static int
+sent_nothing(struct consul *c)
+{
+	long sent = -1;
+
+	curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &sent);
+	return sent == 0;
+}
+
+int
+consul_call_once(struct consul *c, const char *method, const char *path,
+    const char *body, size_t len, struct http_reply *rep)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		int rc = consul_call(c, method, path, body, len, rep);
+
+		if (rc == 0 || attempt == c->retries || !sent_nothing(c))
+			return rc;
+		info("%s %s: %s, trying again", method, path, c->error);
+		consul_backoff(attempt + 1);
+	}
+}
+
 void
 http_reply_free(struct http_reply *rep)
 {

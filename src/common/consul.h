@@ -96,6 +96,15 @@ int		 consul_get_stream(struct consul *c, const char *path,
 int		 consul_call_idempotent(struct consul *c, const char *method,
 		    const char *path, const char *body, size_t len,
 		    struct http_reply *rep);
+/*
+ * As consul_call, for requests that must reach Consul at most once (a
+ * session's creation: a second one would be a second session): retries,
+ * cfg->retries times with backoff, only the failures in which nothing was
+ * sent, such as a refused connection.
+ */
+int		 consul_call_once(struct consul *c, const char *method,
+		    const char *path, const char *body, size_t len,
+		    struct http_reply *rep);
 const char	*consul_error(const struct consul *c);
 /* Sleeps before try number `attempt` (1, 2, ...): 0.2 s doubling, max 5 s. */
 void		 consul_backoff(int attempt);

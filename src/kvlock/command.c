@@ -49,7 +49,7 @@ exec_command(char *argv[], const sigset_t *old, pid_t parent, int tty)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-void
+int
 command_start(struct command *cmd, char *argv[], const sigset_t *old)
 {
 	pid_t parent = getpid();
@@ -62,14 +62,30 @@ command_start(struct command *cmd, char *argv[], const sigset_t *old)
 	cmd->tty = foreground_tty();
 	/* The command's orphans come to us, to be reaped while we wait. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if ((cmd->pid = fork()) == -1)
-		die(EX_OSERR, "fork: %s", strerror(errno));
+	if ((cmd->pid = fork()) == -1) {
+		warnmsg("fork: %s", strerror(errno));
+		return -1;
+	}
 	if (cmd->pid == 0)
 		exec_command(argv, old, parent, cmd->tty);
 	/* Set on both sides: the group exists whichever runs first. */
 	setpgid(cmd->pid, cmd->pid);
 	if (cmd->tty != -1)
 		tcsetpgrp(cmd->tty, cmd->pid);
+	return 0;
+}
+
+/*
+ * Sends sig to the command's group, then SIGCONT: a stopped process (a
+ * background reader of the terminal, stopped by SIGTTIN) acts on a signal
+ * only once continued, and no one else continues a group of our making.
+ */
+static void
+signal_group(struct command *cmd, int sig)
+{
+	kill(-cmd->pid, sig);
+	if (sig != SIGCONT && sig != SIGKILL)
+		kill(-cmd->pid, SIGCONT);
 }
 
 /* Reaps every child that ended: 1 when the command did, its status kept. */
@@ -89,7 +105,8 @@ reap(pid_t pid, int *status)
 
 /*
  * Waits up to secs for a signal, renewing the session when it is due (a
- * lost lock stops the group) and passing stop signals on to the group.
+ * lost lock stops the group) and passing the signals taken (SIGHUP,
+ * SIGINT, SIGTERM, SIGCONT) on to the group.
  */
 static void
 watch_wait(struct watch *w, double secs)
@@ -103,7 +120,7 @@ watch_wait(struct watch *w, double secs)
 			if (!w->lost++)
 				warnmsg("the lock on %s was lost; stopping "
 				    "the command", w->l->key);
-			kill(-w->cmd->pid, SIGTERM);
+			signal_group(w->cmd, SIGTERM);
 		}
 		left = w->l->ttl / 3;
 		w->renew_at = now_seconds() + left;
@@ -114,7 +131,7 @@ watch_wait(struct watch *w, double secs)
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
 	sig = sigtimedwait(w->set, NULL, &ts);
 	if (sig > 0 && sig != SIGCHLD)
-		kill(-w->cmd->pid, sig);
+		signal_group(w->cmd, sig);
 }
 
 /*
@@ -137,10 +154,10 @@ drain(struct watch *w, double grace)
 		if (sent == 0 && t >= grace) {
 			warnmsg("the command's other processes still run after "
 			    "%.0fs; sending them SIGTERM", grace);
-			kill(-w->cmd->pid, sent = SIGTERM);
+			signal_group(w->cmd, sent = SIGTERM);
 		} else if (sent == SIGTERM && t >= 2 * grace) {
 			warnmsg("sending them SIGKILL");
-			kill(-w->cmd->pid, sent = SIGKILL);
+			signal_group(w->cmd, sent = SIGKILL);
 		} else if (sent == SIGKILL && t >= 3 * grace) {
 			warnmsg("some of the command's processes cannot be "
 			    "stopped; letting the lock go");

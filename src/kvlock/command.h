@@ -18,12 +18,14 @@ struct command {
 
 /*
  * Starts argv in a new process group with the signal mask old; the group
- * gets the terminal when kvlock is in the terminal's foreground.
+ * gets the terminal when kvlock is in the terminal's foreground.  0, or
+ * -1 after a message when it could not fork.
  */
-void	command_start(struct command *cmd, char *argv[], const sigset_t *old);
+int	command_start(struct command *cmd, char *argv[], const sigset_t *old);
 /*
  * Waits for the command, renewing the lock's session and passing the
- * signals of set on to the group; then waits until no process of the
+ * signals of set on to the group, each followed by SIGCONT so that a
+ * stopped group acts on it; then waits until no process of the
  * group is left, for grace seconds before SIGTERM and as long again
  * before SIGKILL.  Returns the command's status in the shell's way.
  */

@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 	struct command child;
 	double timeout = 60, grace = 10;
 	sigset_t set, old;
-	char *key = NULL, *who, *name, *cmd;
+	char *key = NULL, *name, *cmd;
 	int ch, rc;
 
 	diag_init(argv[0]);
@@ -123,6 +123,7 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCONT);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
 	cmd = printable(argv[optind]);
@@ -130,19 +131,14 @@ main(int argc, char *argv[])
 	free(cmd);
 	lock_session_create(&l, name);
 	free(name);
-	if ((rc = lock_acquire(&l, timeout, &who, &set)) != 0) {
-		lock_release(&l);
-		if (rc > 0)
-			die(128 + rc, "stopped by signal %d while waiting for "
-			    "%s", rc, l.key);
-		die(EX_TEMPFAIL, "%s is held by %s; gave up after %.0fs",
-		    l.key, who, timeout);
+	/* Whatever happens from here, the lock and session are let go. */
+	if ((rc = lock_acquire(&l, timeout, &set)) == 0) {
+		info("holding %s", l.key);
+		rc = EX_OSERR;
+		if (command_start(&child, argv + optind, &old) == 0)
+			rc = command_supervise(&child, &l, &set, grace);
 	}
-	info("holding %s", l.key);
-	command_start(&child, argv + optind, &old);
-	rc = command_supervise(&child, &l, &set, grace);
 	lock_release(&l);
-	info("released %s", l.key);
 	lock_free(&l);
 	consul_close(l.c);
 	consul_config_free(&cfg);

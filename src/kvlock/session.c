@@ -53,8 +53,8 @@ lock_session_create(struct lock *l, const char *name)
 	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		die(EX_SOFTWARE, "cannot build the session request");
 	json_decref(req);
-	/* Not repeated: a lost answer would leave a session behind. */
-	rc = consul_call(l->c, "PUT", "/v1/session/create", body,
+	/* Sent once: after a lost answer a second try would be a second session. */
+	rc = consul_call_once(l->c, "PUT", "/v1/session/create", body,
 	    strlen(body), &rep);
 	free(body);
 	if (rc != 0 || rep.status != 200)
@@ -109,47 +109,52 @@ current_holder(struct lock *l)
 	return who;
 }
 
-/* Waits about a second between tries: the number of a stop signal, or 0. */
+/*
+ * Waits about a second between tries: the number of a stop signal, or 0.
+ * SIGCHLD and SIGCONT, taken with them, are no reason to stop.
+ */
 static int
 pause_for(const sigset_t *stop)
 {
 	struct timespec ts = { 0, 800 * 1000 * 1000 };
 	int sig;
 
-	while ((sig = sigtimedwait(stop, NULL, &ts)) == SIGCHLD)
+	while ((sig = sigtimedwait(stop, NULL, &ts)) == SIGCHLD ||
+	    sig == SIGCONT)
 		;
 	return sig > 0 ? sig : 0;
 }
 
 int
-lock_acquire(struct lock *l, double timeout, char **who,
-    const sigset_t *stop)
+lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 {
 	double deadline = now_seconds() + timeout;
 	int tries = 0, got, sig;
+	char *who;
 
-	*who = NULL;
 	while ((got = kv_session_put(l, "acquire", l->holder)) == 0) {
 		if (tries++ == 0) {
-			*who = current_holder(l);
+			who = current_holder(l);
 			note("%s is held by %s; waiting up to %.0fs", l->key,
-			    *who, timeout);
+			    who, timeout);
+			free(who);
 		}
 		if (now_seconds() >= deadline) {
-			free(*who);
-			*who = current_holder(l);
-			return -1;
+			who = current_holder(l);
+			warnmsg("%s is held by %s; gave up after %.0fs", l->key,
+			    who, timeout);
+			free(who);
+			return EX_TEMPFAIL;
 		}
-		if ((sig = pause_for(stop)) != 0)
-			return sig;
+		if ((sig = pause_for(stop)) != 0) {
+			warnmsg("stopped by signal %d while waiting for %s", sig,
+			    l->key);
+			return 128 + sig;
+		}
 		if (tries % 10 == 0)
 			lock_renew(l);
 	}
-	if (got < 0)
-		exit(-got);
-	free(*who);
-	*who = NULL;
-	return 0;
+	return got < 0 ? -got : 0;
 }
 
 int
@@ -172,29 +177,86 @@ lock_renew(struct lock *l)
 	return rc;
 }
 
+/*
+ * Whether the key names this session as its holder: 1 or 0, and -1 (after
+ * a message) when it cannot be read.
+ */
+static int
+lock_is_ours(struct lock *l)
+{
+	char *path = consul_kv_path(l->key, NULL);
+	struct http_reply rep;
+	json_t *doc;
+	const char *holder;
+	int rc, ours;
+
+	rc = consul_call_idempotent(l->c, "GET", path, NULL, 0, &rep);
+	free(path);
+	if (rc == 0 && rep.status == 404) {
+		http_reply_free(&rep);
+		return 0;
+	}
+	if (rc != 0 || rep.status != 200) {
+		failure("reading the lock", l->c, rc, &rep);
+		return -1;
+	}
+	doc = json_loads(rep.body, 0, NULL);
+	http_reply_free(&rep);
+	if (!json_is_array(doc)) {
+		warnmsg("reading the lock: the answer is not what the API "
+		    "describes");
+		json_decref(doc);
+		return -1;
+	}
+	holder = json_string_value(json_object_get(json_array_get(doc, 0),
+	    "Session"));
+	ours = holder != NULL && strcmp(holder, l->session) == 0;
+	json_decref(doc);
+	return ours;
+}
+
+/* Destroys the session: 1, or 0 after a message. */
+static int
+session_destroy(struct lock *l)
+{
+	char *path = xasprintf("/v1/session/destroy/%s", l->session);
+	struct http_reply rep;
+	int rc;
+
+	rc = consul_call_idempotent(l->c, "PUT", path, "", 0, &rep);
+	free(path);
+	if (rc != 0 || rep.status != 200) {
+		failure("destroying the session", l->c, rc, &rep);
+		return 0;
+	}
+	http_reply_free(&rep);
+	return 1;
+}
+
 void
 lock_release(struct lock *l)
 {
-	char *path;
-	struct http_reply rep;
+	int ours, released = 0;
 
 	if (l->session == NULL)
 		return;
-	/* Destroying a session that still holds the lock starts lock-delay. */
-	switch (kv_session_put(l, "release", NULL)) {
-	case 1:
-		break;
-	case 0:
-		info("%s was not held by this session any more", l->key);
-		break;
-	default:
-		warnmsg("%s stays locked until the session's TTL runs out",
-		    l->key);
-	}
-	path = xasprintf("/v1/session/destroy/%s", l->session);
-	if (consul_call_idempotent(l->c, "PUT", path, "", 0, &rep) == 0)
-		http_reply_free(&rep);
-	free(path);
+	/*
+	 * Read first: after an acquire whose answer was lost, or a lock lost
+	 * while the command ran, only the key tells.  When it cannot be read,
+	 * release anyway: a release by a session that does not hold the key
+	 * changes nothing.
+	 */
+	if ((ours = lock_is_ours(l)) != 0)
+		released = kv_session_put(l, "release", NULL);
+	if (released == 1)
+		info("released %s", l->key);
+	else if (ours == 1 || released < 0)
+		warnmsg("%s could not be released: destroying the session "
+		    "frees it, after Consul's lock-delay", l->key);
+	/* After the release: destroying a holding session starts lock-delay. */
+	if (!session_destroy(l))
+		warnmsg("the session and any lock it holds stay until its TTL "
+		    "runs out (twice %.0fs)", l->ttl);
 	free(l->session);
 	l->session = NULL;
 }

@@ -20,18 +20,25 @@ struct lock {
 	double		 ttl;
 };
 
-/* Creates the session; ends the run (with a message) if Consul says no. */
+/*
+ * Creates the session; ends the run (with a message) if Consul says no.
+ * From then on every way out must go through lock_release().
+ */
 void	lock_session_create(struct lock *l, const char *name);
 /*
- * Tries to take the lock until it is ours (0) or timeout seconds have
- * passed (-1); who holds it is in *who (to free) then.  A signal of stop
- * (blocked by the caller) ends the wait: its number is returned.
+ * Tries to take the lock until it is ours (0).  Otherwise says why and
+ * returns the status to exit with: EX_TEMPFAIL when another session held
+ * it for timeout seconds, 128 + its number when a signal of stop (blocked
+ * by the caller) came, a request's status when one failed.  The lock may
+ * then be held all the same (an acquire applied, its answer lost).
  */
-int	lock_acquire(struct lock *l, double timeout, char **who,
-	    const sigset_t *stop);
+int	lock_acquire(struct lock *l, double timeout, const sigset_t *stop);
 /* Renews the session: 0, or -1 when the session (and lock) is gone. */
 int	lock_renew(struct lock *l);
-/* Releases the lock, then destroys the session: never the other order. */
+/*
+ * Reads the key and releases it if this session holds it, then destroys
+ * the session: never the other order.  Says what it could not do.
+ */
 void	lock_release(struct lock *l);
 void	lock_free(struct lock *l);
 /* The monotonic clock in seconds, for the waits on the lock and command. */
