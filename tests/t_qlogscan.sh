@@ -9,17 +9,27 @@ D=$TESTS/data/qlogscan
 # The expected records, sorted by name: each argument is "EXPR_JSON COUNT
 # MAX", EXPR_JSON the expression as JSON string text, and PREFIX from the
 # environment.  Python computes the MD5 of the expression's UTF-8 bytes.
+# LAST, from the environment, is the latest line's time (RFC 3339): the
+# records' last_used, in UTC to the second.
 cat >"$T/want.py" <<'PY'
-import hashlib, json, os, sys
+import hashlib, json, os, re, sys
+from datetime import datetime, timezone
 prefix = os.environ.get("PREFIX", "hke:heavy_expr")
+last = os.environ.get("LAST")
+if last:
+    m = re.match(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$", last)
+    z = "+00:00" if m.group(4) in "Zz" else m.group(4)
+    t = datetime.fromisoformat(m.group(1) + "T" + m.group(2) + z)
+    last = t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 recs = []
 for arg in sys.argv[1:]:
     expr_json, count, mx = arg.rsplit(" ", 2)
     expr = json.loads('"' + expr_json + '"')
     name = prefix + ":" + hashlib.md5(expr.encode()).hexdigest()
-    recs.append((name, json.dumps({"record": name, "expr": expr, "count": int(count),
-                                   "max_eval_seconds": float(mx)},
-                                  ensure_ascii=False, separators=(",", ":"))))
+    rec = {"record": name, "expr": expr, "count": int(count), "max_eval_seconds": float(mx)}
+    if last:
+        rec["last_used"] = last
+    recs.append((name, json.dumps(rec, ensure_ascii=False, separators=(",", ":"))))
 for name, line in sorted(recs, key=lambda r: r[0].encode()):
     print(line)
 PY
@@ -29,6 +39,8 @@ trim() { s=${1#"${1%%[! ]*}"}; printf '%s' "${s%"${s##*[! ]}"}"; }
 
 T0=2024-05-01T10:00:00.000Z
 T1=2024-05-01T11:00:00.000Z
+# qline writes its END as the line's ts: most records were last used then.
+export LAST=$T1
 
 # qline PATH QUERY_JSON START END PREP INNER QUEUE: one line as Prometheus
 # writes it, evalTotalTime 7.5.
@@ -49,7 +61,7 @@ judge() {
 	if [ "$reason" = selected ]; then
 		pfx=hke:heavy_expr
 		case " $args " in *" -p "*) pfx=${args#*-p }; pfx=${pfx%% *} ;; esac
-		PREFIX=$pfx want "$expr 1 7.5" >"$T/want"
+		PREFIX=$pfx LAST=$end want "$expr 1 7.5" >"$T/want"
 	else
 		: >"$T/want"
 	fi
@@ -245,7 +257,8 @@ expect "noise: invalid UTF-8 in the query" 0 'stats: bad 1$'
 # A whole noisy log: counts and longest evaluations add up per query, one
 # record each, sorted by name; bad lines shown (five) and totalled; the
 # incomplete last line quietly skipped; CRLF line ends.
-want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
+NOISY_TS=2024-05-01T10:00:09.412Z	# every line of noisy.log that counts
+LAST=$NOISY_TS want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
 	'histogram_quantile(0.9, e) 1 5.2' >"$T/noisy.want"
 run qlogscan --stats "$D/noisy.log"
 expect "noisy log: records" 0 'noisy.log:4: not JSON' "$T/noisy.want"
@@ -294,12 +307,12 @@ expect "noisy log: -v tells of the incomplete last line" 0 \
 run qlogscan --full-parse --stats "$D/noisy.log"
 expect "noisy log: --full-parse, same records" 0 'stats: light 1$' "$T/noisy.want"
 
-want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
+LAST=$NOISY_TS want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' 'vector(1) 1 5.01' \
 	'histogram_quantile(0.9, e) 1 5.2' 'count(up) by (job) 1 8.9' >"$T/want"
 run qlogscan --instant "$D/noisy.log"
 expect "noisy log: --instant adds the instant query" 0 'bad lines' "$T/want"
 
-PREFIX=team_a:slow want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' \
+PREFIX=team_a:slow LAST=$NOISY_TS want 'sum(rate(a[5m])) 3 9.25' 'topk(5, b) 2 12' \
 	'vector(1) 1 5.01' 'histogram_quantile(0.9, e) 1 5.2' \
 	'sum(hke:heavy_expr:0211d8a2fcdefee8e626c86ba3916281) 1 6' >"$T/want"
 run qlogscan -p team_a:slow "$D/noisy.log"
@@ -307,7 +320,7 @@ expect "noisy log: --prefix names the records" 0 'bad lines' "$T/want"
 
 # Several inputs, stdin among them, add up; the output is sorted.
 run -i "$D/noisy.log" qlogscan -q "$D/noisy.log" - "$D/noisy.log"
-want 'sum(rate(a[5m])) 9 9.25' 'topk(5, b) 6 12' 'vector(1) 3 5.01' \
+LAST=$NOISY_TS want 'sum(rate(a[5m])) 9 9.25' 'topk(5, b) 6 12' 'vector(1) 3 5.01' \
 	'histogram_quantile(0.9, e) 3 5.2' >"$T/want"
 expect "files and stdin add up" 0 'bad lines' "$T/want"
 check "records sorted by name" sh -c \
@@ -562,12 +575,14 @@ instant = sys.argv[3] == "1"
 def clean(q):
     q = q.replace("\r", "").replace("\n", "").strip()
     return q[1:] if q.startswith("-") else q
-evals = {}
+evals, lasts = {}, {}
 for line in open(sys.argv[2], encoding="utf-8"):
     e = json.loads(line)
     if e["httpRequest"]["path"] == "/api/v1/query_range" or instant:
-        evals.setdefault(clean(e["params"]["query"]), []).append(
-            e["stats"]["timings"]["evalTotalTime"])
+        c = clean(e["params"]["query"])
+        evals.setdefault(c, []).append(e["stats"]["timings"]["evalTotalTime"])
+        # Prometheus 2.x logs ts with milliseconds: last_used keeps seconds.
+        lasts[c] = max(lasts.get(c, ""), e["ts"][:19] + "Z")
 want = {}
 for q in QUERIES:
     c = clean(q)
@@ -575,7 +590,8 @@ for q in QUERIES:
         continue
     name = "hke:heavy_expr:" + hashlib.md5(c.encode()).hexdigest()
     r = want.setdefault(name, {"record": name, "expr": c, "count": 0,
-                               "max_eval_seconds": max(evals[c])})
+                               "max_eval_seconds": max(evals[c]),
+                               "last_used": lasts[c]})
     r["count"] += 2 if instant else 1
 got = [json.loads(l) for l in open(sys.argv[4], encoding="utf-8")]
 names = [g["record"] for g in got]

@@ -25,6 +25,8 @@ struct heavy {
 	char			*name;	/* set when printing */
 	unsigned long long	 count;
 	double			 max_eval;
+	struct timestamp	 last;	/* the latest line's time */
+	int			 has_last;
 };
 
 struct heavy_table {
@@ -63,6 +65,11 @@ heavy_add(struct heavy_table *t, const struct hit *hit)
 	h->count++;
 	if (hit->eval_seconds > h->max_eval)
 		h->max_eval = hit->eval_seconds;
+	if (hit->has_when && (!h->has_last ||
+	    timestamp_later(&hit->when, &h->last))) {
+		h->last = hit->when;
+		h->has_last = 1;
+	}
 }
 
 size_t
@@ -115,6 +122,7 @@ shortest_precision(double x)
 static void
 print_one(const struct heavy *h)
 {
+	char when[RFC3339_UTC_LEN];
 	struct record r;
 	const char *why;
 	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(
@@ -124,6 +132,9 @@ print_one(const struct heavy *h)
 		die(EX_SOFTWARE, "%s: %s", h->name, why);
 	json_object_set_new(r.obj, "count", json_integer((json_int_t)h->count));
 	json_object_set_new(r.obj, "max_eval_seconds", json_real(h->max_eval));
+	/* As qlogscan --usage has it, so that one pass can feed both. */
+	if (h->has_last && rfc3339_format_utc(h->last.sec, when) == 0)
+		json_object_set_new(r.obj, "last_used", json_string(when));
 	if (json_dumpf(r.obj, stdout, flags) != 0 || putc('\n', stdout) == EOF)
 		die(EX_IOERR, "write error on standard output: %s",
 		    strerror(errno));

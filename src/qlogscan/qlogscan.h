@@ -48,8 +48,10 @@ struct rules {
 
 /* A selected line: the cleaned query points into a buffer of the caller. */
 struct hit {
-	const char	*query;
-	double		 eval_seconds;
+	const char		*query;
+	double			 eval_seconds;
+	struct timestamp	 when;		/* the line's "ts" or "time" */
+	int			 has_when;	/* 0: none that parses */
 };
 
 /*

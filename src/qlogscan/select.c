@@ -204,6 +204,20 @@ check_query(const struct rules *ru, json_t *query, char **buf, size_t *cap)
 	return R_SELECTED;
 }
 
+/*
+ * The line's time, Prometheus 2.x's "ts" or 3.x's "time", for the record's
+ * last_used.  A line without one is still heavy: the time only informs.
+ */
+static void
+line_time(json_t *o, struct hit *hit)
+{
+	const char *s = json_string_value(json_object_get(o, "ts"));
+
+	if (s == NULL)
+		s = json_string_value(json_object_get(o, "time"));
+	hit->has_when = s != NULL && rfc3339_parse(s, &hit->when) == 0;
+}
+
 /* The rules after the line has been decoded into o. */
 static enum reason
 check_entry(const struct rules *ru, json_t *o, struct hit *hit, char **buf,
@@ -222,8 +236,10 @@ check_entry(const struct rules *ru, json_t *o, struct hit *hit, char **buf,
 		return bad(why, "\"params.query\" is missing or not a string");
 	if (!instant && (r = check_range(ru, params, why)) != R_SELECTED)
 		return r;
-	if ((r = check_query(ru, query, buf, cap)) == R_SELECTED)
+	if ((r = check_query(ru, query, buf, cap)) == R_SELECTED) {
 		hit->query = *buf;
+		line_time(o, hit);
+	}
 	return r;
 }
 
