@@ -345,12 +345,14 @@ run rs render --shard 0/3 --group-size 2 -o "$T/grouped.yml"
 [ "$(/usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" = True ] &&
 	ok "--group-size splits the rules into groups" || fail "--group-size" "$(head -20 "$T/grouped.yml")"
 
-# render --reload against a real Prometheus that loads the shard
+# render --reload against a real Prometheus that loads the shard (and
+# another rule file, to be broken below)
 port=$(free_port)
 cat >"$T/prom.yml" <<EOF
 global: {evaluation_interval: 1s}
-rule_files: ["$T/shard2.yml"]
+rule_files: ["$T/shard2.yml", "$T/other.yml"]
 EOF
+printf 'groups: []\n' >"$T/other.yml"
 prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/promdata" \
 	--web.listen-address="127.0.0.1:$port" --web.enable-lifecycle >"$T/prom.log" 2>&1 &
 PIDS="$PIDS $!"
@@ -362,6 +364,33 @@ if wait_for curl -sf "http://127.0.0.1:$port/-/ready"; then
 	n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
 	[ "$n" = "$(rule_names "$T/shard2.yml" | wc -l)" ] && ok "Prometheus serves the shard's $n rules after the reload" ||
 		fail "Prometheus rules after reload" "$n"
+	# A record another writer stored that Prometheus would refuse: named
+	# by its key, left out, the rest of the share rendered and reloaded,
+	# 65.  Key 3002 is in shard 2 of 3.
+	consul_curl -X PUT --data-binary '{"record":"hke:heavy_expr:foreign","expr":"sum(rate(x[5m]) by"}' \
+		"$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3002" >/dev/null
+	records 3 600 | rs >/dev/null 2>&1
+	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
+	n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
+	[ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field changed)" = True ] &&
+		[ "$(field reloaded)" = True ] && [ "$n" = "$(field rules)" ] &&
+		grep -q "^recsync: render: $PREFIX/3002 (hke:heavy_expr:foreign) is stored but promtool refuses it" "$T/err" &&
+		promtool check rules "$T/shard2.yml" >/dev/null 2>&1 && ! grep -q foreign "$T/shard2.yml" &&
+		ok "render: a stored record promtool refuses is named and left out, the rest reloaded, 65" ||
+		fail "render with a record Prometheus would refuse" "status $status, Prometheus has $n rules" \
+			"$(cat "$T/out")" "$(cat "$T/err")"
+	consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3002" >/dev/null
+	# Prometheus refusing the reload (another of its rule files broken):
+	# its answer is shown, the shard put back, 69.
+	printf 'groups: [{name: x, rules: [{record: y, expr: "sum("}]}]\n' >"$T/other.yml"
+	records 3 800 | rs >/dev/null 2>&1
+	cp "$T/shard2.yml" "$T/shard2.before"
+	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
+	[ "$status" = 69 ] && [ "$(field reloaded)" = False ] && cmp -s "$T/shard2.yml" "$T/shard2.before" &&
+		grep -q "reloading Prometheus at http://127.0.0.1:$port failed: HTTP 500: failed to reload config" "$T/err" &&
+		ok "a reload Prometheus refuses: its answer shown, 69, the old file put back" ||
+		fail "a reload Prometheus refuses" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+	printf 'groups: []\n' >"$T/other.yml"
 else
 	fail "prometheus starts" "$(tail -5 "$T/prom.log")"
 fi
