@@ -18,9 +18,11 @@ main(void)
 	CHECK(parse_duration("250ms", &d) == 0 && d == 0.25, "milliseconds");
 	CHECK(parse_duration("1.5m", &d) == 0 && d == 90, "fractional minutes");
 	CHECK(parse_duration("6h", &d) == 0 && d == 21600, "hours");
+	CHECK(parse_duration("90d", &d) == 0 && d == 90 * 86400, "days");
+	CHECK(parse_duration("2w", &d) == 0 && d == 14 * 86400, "weeks");
 	CHECK(parse_duration("-1s", &d) != 0, "negative");
 	CHECK(parse_duration("5 s", &d) != 0, "space before unit");
 	CHECK(parse_duration("inf", &d) != 0, "infinite");
-	CHECK(parse_duration("3d", &d) != 0, "unknown unit");
+	CHECK(parse_duration("3y", &d) != 0, "unknown unit");
 	return test_status();
 }
