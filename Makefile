@@ -88,6 +88,7 @@ bench: deps all
 	bench/kv $(BENCH_RECORDS)
 	bench/tools $(BENCH_RECORDS)
 	bench/qlogscan
+	bench/status $(BENCH_RECORDS)
 
 demo: deps all
 	demo/run
