@@ -251,4 +251,35 @@ true  | opt-http | 69 | cannot reach Consul at https://
 false | env-http | 0  |
 ROWS
 
+# --- the Consul address: a password in it (user:pw@host) is masked in every
+# message of every Consul tool; one that is not a host and port is a usage
+# error named by where it came from, before any connection.
+closed=$(free_port)
+for tool in kvdiff kvpush kvlock; do
+	case $tool in kvlock) targs=(-- true) ;; *) targs=() ;; esac
+	run "$tool" --consul "http://alice:s3cret@127.0.0.1:$closed" --retries 0 "${targs[@]}"
+	expect "$tool: cannot reach Consul: its password masked" 69 "alice:\*\*\*@127.0.0.1:$closed"
+	grep -q s3cret "$T/err" && fail "$tool: the password is not shown" "$(cat "$T/err")" ||
+		ok "$tool: the password is not shown"
+	while IFS='|' read -r how addr pat; do
+		how=$(trim "$how") addr=$(trim "$addr") pat=$(trim "$pat")
+		pat=${pat//'$tool'/$tool}
+		case $how in
+		opt) run "$tool" --consul "$addr" "${targs[@]}" ;;
+		env) run env CONSUL_HTTP_ADDR="$addr" "$tool" "${targs[@]}" ;;
+		esac
+		expect "$tool: $how $addr: 64" 64 "$pat"
+		grep -q s3cret "$T/err" && fail "$tool: $how $addr: the password is not shown" "$(cat "$T/err")" ||
+			ok "$tool: $how $addr: the password is not shown"
+	done <<-'ROWS'
+	opt | http//host                  | ^$tool: --consul: 'http//host': an address is host:port, with no path
+	env | redis//u:s3cret@host        | ^$tool: CONSUL_HTTP_ADDR: 'redis//u:\*\*\*@host': an address is host:port
+	opt | ftp://u:s3cret@host         | ^$tool: --consul: 'ftp://u:\*\*\*@host': only http:// and https://
+	opt | http://u:s3cret@host:99999  | ^$tool: --consul: 'http://u:\*\*\*@host:99999': .*[Pp]ort
+	env | http://host:8500/v1?x=1     | ^$tool: CONSUL_HTTP_ADDR: .*with no path
+	env | http://host:8500?x=1        | ^$tool: CONSUL_HTTP_ADDR: .*with no query
+	opt | http://:8500                | ^$tool: --consul: 'http://:8500': 
+	ROWS
+done
+
 done_testing

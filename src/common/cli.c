@@ -5,6 +5,8 @@
 #include "diag.h"
 #include "output.h"
 
+int	cli_check_settings;
+
 void
 cli_version(void)
 {
@@ -28,6 +30,18 @@ cli_option(int ch, void (*usage)(int))
 		return 1;
 	case CLI_OPT_VERSION:
 		cli_version();
+	case CLI_OPT_CHECK_SETTINGS:
+		cli_check_settings = 1;
+		return 1;
 	}
 	return 0;
+}
+
+void
+cli_settings_checked(void)
+{
+	if (!cli_check_settings)
+		return;
+	close_stdout();
+	exit(EX_OK);
 }

@@ -17,6 +17,7 @@ struct consul {
 	long			 timeout_ms;	/* for a whole request */
 	struct curl_slist	*headers;
 	char			*url;
+	char			*display;	/* url, its password masked */
 	int			 retries;
 	char			 error[CURL_ERROR_SIZE];
 };
@@ -45,14 +46,74 @@ replace(char **slot, const char *value)
 	*slot = value ? xstrdup(value) : NULL;
 }
 
-/* host:port or scheme://host:port, into a base URL without a slash at the end. */
-static void
-set_address(struct consul_config *cfg, const char *addr, int https)
+char *
+consul_mask_password(const char *addr)
 {
+	const char *auth = strstr(addr, "://"), *at, *colon;
+
+	auth = auth != NULL ? auth + 3 : addr;
+	/*
+	 * The last '@' is taken to end the user information, even past a '/'
+	 * a password should have escaped: more is masked, never less.
+	 */
+	if ((at = strrchr(auth, '@')) == NULL ||
+	    (colon = memchr(auth, ':', (size_t)(at - auth))) == NULL)
+		return xstrdup(addr);
+	return xasprintf("%.*s:***%s", (int)(colon - addr), addr, at);
+}
+
+/*
+ * What a base URL must be: http or https, a host, a port if any in range,
+ * nothing after it but a slash.  Returns NULL or why it is not.
+ */
+static const char *
+address_fault(const char *url)
+{
+	static char why[256];
+	CURLU *u = curl_url();
+	char *host = NULL, *path = NULL, *query = NULL, *fragment = NULL;
+	CURLUcode rc;
+
+	if (u == NULL)
+		die(EX_OSERR, "out of memory");
+	why[0] = '\0';
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK)
+		snprintf(why, sizeof(why), "%s", curl_url_strerror(rc));
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		snprintf(why, sizeof(why), "no host");
+	else if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    strcmp(path, "/") != 0 && *path != '\0')
+		snprintf(why, sizeof(why), "an address is host:port, with no "
+		    "path");
+	else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK)
+		snprintf(why, sizeof(why), "an address is host:port, with no "
+		    "query or fragment");
+	curl_free(host);
+	curl_free(path);
+	curl_free(query);
+	curl_free(fragment);
+	curl_url_cleanup(u);
+	return why[0] != '\0' ? why : NULL;
+}
+
+/*
+ * host:port or scheme://host:port, into a base URL without a slash at the
+ * end.  name is where it came from (--consul or CONSUL_HTTP_ADDR), for
+ * messages, which never show the address's password.
+ */
+static void
+set_address(struct consul_config *cfg, const char *name, const char *addr,
+    int https)
+{
+	const char *why;
+	char *shown;
 	size_t len;
 
 	if (*addr == '\0')
-		die(EX_USAGE, "empty Consul address");
+		die(EX_USAGE, "%s: the Consul address is empty", name);
+	shown = consul_mask_password(addr);
 	/* As in Consul's api, http:// never undoes CONSUL_HTTP_SSL. */
 	if (strncmp(addr, "http://", 7) == 0 && https) {
 		free(cfg->url);
@@ -61,8 +122,8 @@ set_address(struct consul_config *cfg, const char *addr, int https)
 	    strncmp(addr, "https://", 8) == 0)
 		replace(&cfg->url, addr);
 	else if (strstr(addr, "://") != NULL)
-		die(EX_USAGE, "Consul address '%s': only http:// and https:// "
-		    "are supported", addr);
+		die(EX_USAGE, "%s: '%s': only http:// and https:// are "
+		    "supported", name, shown);
 	else {
 		free(cfg->url);
 		cfg->url = xasprintf("%s://%s", https ? "https" : "http", addr);
@@ -70,6 +131,9 @@ set_address(struct consul_config *cfg, const char *addr, int https)
 	len = strlen(cfg->url);
 	while (len > 0 && cfg->url[len - 1] == '/')
 		cfg->url[--len] = '\0';
+	if ((why = address_fault(cfg->url)) != NULL)
+		die(EX_USAGE, "%s: '%s': %s", name, shown, why);
+	free(shown);
 }
 
 static void
@@ -102,8 +166,8 @@ consul_config_init(struct consul_config *cfg)
 	    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0;
 
 	memset(cfg, 0, sizeof(*cfg));
-	set_address(cfg, env("CONSUL_HTTP_ADDR") ? env("CONSUL_HTTP_ADDR") :
-	    "127.0.0.1:8500", https);
+	set_address(cfg, "CONSUL_HTTP_ADDR", env("CONSUL_HTTP_ADDR") ?
+	    env("CONSUL_HTTP_ADDR") : "127.0.0.1:8500", https);
 	set_prefix(cfg, CONSUL_DEFAULT_PREFIX);
 	replace(&cfg->token, env("CONSUL_HTTP_TOKEN"));
 	replace(&cfg->token_file, env("CONSUL_HTTP_TOKEN_FILE"));
@@ -123,7 +187,7 @@ consul_config_option(struct consul_config *cfg, int opt, const char *arg)
 	switch (opt) {
 	case OPT_CONSUL:
 		/* As in the consul CLI, CONSUL_HTTP_SSL applies to -http-addr too. */
-		set_address(cfg, arg, env("CONSUL_HTTP_SSL") ?
+		set_address(cfg, "--consul", arg, env("CONSUL_HTTP_SSL") ?
 		    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0);
 		return 1;
 	case OPT_TOKEN_FILE:
@@ -244,6 +308,7 @@ consul_open(const struct consul_config *cfg)
 	    (c->curl = curl_easy_init()) == NULL)
 		die(EX_SOFTWARE, "cannot initialise libcurl");
 	c->url = xstrdup(cfg->url);
+	c->display = consul_mask_password(cfg->url);
 	c->retries = cfg->retries;
 	if (token != NULL && *token != '\0') {
 		char *h = xasprintf("X-Consul-Token: %s", token);
@@ -280,6 +345,7 @@ consul_close(struct consul *c)
 	curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
 	free(c->url);
+	free(c->display);
 	free(c);
 	curl_global_cleanup();
 }
@@ -287,7 +353,7 @@ consul_close(struct consul *c)
 const char *
 consul_url(const struct consul *c)
 {
-	return c->url;
+	return c->display;
 }
 
 int

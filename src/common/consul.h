@@ -8,7 +8,10 @@
  *
  * One struct consul holds one curl handle, so a whole run reuses one
  * keep-alive connection.  The token is sent as X-Consul-Token and appears
- * in no message.
+ * in no message; nor does a password in the address (user:pw@host), which
+ * messages show as user:***@host.  An address that is not a host and port
+ * (a path, a query, no host, a bad port) is a usage error, named by where
+ * it came from: --consul or CONSUL_HTTP_ADDR.
  *
  * Ownership: consul_open() copies what it needs from the config; the
  * caller frees a config with consul_config_free() and a connection with
@@ -68,6 +71,7 @@ struct http_reply {
 /* Connects lazily; ends the run on a setup failure (token file, curl). */
 struct consul	*consul_open(const struct consul_config *cfg);
 void		 consul_close(struct consul *c);
+/* The base URL, for messages: its password masked. */
 const char	*consul_url(const struct consul *c);
 /* How many further tries a failed request that is safe to repeat gets. */
 int		 consul_retries(const struct consul *c);
@@ -117,6 +121,12 @@ void		 http_reply_free(struct http_reply *rep);
  */
 int		 consul_fail_status(const struct http_reply *rep);
 char		*consul_fail_message(const struct http_reply *rep);
+
+/*
+ * addr (host:port or a URL) with the password of its user information
+ * shown as ***, for messages; the caller frees it.
+ */
+char		*consul_mask_password(const char *addr);
 
 /* "/v1/kv/<key>" with each path segment escaped, then "?query" if given. */
 char		*consul_kv_path(const char *key, const char *query);

@@ -262,6 +262,7 @@ main(int argc, char *argv[])
 	consul_config_init(&cfg);
 	memset(&st, 0, sizeof(st));
 	mode = st.mode = parse_options(argc, argv, &cfg, &st);
+	cli_settings_checked();
 	st.stored_names = strmap_new();
 	st.fresh_names = strmap_new();
 	st.wanted = strmap_new();

@@ -111,6 +111,7 @@ main(int argc, char *argv[])
 		default: usage(EX_USAGE);
 		}
 	}
+	cli_settings_checked();		/* the COMMAND may be left out */
 	if (optind == argc)
 		usage(EX_USAGE);
 	l.key = key ? key : xasprintf("%s.lock", cfg.prefix);

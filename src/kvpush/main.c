@@ -96,6 +96,7 @@ main(int argc, char *argv[])
 	diag_init(argv[0]);
 	consul_config_init(&cfg);
 	parse_options(argc, argv, &cfg, &o);
+	cli_settings_checked();
 	o.prefix = cfg.prefix;
 	o.retries = cfg.retries;
 	record_input_init(&in, argc - optind, argv + optind);

@@ -77,6 +77,7 @@ parse_options(int argc, char **argv)
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
+		{ "check-settings", no_argument,	NULL, CLI_OPT_CHECK_SETTINGS },
 		{ NULL,		0,			NULL, 0 },
 	};
 	int ch;
@@ -97,6 +98,7 @@ parse_options(int argc, char **argv)
 		case 'v': verbosity++; break;
 		case 'h': usage(0);
 		case 'V': cli_version();
+		case CLI_OPT_CHECK_SETTINGS: cli_check_settings = 1; break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -109,20 +111,15 @@ parse_options(int argc, char **argv)
 	return optind;
 }
 
-/* Connects as the URL says; a URL that does not parse is a usage error. */
-static redisContext *
-open_redis(int *status)
+/* The URL to connect to; one that does not parse is a usage error. */
+static void
+parse_url(struct redis_url *u)
 {
-	struct redis_url u;
-	redisContext *c;
 	const char *why;
 
-	if (redis_url_parse(redis_url_choose(redis_opt), &u, &why) != 0)
+	if (redis_url_parse(redis_url_choose(redis_opt), u, &why) != 0)
 		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
 		    why);
-	c = redis_open(&u, timeout, status);
-	redis_url_free(&u);
-	return c;
 }
 
 /*
@@ -153,6 +150,7 @@ int
 main(int argc, char **argv)
 {
 	struct record_input in;
+	struct redis_url u;
 	struct put p;
 	redisContext *c;
 	unsigned long skipped = 0;
@@ -160,8 +158,12 @@ main(int argc, char **argv)
 
 	diag_init(argv[0]);
 	first = parse_options(argc, argv);
+	parse_url(&u);
+	cli_settings_checked();
 	put_sigpipe(0);
-	if ((c = open_redis(&status)) == NULL)
+	c = redis_open(&u, timeout, &status);
+	redis_url_free(&u);
+	if (c == NULL)
 		return status;
 	if ((status = put_check_set(c, set_key)) != 0) {
 		redisFree(c);

@@ -23,7 +23,7 @@ struct opts {
 
 enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
     OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_HELP,
-    OPT_VERSION };
+    OPT_VERSION, OPT_CHECK_SETTINGS };
 
 static const struct option longopts[] = {
 	{ "output",	required_argument, NULL, 'o' },
@@ -43,6 +43,7 @@ static const struct option longopts[] = {
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, OPT_HELP },
 	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ "check-settings", no_argument,   NULL, OPT_CHECK_SETTINGS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -88,6 +89,7 @@ parse_options(struct opts *o, int argc, char **argv)
 		case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
 		case OPT_HELP: usage(stdout, EX_OK);
 		case OPT_VERSION: cli_version();
+		case OPT_CHECK_SETTINGS: cli_check_settings = 1; break;
 		default: usage(stderr, EX_USAGE);
 		}
 	}
@@ -100,7 +102,7 @@ parse_options(struct opts *o, int argc, char **argv)
 	if (o->ck.timeout_arg != NULL && o->ck.prog == NULL)
 		die(EX_USAGE, "--check-timeout needs --check");
 	if (o->ck.prog != NULL && *o->ck.prog == '\0')
-		die(EX_USAGE, "--check=: the program name is empty");
+		die(EX_USAGE, "--check: the program name is empty");
 	if (o->w.dir != NULL && *o->w.dir == '\0')
 		die(EX_USAGE, "-d: the directory name is empty");
 	if (o->w.out != NULL && *o->w.out == '\0')
@@ -172,6 +174,7 @@ main(int argc, char **argv)
 	o.w.mode = 0644;
 	o.ck.timeout = 600;
 	parse_options(&o, argc, argv);
+	cli_settings_checked();
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
 	status = worse(status, ruleset_sort(&rs));
