@@ -51,6 +51,87 @@ render --shard 0/3|64|render needs
 --yes|64|--yes is for rebuild
 ROWS
 
+# --- a bad setting is refused (64) before the lock and before any
+# connection: a stand-in of its own counts every request it is sent, Redis
+# counts its connections, and the rules dir and render's file stay empty.
+# Columns: arguments ('' an empty one, OUT render's file, ENVF an
+# environment file holding the row's VAR=VALUE), VAR=VALUE for the
+# environment (or the file), the message.  The message names the setting
+# as it was given.
+start_standin settings
+printf '%s\n' '{"record":"settings:one","expr":"up"}' >"$T/settings.in"
+mkdir "$T/settings.rules"
+redis_connections() { rcli INFO stats | sed -n 's/^total_connections_received:\([0-9]*\).*/\1/p'; }
+standin_requests() {
+	consul_curl -s "$STANDIN_URL/_standin/stats" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
+}
+while IFS='|' read -r args envset pat; do
+	argv=() row="${args//ENVF/FILE} $envset"
+	case $args in retire*|rebuild*|render*) argv=("${args%% *}"); args=${args#* } ;; esac
+	argv+=(--rules-dir "$T/settings.rules")
+	for a in $args; do
+		case $a in
+		"''") argv+=("") ;;
+		OUT) argv+=("$T/settings.out") ;;
+		ENVF) argv+=("$T/settings.env") ;;
+		*) argv+=("$a") ;;
+		esac
+	done
+	envv=()
+	case $args in
+	*ENVF*) printf '%s\n' "$envset" >"$T/settings.env" ;;
+	*) [ -z "$envset" ] || envv=("$envset") ;;
+	esac
+	requests=$(standin_requests) conns=$(redis_connections)
+	run -i "$T/settings.in" env CONSUL_HTTP_ADDR="$STANDIN_URL" "${envv[@]}" \
+		recsync "${argv[@]}"
+	expect "bad setting $row: 64, named" 64 "$pat"
+	requests2=$(standin_requests) conns2=$(redis_connections)
+	[ "$requests2" = "$requests" ] && [ "$conns2" = $((conns + 1)) ] &&
+		[ -z "$(ls -A "$T/settings.rules")" ] && [ ! -e "$T/settings.out" ] &&
+		! grep -q 's3cret' "$T/err" &&
+		ok "bad setting $row: no request to Consul, no connection to Redis, no file" ||
+		fail "bad setting $row: nothing reached" \
+			"Consul requests $requests -> $requests2, Redis connections $conns -> $conns2 (1 is ours)" \
+			"$(ls -A "$T/settings.rules")" "$(cat "$T/err")"
+done <<'ROWS'
+--redis redis//host||^recsync: --redis: the URL does not start with redis:// or unix://
+--redis redis://:s3cret@h:0||^recsync: --redis: the port
+--redis ''||^recsync: --redis: the value is empty
+retire --redis redis//host||^recsync: --redis: 
+rebuild --yes --redis redis//host||^recsync: --redis: 
+--consul http//host||^recsync: --consul: 'http//host': an address is host:port, with no path
+--consul http://u:s3cret@h:99999||^recsync: --consul: 'http://u:\*\*\*@h:99999': 
+--consul ftp://h||^recsync: --consul: 'ftp://h': only http:// and https://
+--consul ''||^recsync: --consul: the value is empty
+--group-size 0||^recsync: --group-size: expected a whole number
+--group-size x --dry-run||^recsync: --group-size: 
+--check-timeout 0s||^recsync: --check-timeout: from 1ms to 24h
+--check-timeout soon||^recsync: --check-timeout: expected a duration
+--keep x||^recsync: --keep: expected a whole number
+--keep 123456789012345678901||^recsync: --keep: expected a whole number
+--prefix ''||^recsync: --prefix: the value is empty
+--prefix /||^recsync: --prefix: the prefix must not be empty
+--set-key ''||^recsync: --set-key: the value is empty
+--group ''||^recsync: --group: the value is empty
+--rules-dir ''||^recsync: --rules-dir: the value is empty
+--promtool ''||^recsync: --promtool: the value is empty
+--lock-timeout x||^recsync: --lock-timeout: expected a duration
+--lock-timeout x --dry-run||^recsync: --lock-timeout: expected a duration
+render --shard 5/2 -o OUT||^recsync: --shard: expected K/N with 0 <= K < N
+render --shard 0/2 -o OUT --group-size 0||^recsync: --group-size: 
+|RECSYNC_REDIS=redis//host|^recsync: RECSYNC_REDIS: the URL does not start
+|REDIS_URL=redis//host|REDIS_URL: the URL does not start
+|RECSYNC_GROUP_SIZE=x|^recsync: RECSYNC_GROUP_SIZE: expected a whole number
+|CONSUL_HTTP_ADDR=http://u:s3cret@h/x|CONSUL_HTTP_ADDR: 'http://u:\*\*\*@h/x': an address is host:port
+|CONSUL_HTTP_SSL=maybe|CONSUL_HTTP_SSL: expected true or false
+--env-file ENVF|RECSYNC_CHECK_TIMEOUT=soon|^recsync: .*settings.env:1: RECSYNC_CHECK_TIMEOUT: expected a duration
+--env-file ENVF|RECSYNC_REDIS=redis//host|^recsync: .*settings.env:1: RECSYNC_REDIS: the URL does not
+--env-file ENVF|CONSUL_HTTP_ADDR=http//h|^recsync: .*settings.env:1: CONSUL_HTTP_ADDR: 'http//h': 
+--env-file ENVF --redis redis//host|RECSYNC_REDIS=unix:///x|^recsync: --redis: 
+ROWS
+
 # --- first run: everything lands everywhere
 run -i "$T/sample" rs
 expect "first run exits 0" 0 ""
@@ -73,6 +154,29 @@ script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX' --set-key '$SETKEY' --rul
 grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: yamlemit: ' "$T/tty" &&
 	grep -q 'recsync: redisput: ' "$T/tty" &&
 	ok "a progress line for each stage when stderr is a terminal" || fail "progress on a terminal" "$(cat -v "$T/tty")"
+
+# --- records typed on a terminal (script(1) gives the run one): in its
+# foreground the run says once that it waits for them and takes them up to
+# Ctrl-D; out of it (timeout(1) makes a process group of its own) it
+# refuses at once, taking no lock, where the read would have stopped it.
+mkdir "$T/rules-tty"
+printf '%s\n\004' '{"record":"hke:heavy_expr:typed","expr":"max(up)"}' |
+	timeout -s KILL 120 script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX-tty' --set-key '$SETKEY-tty' --rules-dir '$T/rules-tty'; echo \"exit=\$?\"" \
+	/dev/null >"$T/tty" 2>&1
+[ "$(grep -c 'reading records from the terminal; end them with Ctrl-D' "$T/tty")" = 1 ] &&
+	grep -q 'exit=0' "$T/tty" && PREFIX=$PREFIX-tty stored | grep -q 'heavy_expr:typed"' &&
+	[ "$(rcli SISMEMBER "$SETKEY-tty" hke:heavy_expr:typed)" = 1 ] &&
+	ok "records typed on the terminal: said once to end them with Ctrl-D, stored" ||
+	fail "records typed on the terminal" "$(cat -v "$T/tty")"
+# The settings stand-in counts the requests: none, so no lock was taken.
+requests=$(standin_requests)
+timeout -s KILL 120 script -qec "CONSUL_HTTP_ADDR='$STANDIN_URL' timeout 60 '$RECSYNC_BIN/recsync' --set-key '$SETKEY' --rules-dir '$RULES'; echo \"exit=\$?\"" \
+	/dev/null >"$T/tty" 2>&1 </dev/null
+grep -q 'exit=66' "$T/tty" && grep -q 'not in its foreground' "$T/tty" &&
+	[ "$(standin_requests)" = "$requests" ] &&
+	ok "records read from a terminal out of its foreground: refused, 66, no lock taken" ||
+	fail "records read from a terminal out of its foreground" "requests $requests -> $(standin_requests)" \
+		"$(cat -v "$T/tty")"
 
 # --- a second run adds nothing, writes no new rule file, and the summary
 # names the current one, which still has everything
@@ -521,6 +625,59 @@ run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.
 (cd "$T" && run rs render --shard 0/1 -o ./rel.yml --dry-run)
 [ "$(field status)" = 0 ] && [ "$(field file)" = "$T/rel.yml" ] && ok "render -o given relative: the summary's file is absolute" ||
 	fail "render: file absolute" "status $status" "$(cat "$T/out")"
+
+# --- passwords in --redis and --consul: while a stage is held (by a
+# promtool that waits for a file), no process has one in its arguments:
+# not kvlock, not the recsync it runs, not a stage.  Redis has a user of
+# its own with the password; Consul is given one it ignores.
+PW=pw-$$-$RANDOM
+rcli ACL SETUSER rs-secret on ">$PW" '~*' '&*' +@all >/dev/null
+cat >"$T/held-promtool" <<SH
+#!/bin/sh
+echo \$PPID >"$T/held.pid"
+i=0
+while [ ! -e "$T/go" ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+exec promtool "\$@"
+SH
+chmod +x "$T/held-promtool"
+rm -f "$T/held.pid" "$T/go"
+recsync --prefix "$PREFIX-pw" --set-key "$SETKEY-pw" --rules-dir "$RULES" -vv \
+	--redis "unix://rs-secret:$PW@$REDIS_SOCK" --consul "${CONSUL_HTTP_ADDR/:\/\//://rs:$PW@}" \
+	--promtool "$T/held-promtool" "$T/sample" >"$T/pw.out" 2>"$T/pw.err" &
+top=$!
+if wait_for test -s "$T/held.pid"; then
+	# with_secret: the processes whose arguments hold the password, read
+	# by bash itself: a grep would hold it in its own.
+	with_secret() {
+		local f args
+		for f in /proc/[0-9]*/cmdline; do
+			mapfile -d '' args <"$f" 2>/dev/null || continue
+			[[ "${args[*]}" != *"$PW"* ]] || echo "${f%/cmdline}: ${args[*]//$PW/PW}"
+		done
+	}
+	stage=$(cat "$T/held.pid")
+	inner=$(awk '{ print $4 }' "/proc/$stage/stat")
+	mapfile -d '' kvlock_argv <"/proc/$top/cmdline"
+	mapfile -d '' inner_argv <"/proc/$inner/cmdline"
+	leaks=$(with_secret)
+	[[ "${kvlock_argv[0]}" == *kvlock ]] && [[ "${inner_argv[*]}" == *recsync* ]] && [ -z "$leaks" ] &&
+		ok "a stage held: kvlock's, the inner recsync's and no other process's arguments hold the password" ||
+		fail "passwords out of the arguments" "kvlock: ${kvlock_argv[*]//$PW/PW}" \
+			"inner: ${inner_argv[*]//$PW/PW}" "$leaks"
+else
+	fail "the held promtool started" "$(cat "$T/pw.err")"
+fi
+touch "$T/go"
+wait "$top"; st=$?
+[ "$st" = 0 ] && [ "$(rcli SCARD "$SETKEY-pw")" = 4 ] && [ "$(PREFIX=$PREFIX-pw stored | wc -l)" = 4 ] &&
+	ok "--redis and --consul with passwords reach the tools through the environment" ||
+	fail "passwords through the environment" "status $st" "$(cat "$T/pw.out" "$T/pw.err")"
+grep -q "$PW" "$T/pw.err" "$T/pw.out" && fail "-vv: no message shows a password" "$(grep "$PW" "$T/pw.err")" ||
+	ok "-vv: no message shows a password"
+run -i "$T/sample" rs --consul "http://rs:$PW@127.0.0.1:$(free_port)"
+[ "$status" = 69 ] && grep -q 'rs:\*\*\*@127.0.0.1' "$T/err" && ! grep -q "$PW" "$T/err" &&
+	ok "Consul unreachable: its address shown with the password masked" ||
+	fail "Consul address masked" "status $status" "$(cat "$T/err")"
 
 # --- --keep: the newest rule files stay, older ones recsync wrote go
 mkdir "$T/keep"

@@ -77,6 +77,19 @@ parse_options(int argc, char *argv[], struct consul_config *cfg)
 		die(EX_USAGE, "--set-key: the key name is empty");
 }
 
+/* The Redis URL parses, or the run ends (EX_USAGE) before any connection. */
+static void
+check_redis_url(void)
+{
+	struct redis_url u;
+	const char *why;
+
+	if (redis_url_parse(redis_url_choose(redis_opt), &u, &why) != 0)
+		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
+		    why);
+	redis_url_free(&u);
+}
+
 /* Redis's set, read through the URL given; 0 or an exit status. */
 static int
 read_redis(struct drift *d, double timeout)
@@ -127,6 +140,8 @@ main(int argc, char *argv[])
 	diag_init(argv[0]);
 	consul_config_init(&cfg);
 	parse_options(argc, argv, &cfg);
+	check_redis_url();
+	cli_settings_checked();
 	drift_init(&d);
 
 	c = consul_open(&cfg);
