@@ -37,6 +37,18 @@ vg "kvlock" /dev/null 0 "$RECSYNC_BIN/kvlock" --prefix "$PREFIX" -- true
 vg "yamlemit --check" "$T/in" 65 "$RECSYNC_BIN/yamlemit" --check --group-size 10 -o "$T/rules.yml"
 vg "redisput" "$T/in" 65 "$RECSYNC_BIN/redisput" --chunk 16
 vg "redisput --delete" "$T/three" 0 "$RECSYNC_BIN/redisput" --delete
+# Drift of every kind for kvdrift: a duplicate, a junk key, a foreign key,
+# a Redis member Consul lacks, one with no value, rules Consul lacks.
+consul_curl -X PUT --data-binary "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/10?raw")" \
+	"$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/500" >/dev/null
+consul_curl -X PUT --data 'junk' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/501" >/dev/null
+consul_curl -X PUT --data 'x' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/notes" >/dev/null
+rcli SADD hke:heavy_query_set "$(printf 'esc\033x')" >/dev/null
+rcli DEL hke:heavy_expr:r000020 >/dev/null
+vg "kvdrift --json (every kind of drift)" /dev/null 1 "$RECSYNC_BIN/kvdrift" --json \
+	--prefix "$PREFIX" --rules "$T/rules.yml" --samples "$T/samples"
+vg "kvdrift (the report for people)" /dev/null 1 "$RECSYNC_BIN/kvdrift" --prefix "$PREFIX" \
+	--rules "$T/rules.yml"
 for log in "$TESTS"/data/qlogscan/*.log; do
 	[ -f "$log" ] || continue
 	vg "qlogscan $(basename "$log")" /dev/null 0 "$RECSYNC_BIN/qlogscan" --threshold 0 --instant "$log"
