@@ -148,9 +148,17 @@ expect "Redis unreachable: 69" 69 .
 rcli SET "$SETKEY-str" x >/dev/null
 run recsync status --prefix "$PREFIX" --set-key "$SETKEY-str" --rules-dir "$RULES"
 expect "the set key holds a string: 78" 78 "not a set"
-printf 'groups: [\n' >"$T/bad.yml"
+# Junk in the rule file: reported, and the other stores compared all the
+# same, with what the file gave before its fault forgotten.
+{ printf 'groups:\n  - name: g\n    rules:\n      - record: %s\n        expr: up\n' "${N}77"
+  printf '      - record: [\n'; } >"$T/bad.yml"
+rcli DEL "${N}02" >/dev/null
 run rs status --rule-file "$T/bad.yml"
 expect "a rule file that is not YAML: 65, FILE:LINE" 65 "bad.yml:[0-9]+:"
+grep -q "^rules:  not compared: $T/bad.yml could not be read\$" "$T/out" && grep -q "^    ${N}02\$" "$T/out" &&
+	! grep -q "${N}77" "$T/out" &&
+	ok "a bad rule file: the rest is still compared and reported" || fail "bad rule file report" "$(cat "$T/out")"
+run -i /dev/null rs -q
 run rs status --rule-file "$T/none.yml"
 expect "a rule file that is not there: 66" 66 "none.yml"
 if [ "$STANDIN" = 1 ]; then

@@ -85,6 +85,8 @@ int	drift_read_redis(struct drift *d, redisContext *c,
 int	drift_read_rules(struct drift *d, const char *path);
 /* rules.c hands each rule name read to this one. */
 void	drift_take_rule(struct drift *d, const char *name);
+/* Undoes what a rule file that turned out unreadable had given. */
+void	drift_forget_rules(struct drift *d);
 /* After the reads: the stored records one of the stores lacks. */
 void	drift_settle(struct drift *d);
 

@@ -135,7 +135,7 @@ main(int argc, char *argv[])
 	struct consul *c;
 	struct where w;
 	char *lkey;
-	int rc;
+	int rc, rules_rc = 0;
 
 	diag_init(argv[0]);
 	consul_config_init(&cfg);
@@ -152,8 +152,12 @@ main(int argc, char *argv[])
 	consul_close(c);
 	if ((rc = read_redis(&d, cfg.timeout)) != 0)
 		exit(rc);
-	if (rule_file != NULL && (rc = drift_read_rules(&d, rule_file)) != 0)
-		exit(rc);
+	/* A rule file that is not YAML is junk like any other: reported, and
+	 * the other stores compared all the same. */
+	if (rule_file != NULL &&
+	    (rules_rc = drift_read_rules(&d, rule_file)) != 0 &&
+	    rules_rc != EX_DATAERR)
+		exit(rules_rc);
 	drift_settle(&d);
 	info("%zu records in Consul, %zu in Redis, %zu in the rule file; "
 	    "%zu out of step", d.consul, d.redis, d.rules, drift_total(&d));
@@ -166,7 +170,7 @@ main(int argc, char *argv[])
 	write_samples(&d, &ls);
 	close_stdout();
 
-	rc = drift_total(&d) > 0;
+	rc = rules_rc ? rules_rc : drift_total(&d) > 0;
 	lock_state_free(&ls);
 	drift_free(&d);
 	free(lkey);

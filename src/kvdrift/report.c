@@ -135,6 +135,10 @@ report_text(FILE *fp, struct drift *d, const struct lock_state *ls,
 		fprintf(fp, "\nrules:  %zu rules in ", d->rules);
 		put_name(fp, w->rule_file);
 		putc('\n', fp);
+	} else if (w->rule_file != NULL) {
+		fputs("\nrules:  not compared: ", fp);
+		put_name(fp, w->rule_file);
+		fputs(" could not be read\n", fp);
 	} else
 		fputs("\nrules:  no rule file\n", fp);
 	text_lock(fp, ls);

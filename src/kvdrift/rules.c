@@ -134,6 +134,7 @@ drift_read_rules(struct drift *d, const char *path)
 			    p.problem ? p.problem : "not YAML");
 			status = p.error == YAML_READER_ERROR && ferror(fp) ?
 			    EX_IOERR : EX_DATAERR;
+			drift_forget_rules(d);
 			break;
 		}
 		more = step(&w, &ev);
@@ -141,6 +142,6 @@ drift_read_rules(struct drift *d, const char *path)
 	}
 	yaml_parser_delete(&p);
 	fclose(fp);
-	d->have_rules = 1;
+	d->have_rules = status == 0;
 	return status;
 }

@@ -137,6 +137,23 @@ drift_take_rule(struct drift *d, const char *name)
 }
 
 void
+drift_forget_rules(struct drift *d)
+{
+	struct drift_list *l = &d->kinds[RULES_EXTRA];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	l->n = 0;
+	strmap_free(d->rules_extra);
+	d->rules_extra = strmap_new();
+	for (i = 0; i < d->nall; i++)
+		d->all[i]->in_rules = 0;
+	d->rules = 0;
+	d->have_rules = 0;
+}
+
+void
 drift_settle(struct drift *d)
 {
 	size_t i;
