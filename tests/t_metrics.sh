@@ -33,6 +33,9 @@ PROM_PORT=$(free_port)
 cat >"$T/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $TOP/examples/alerts.yml
 scrape_configs:
   - job_name: node
     static_configs:
@@ -86,4 +89,18 @@ until_query 'recsync_drift_records{kind="redis_no_value"}' 1 &&
 	ok "Prometheus: status's drift, by kind" || fail "drift in Prometheus" "$(cat "$TEXTFILE/recsync.prom")"
 until_query 'recsync_records{store="consul",command="sync"}' 7 &&
 	ok "status kept the sync's series in the shared file" || fail "sync's series kept"
+
+# examples/alerts.yml in the real Prometheus.  Once RecsyncDrift is
+# pending (its hour not up), the rules have seen status's exit 1: that is
+# no failure, so RecsyncFailing stays silent; a sync that fails (Consul
+# unreachable: 69) makes it fire.
+until_query 'ALERTS{alertname="RecsyncDrift",alertstate="pending"}' 1 &&
+	[ "$(query 'count(ALERTS{alertname="RecsyncFailing"}) or vector(0)')" = 0 ] &&
+	ok "RecsyncDrift pending, RecsyncFailing silent on status's exit 1" ||
+	fail "alerts before the failure" "$(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/alerts")"
+run -i /dev/null rs -q --consul 127.0.0.1:1
+[ "$status" = 69 ] || fail "the failing sync" "$status" "$(cat "$T/err")"
+until_query 'ALERTS{alertname="RecsyncFailing",alertstate="firing",command="sync"}' 1 &&
+	ok "a real Prometheus with examples/alerts.yml fires RecsyncFailing" ||
+	fail "RecsyncFailing fires" "$(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/alerts")"
 done_testing
