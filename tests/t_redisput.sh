@@ -275,7 +275,18 @@ bad timeout|--timeout soon|--timeout: expected a duration
 timeout too long|--timeout 25h|--timeout: at most 24h
 empty set key|--set-key=|--set-key: the key name is empty
 delete and prune|--delete --prune|--delete and --prune do not go together
-wrong scheme|--redis http://topsecret@h|does not start with redis://
+wrong scheme|--redis http://topsecret@h|unknown scheme 'http'
+no scheme|--redis topsecret@h:1|does not start with a scheme
+sentinel without a master name|--redis redis+sentinel://:topsecret@127.0.0.1:1|no master name
+sentinel with an empty master name|--redis redis+sentinel://:topsecret@127.0.0.1:1/|no master name
+sentinel with no host|--redis redis+sentinel://:topsecret@/mymaster|host list is empty
+sentinel port out of range|--redis redis+sentinel://:topsecret@h:1,h:0/m|the port of host 2 of the list
+sentinel unknown query|--redis redis+sentinel://h/m?sentinel_pass=topsecret|unknown query parameter
+cluster with no host|--redis redis+cluster://:topsecret@|host list is empty
+cluster with an empty entry|--redis redis+cluster://:topsecret@h:1,,h:2|an empty entry
+cluster port out of range|--redis redis+cluster://:topsecret@h:1,h:2,h:65536|the port of host 3 of the list
+cluster db|--redis redis+cluster://:topsecret@h:1/2|only db 0
+misspelt scheme|--redis redis+sentinal://:topsecret@h/m|unknown scheme 'redis\+sentinal'
 rediss|--redis rediss://:topsecret@h:6380|TLS
 port not a number|--redis redis://:topsecret@h:http|the port is not a number
 port zero|--redis redis://:topsecret@h:0|the port is not a number

@@ -120,8 +120,8 @@ parse_userinfo(const char *s, size_t len, struct redis_url *u,
 
 /*
  * "host[:port]" or "[v6addr][:port]" into *host and *port (left at its
- * default when not given).  which names the entry in messages ("the
- * host", "host 2 of the list").
+ * default when not given).  which names the entry in messages ("host 2
+ * of the list"), NULL for the one host of a redis:// URL.
  */
 static int
 parse_hostport(const char *s, size_t len, char **host, int *port,
@@ -154,9 +154,9 @@ parse_hostport(const char *s, size_t len, char **host, int *port,
 	v = 0;
 	if (strspn(t, "0123456789") != strlen(t) ||
 	    parse_long(t, 1, 65535, &v) != 0) {
-		snprintf(buf, sizeof(buf), "the port of %s is not a number "
+		snprintf(buf, sizeof(buf), "the port%s%s is not a number "
 		    "from 1 to 65535 (in a password, write '/' as %%2F and "
-		    "'?' as %%3F)", which);
+		    "'?' as %%3F)", which ? " of " : "", which ? which : "");
 		*why = buf;
 	}
 	free(t);
@@ -344,7 +344,7 @@ parse_tcp(const char *auth, size_t alen, const char *path, size_t plen,
 			return *why = CLUSTER_DB, -1;
 		return 0;
 	default:
-		if (parse_hostport(auth, alen, &u->host, &u->port, "the host",
+		if (parse_hostport(auth, alen, &u->host, &u->port, NULL,
 		    why) != 0)
 			return -1;
 		if (plen > 1 && parse_db(path + 1, plen - 1, &u->db) != 0)

@@ -18,6 +18,7 @@
 #include "prune.h"
 #include "put.h"
 #include "record.h"
+#include "redis_store.h"
 #include "redis_url.h"
 
 /* MSET's argc stays far below 2^20, the bound of Redis before 7. */
@@ -152,7 +153,7 @@ main(int argc, char **argv)
 	struct record_input in;
 	struct redis_url u;
 	struct put p;
-	redisContext *c;
+	struct redis_store s;
 	unsigned long skipped = 0;
 	int status, first;
 
@@ -161,22 +162,20 @@ main(int argc, char **argv)
 	parse_url(&u);
 	cli_settings_checked();
 	put_sigpipe(0);
-	c = redis_open(&u, timeout, &status);
-	redis_url_free(&u);
-	if (c == NULL)
+	if ((status = redis_store_connect(&s, &u, timeout)) != 0)
 		return status;
-	if ((status = put_check_set(c, set_key)) != 0) {
-		redisFree(c);
+	if ((status = put_check_set(&s, set_key)) != 0) {
+		redis_store_close(&s);
 		return status;
 	}
 	record_input_init(&in, argc - first, argv + first);
-	put_init(&p, c, set_key, (size_t)chunk, delete);
+	put_init(&p, &s, set_key, (size_t)chunk, delete);
 	if ((status = run(&p, &in, &skipped)) == 0)
 		put_report(&p, dry_run);
 	put_free(&p);
 	if (in.cur != NULL)		/* stopped early by a failed chunk */
 		record_reader_close(in.cur);
-	redisFree(c);
+	redis_store_close(&s);
 	put_sigpipe(1);
 	close_stdout();
 	if (status == 0)

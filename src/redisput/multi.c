@@ -91,8 +91,18 @@ append(redisContext *c, int argc, const char **argv, const size_t *lens)
 		die(EX_OSERR, "out of memory queueing a Redis command");
 }
 
+/* An error a failover explains: the server is no longer the master. */
+static int
+not_master(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR &&
+	    (strncmp(r->str, "READONLY", 8) == 0 ||
+	    strncmp(r->str, "MASTERDOWN", 10) == 0);
+}
+
 int
-multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what)
+multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what,
+    int *moved)
 {
 	static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
 	redisReply *r;
@@ -102,10 +112,15 @@ multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what)
 	for (i = 0; i < n; i++)
 		append(c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
 	append(c, 1, exec, NULL);
+	*moved = 0;
 	/* Every reply is read, even after a failure, to drain the pipeline. */
 	for (i = -1; i <= n; i++) {
-		if (redisGetReply(c, (void **)&r) != REDIS_OK)
+		if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+			*moved = 1;
 			return lost(c, what);
+		}
+		if (not_master(r))
+			*moved = 1;
 		if (status != 0)
 			;
 		else if (i < 0)

@@ -22,9 +22,12 @@ struct multi_cmd {
 /*
  * Runs cmds[0..n) as one transaction.  Returns 0, or, after a message
  * beginning with what, the exit status the failure calls for: EX_NOPERM
- * for an ACL or authentication error, EX_UNAVAILABLE otherwise.
+ * for an ACL or authentication error, EX_UNAVAILABLE otherwise.  *moved
+ * is set when the failure is one a failover explains (the connection
+ * lost, or the server now a replica: READONLY), so that the master may
+ * be looked up again and the transaction rerun.
  */
 int	multi_run(redisContext *c, struct multi_cmd *cmds, int n,
-	    const char *what);
+	    const char *what, int *moved);
 
 #endif

@@ -8,6 +8,9 @@
 #include "diag.h"
 #include "prune.h"
 #include "put.h"
+#include "cluster.h"
+#include "redis_slot.h"
+#include "redis_store.h"
 #include "redis_url.h"
 #include "multi.h"
 #include "xalloc.h"
@@ -19,12 +22,12 @@
 static redisReply *
 call(struct put *p, int type, int *status, int argc, const char **argv)
 {
-	redisReply *r = redisCommandArgv(p->c, argc, argv, NULL);
+	redisReply *r = redis_store_command(p->s, argv[1], argc, argv, NULL,
+	    status);
 
-	if (r == NULL) {
-		warnmsg("--prune: %s: %s", argv[0], redis_ctx_error(p->c));
-		*status = EX_UNAVAILABLE;
-	} else if (r->type != type) {
+	if (r == NULL)
+		warnmsg("--prune: %s failed", argv[0]);
+	else if (r->type != type) {
 		warnmsg("--prune: %s: %s", argv[0],
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		*status = r->type == REDIS_REPLY_ERROR ? redis_error_status(r) :
@@ -48,6 +51,40 @@ drop(struct put *p, const char *stale)
 	return status;
 }
 
+/*
+ * The temporary sets must live in the set key's slot, for SDIFFSTORE in a
+ * cluster: they carry the set key's hash tag, or the set key as their tag.
+ */
+static int
+same_slot(const char *set_key, const char *name)
+{
+	unsigned slot = redis_key_slot(set_key, strlen(set_key));
+	char *stale = xasprintf("%s:stale", name);
+	int same = redis_key_slot(name, strlen(name)) == slot &&
+	    redis_key_slot(stale, strlen(stale)) == slot;
+
+	free(stale);
+	return same;
+}
+
+static char *
+seen_name(const char *set_key)
+{
+	char *name;
+
+	name = xasprintf("%s:redisput-prune:%ld.%ld", set_key,
+	    (long)time(NULL), (long)getpid());
+	if (same_slot(set_key, name))
+		return name;
+	free(name);
+	name = xasprintf("{%s}:redisput-prune:%ld.%ld", set_key,
+	    (long)time(NULL), (long)getpid());
+	if (same_slot(set_key, name))
+		return name;
+	free(name);
+	return NULL;
+}
+
 int
 prune_begin(struct put *p)
 {
@@ -55,8 +92,12 @@ prune_begin(struct put *p)
 	char *stale;
 
 	p->pruned = -1;			/* not (yet) pruned */
-	p->seen_key = xasprintf("%s:redisput-prune:%ld.%ld", p->set_key,
-	    (long)time(NULL), (long)getpid());
+	if ((p->seen_key = seen_name(p->set_key)) == NULL) {
+		warnmsg("--prune: no key in the slot of %s can hold the names "
+		    "written (give the set key a hash tag, as {name})",
+		    p->set_key);
+		return EX_CONFIG;
+	}
 	p->seen = xcalloc(p->chunk + 2, sizeof(*p->seen));
 	p->seenlen = xcalloc(p->chunk + 2, sizeof(*p->seenlen));
 	stale = xasprintf("%s:stale", p->seen_key);
@@ -72,7 +113,7 @@ remove_names(struct put *p, const redisReply *r, unsigned long batch)
 	struct multi_cmd cmd[2];
 	size_t i;
 	char *what;
-	int status;
+	int status, moved;
 
 	p->kv[0] = "DEL";
 	p->kvlen[0] = 3;
@@ -93,7 +134,11 @@ remove_names(struct put *p, const redisReply *r, unsigned long batch)
 	cmd[1] = (struct multi_cmd){ (int)(2 + r->elements), p->members,
 	    p->memlen, REDIS_REPLY_INTEGER, 0 };
 	what = xasprintf("--prune: batch %lu", batch);
-	status = multi_run(p->c, cmd, 2, what);
+	if (p->s->cluster != NULL)
+		status = cluster_delete(p, p->kv + 1, p->kvlen + 1,
+		    r->elements, &cmd[1], 1, what, &cmd[0].result);
+	else
+		status = multi_run(p->s->c, cmd, 2, what, &moved);
 	free(what);
 	if (status == 0)
 		p->pruned += cmd[1].result;
@@ -178,7 +223,8 @@ prune_finish(struct put *p, int complete)
 		p->pruned = 0;
 		status = remove_stale(p, stale);
 	}
-	if (p->c->err == 0) {		/* the connection still works */
+	/* While the connection works; a cluster's is opened anew. */
+	if (p->s->cluster != NULL || p->s->c->err == 0) {
 		st = drop(p, stale);
 		status = status != 0 ? status : st;
 	}

@@ -10,16 +10,18 @@
 #include "prune.h"
 #include "put.h"
 #include "record.h"
+#include "cluster.h"
+#include "redis_store.h"
 #include "redis_url.h"
 #include "multi.h"
 #include "xalloc.h"
 
 void
-put_init(struct put *p, redisContext *c, const char *set_key, size_t chunk,
-    int delete)
+put_init(struct put *p, struct redis_store *s, const char *set_key,
+    size_t chunk, int delete)
 {
 	memset(p, 0, sizeof(*p));
-	p->c = c;
+	p->s = s;
 	p->set_key = set_key;
 	p->delete = delete;
 	p->chunk = chunk;
@@ -124,6 +126,45 @@ emit(struct put *p)
 	p->n = 0;
 }
 
+/* Failovers one chunk may live through before the run gives up. */
+#define FAILOVERS_MAX	3
+
+/*
+ * The chunk as one transaction; behind sentinels, run again on the new
+ * master when the old one went away.
+ */
+static int
+flush_server(struct put *p, struct multi_cmd *cmd, int ncmd, const char *what)
+{
+	int status, moved, tries = 0;
+
+	for (;;) {
+		status = multi_run(p->s->c, cmd, ncmd, what, &moved);
+		if (status == 0 || !moved || p->s->url.kind != REDIS_SENTINEL ||
+		    tries++ == FAILOVERS_MAX)
+			return status;
+		warnmsg("%s: asking the sentinels for the master again", what);
+		if ((status = redis_store_reconnect(p->s)) != 0)
+			return status;
+	}
+}
+
+/* The chunk in a cluster: values and members, in the safe order. */
+static int
+flush_cluster(struct put *p, struct multi_cmd *cmd, int ncmd,
+    const char *what)
+{
+	long long deleted = 0;
+	int status;
+
+	if (!p->delete)
+		return cluster_write(p, cmd + 1, ncmd - 1, what);
+	status = cluster_delete(p, p->kv + 1, p->kvlen + 1, p->n, cmd + 1,
+	    ncmd - 1, what, &deleted);
+	cmd[0].result = deleted;
+	return status;
+}
+
 int
 put_flush(struct put *p)
 {
@@ -136,7 +177,8 @@ put_flush(struct put *p)
 	ncmd = build(p, cmd);
 	what = xasprintf("chunk %lu (records %lu-%lu)", p->chunks + 1,
 	    p->done + 1, p->done + (unsigned long)p->n);
-	status = multi_run(p->c, cmd, ncmd, what);
+	status = p->s->cluster ? flush_cluster(p, cmd, ncmd, what) :
+	    flush_server(p, cmd, ncmd, what);
 	free(what);
 	if (status != 0)
 		return status;
@@ -217,14 +259,15 @@ put_free(struct put *p)
 
 /* The set's size, or -1 after a warning. */
 static long long
-scard(redisContext *c, const char *key)
+scard(struct redis_store *s, const char *key)
 {
 	const char *argv[] = { "SCARD", key };
-	redisReply *r = redisCommandArgv(c, 2, argv, NULL);
+	int status;
+	redisReply *r = redis_store_command(s, key, 2, argv, NULL, &status);
 	long long n = -1;
 
 	if (r == NULL)
-		warnmsg("SCARD %s: %s", key, redis_ctx_error(c));
+		;
 	else if (r->type != REDIS_REPLY_INTEGER)
 		warnmsg("SCARD %s: %s", key, r->type == REDIS_REPLY_ERROR ?
 		    r->str : "unexpected reply");
@@ -255,18 +298,18 @@ put_report(const struct put *p, int dry_run)
 	if (p->pruned >= 0 && p->seen_key != NULL)
 		info("pruned: %lld members not in the input, and their keys",
 		    p->pruned);
-	info("set %s has %lld members", p->set_key, scard(p->c, p->set_key));
+	info("set %s has %lld members", p->set_key, scard(p->s, p->set_key));
 }
 
 int
-put_check_set(redisContext *c, const char *set_key)
+put_check_set(struct redis_store *s, const char *set_key)
 {
 	const char *argv[] = { "TYPE", set_key };
-	redisReply *r = redisCommandArgv(c, 2, argv, NULL);
 	int status = EX_UNAVAILABLE;
+	redisReply *r = redis_store_command(s, set_key, 2, argv, NULL, &status);
 
 	if (r == NULL)
-		warnmsg("TYPE %s: %s", set_key, redis_ctx_error(c));
+		;
 	else if (r->type == REDIS_REPLY_ERROR) {
 		warnmsg("TYPE %s: %s", set_key, r->str);
 		status = redis_error_status(r);

