@@ -2,7 +2,8 @@
  * redisput: writes records into Redis for the query proxy, each as the key
  * "record" holding "expr" and a member of a set of every record name, in
  * chunks that each commit whole (MULTI/EXEC), passing every record through
- * to stdout once its chunk committed.  With --delete, removes them instead;
+ * to stdout once its chunk committed.  Redis is one server, the master its
+ * sentinels name, or a cluster written slot by slot (see redis_store.h).  With --delete, removes them instead;
  * with --prune, then removes the members the input did not name.
  */
 #include <getopt.h>
@@ -49,9 +50,15 @@ usage(int status)
 		    "members and their keys\n"
 		    "  -q, --quiet           warnings and errors only\n"
 		    "  -r, --redis URL       redis://[user:password@]host:port"
-		    "[/db] or\n"
-		    "                        unix:///path[?db=N] ($REDIS_URL, "
-		    REDIS_URL_DEFAULT ")\n"
+		    "[/db],\n"
+		    "                        unix:///path[?db=N],\n"
+		    "                        redis+sentinel://[user:password@]"
+		    "host:port,.../MASTER[/db]\n"
+		    "                        [?sentinel_password=P], or\n"
+		    "                        redis+cluster://[user:password@]"
+		    "host:port,...\n"
+		    "                        ($REDIS_URL, " REDIS_URL_DEFAULT
+		    ")\n"
 		    "  -s, --set-key KEY     the set of record names "
 		    "(hke:heavy_query_set)\n"
 		    "  -t, --timeout DUR     connect and command timeout (10s; "
