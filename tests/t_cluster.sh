@@ -189,7 +189,7 @@ SETKEY="test:set:$PREFIX_SEQ" RULES=$T/rules
 mkdir -p "$RULES"
 rs() {
 	local sub=()
-	case ${1:-} in retire|rebuild) sub=("$1"); shift ;; esac
+	case ${1:-} in retire|rebuild|status) sub=("$1"); shift ;; esac
 	RECSYNC_REDIS=$URL recsync "${sub[@]}" --prefix "$PREFIX" --set-key "$SETKEY" \
 		--rules-dir "$RULES" "$@"
 }
@@ -218,6 +218,25 @@ check "rebuild: the set names exactly the input" set_is $(names "$T/rc.want")
 check "rebuild: the cluster holds exactly the input's values" values_are "$T/rc.want"
 check "rebuild: the temporary sets are gone" test -z "$(node_dump '*redisput-prune*' $PORTS;
 	for p in $PORTS; do redis-cli -p "$p" --scan --pattern '*redisput-prune*'; done)"
+
+# recsync status reads the set and every value from the cluster too
+drift() {
+	python3 -c 'import json,sys
+print(" ".join(json.load(open(sys.argv[1]))["drift"][sys.argv[2]]))' "$T/out" "$1"
+}
+run rs status --json
+expect "status of the cluster in step: 0" 0 ""
+gone=$(sed -n '1p' "$T/rc.want" | python3 -c 'import json,sys; print(json.load(sys.stdin)["record"])')
+other=$(sed -n '2p' "$T/rc.want" | python3 -c 'import json,sys; print(json.load(sys.stdin)["record"])')
+redis-cli -c -p "$PORT_c1" DEL "$gone" >/dev/null
+redis-cli -c -p "$PORT_c1" SET "$other" 'sum(up)' >/dev/null
+run rs status --json
+[ "$status" = 1 ] && [ "$(drift redis_no_value)" = "$gone" ] && [ "$(drift redis_differs)" = "$other" ] &&
+	ok "status names a value gone and a value changed on the cluster" ||
+	fail "status of the cluster's drift" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+run -i /dev/null rs -q
+run rs status --json
+expect "a sync heals the cluster: status 0" 0 ""
 
 # --- a cluster that is down: 69 before anything is written
 start_node lone --cluster-enabled yes --cluster-config-file nodes.conf \

@@ -13,15 +13,14 @@
  * message naming set_key, with *status set.
  */
 static redisReply *
-call(redisContext *c, const char *set_key, int type, int *status,
+call(struct redis_store *s, const char *set_key, int type, int *status,
     int argc, const char **argv, const size_t *lens)
 {
-	redisReply *r = redisCommandArgv(c, argc, argv, lens);
+	redisReply *r = redis_store_command(s, set_key, argc, argv, lens,
+	    status);
 
 	if (r == NULL) {
-		warnmsg("reading %s: %s: %s", set_key, argv[0],
-		    redis_ctx_error(c));
-		*status = EX_UNAVAILABLE;
+		warnmsg("reading %s: %s failed", set_key, argv[0]);
 		return NULL;
 	}
 	if (r->type == type)
@@ -40,51 +39,46 @@ call(redisContext *c, const char *set_key, int type, int *status,
 	return NULL;
 }
 
-/* MGET of the members of one SSCAN reply, each handed to fn. */
+/* The values of the members of one SSCAN reply, each handed to fn. */
 static int
-fetch_values(redisContext *c, const char *set_key, const redisReply *members,
-    redis_member_fn *fn, void *arg)
+fetch_values(struct redis_store *s, const char *set_key,
+    const redisReply *members, redis_member_fn *fn, void *arg)
 {
 	size_t i, n = members->elements;
-	const char **argv = xcalloc(n + 1, sizeof(*argv));
-	size_t *lens = xcalloc(n + 1, sizeof(*lens));
-	redisReply *r, *v;
+	const char **keys = xcalloc(n, sizeof(*keys));
+	size_t *lens = xcalloc(n, sizeof(*lens));
+	redisReply **values = xcalloc(n, sizeof(*values)), *v;
 	int status = 0;
 
-	argv[0] = "MGET";
-	lens[0] = 4;
 	for (i = 0; i < n; i++) {
 		if (members->element[i]->type != REDIS_REPLY_STRING) {
 			warnmsg("reading %s: SSCAN: unexpected reply", set_key);
 			status = EX_UNAVAILABLE;
 			goto out;
 		}
-		argv[i + 1] = members->element[i]->str;
-		lens[i + 1] = members->element[i]->len;
+		keys[i] = members->element[i]->str;
+		lens[i] = members->element[i]->len;
 	}
-	if ((r = call(c, set_key, REDIS_REPLY_ARRAY, &status, (int)n + 1,
-	    argv, lens)) == NULL)
+	if ((status = redis_store_get(s, keys, lens, n, values)) != 0) {
+		warnmsg("reading the values of %s failed", set_key);
 		goto out;
-	for (i = 0; i < n && i < r->elements; i++) {
-		v = r->element[i];
-		fn(argv[i + 1], lens[i + 1],
+	}
+	for (i = 0; i < n; i++) {
+		v = values[i];
+		fn(keys[i], lens[i],
 		    v->type == REDIS_REPLY_STRING ? v->str : NULL,
 		    v->type == REDIS_REPLY_STRING ? v->len : 0, arg);
+		freeReplyObject(v);
 	}
-	if (r->elements != n) {
-		warnmsg("reading %s: MGET gave %zu values for %zu keys",
-		    set_key, r->elements, n);
-		status = EX_UNAVAILABLE;
-	}
-	freeReplyObject(r);
 out:
-	free(argv);
+	free(keys);
 	free(lens);
+	free(values);
 	return status;
 }
 
 int
-redis_scan_members(redisContext *c, const char *set_key, size_t count,
+redis_scan_members(struct redis_store *s, const char *set_key, size_t count,
     redis_member_fn *fn, void *arg)
 {
 	char cursor[32] = "0", chunk[32];
@@ -94,7 +88,7 @@ redis_scan_members(redisContext *c, const char *set_key, size_t count,
 
 	snprintf(chunk, sizeof(chunk), "%zu", count);
 	do {
-		if ((r = call(c, set_key, REDIS_REPLY_ARRAY, &status, 5, argv,
+		if ((r = call(s, set_key, REDIS_REPLY_ARRAY, &status, 5, argv,
 		    NULL)) == NULL)
 			return status;
 		if (r->elements != 2 ||
@@ -107,7 +101,7 @@ redis_scan_members(redisContext *c, const char *set_key, size_t count,
 		}
 		memcpy(cursor, next->str, next->len + 1);
 		if (members->elements > 0)
-			status = fetch_values(c, set_key, members, fn, arg);
+			status = fetch_values(s, set_key, members, fn, arg);
 		freeReplyObject(r);
 	} while (status == 0 && strcmp(cursor, "0") != 0);
 	return status;

@@ -1,7 +1,8 @@
 /*
  * redis_scan: the members of a set and the value each one names, read a
- * chunk at a time: SSCAN cursor COUNT n, then one MGET of the members that
- * reply gave.  However large the set, the client holds one chunk; it never
+ * chunk at a time: SSCAN cursor COUNT n, then the values of the members
+ * that reply gave (one MGET; in a cluster, GETs routed by slot, see
+ * redis_store.h).  However large the set, the client holds one chunk; it never
  * sends SMEMBERS, which would make Redis build the whole set in one reply.
  *
  * SSCAN may hand a member over more than once (the set was rehashed
@@ -17,6 +18,8 @@
 #include <stddef.h>
 #include <hiredis/hiredis.h>
 
+#include "redis_store.h"
+
 /*
  * One member (len bytes, NUL-terminated) and its key's value: NULL when
  * the key does not exist or does not hold a string.
@@ -30,7 +33,7 @@ typedef void redis_member_fn(const char *member, size_t len,
  * failure calls for: EX_CONFIG when the key is not a set, EX_NOPERM for an
  * ACL or authentication error, EX_UNAVAILABLE for the rest.
  */
-int	redis_scan_members(redisContext *c, const char *set_key, size_t count,
-	    redis_member_fn *fn, void *arg);
+int	redis_scan_members(struct redis_store *s, const char *set_key,
+	    size_t count, redis_member_fn *fn, void *arg);
 
 #endif

@@ -94,26 +94,42 @@ redis_store_command(struct redis_store *s, const char *key, int argc,
 	return r;
 }
 
-/* GETs pipelined on one connection. */
+/* One MGET on one connection, its elements handed out one by one. */
 static int
 get_one_server(struct redis_store *s, const char **keys, const size_t *lens,
     size_t n, redisReply **values)
 {
-	const char *argv[2] = { "GET", NULL };
-	size_t i, alen[2] = { 3, 0 };
+	const char **argv = xcalloc(n + 1, sizeof(*argv));
+	size_t i, *alen = xcalloc(n + 1, sizeof(*alen));
+	redisReply *r;
+	int status = EX_UNAVAILABLE;
 
+	argv[0] = "MGET";
+	alen[0] = 4;
 	for (i = 0; i < n; i++) {
-		argv[1] = keys[i];
-		alen[1] = lens ? lens[i] : strlen(keys[i]);
-		if (redisAppendCommandArgv(s->c, 2, argv, alen) != REDIS_OK)
-			die(EX_OSERR, "out of memory queueing a Redis command");
+		argv[i + 1] = keys[i];
+		alen[i + 1] = lens ? lens[i] : strlen(keys[i]);
 	}
-	for (i = 0; i < n; i++)
-		if (redisGetReply(s->c, (void **)&values[i]) != REDIS_OK) {
-			warnmsg("GET: %s", redis_ctx_error(s->c));
-			return EX_UNAVAILABLE;
+	if ((r = redis_store_command(s, keys[0], (int)n + 1, argv, alen,
+	    &status)) == NULL)
+		;
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements != n) {
+		warnmsg("MGET: %s", r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		status = r->type == REDIS_REPLY_ERROR ?
+		    redis_error_status(r) : EX_UNAVAILABLE;
+	} else {
+		/* freeReplyObject() skips the elements taken. */
+		for (i = 0; i < n; i++) {
+			values[i] = r->element[i];
+			r->element[i] = NULL;
 		}
-	return 0;
+		status = 0;
+	}
+	freeReplyObject(r);
+	free(argv);
+	free(alen);
+	return status;
 }
 
 /* GETs routed by slot, every node at once. */
@@ -154,6 +170,8 @@ redis_store_get(struct redis_store *s, const char **keys, const size_t *lens,
 	int status;
 
 	memset(values, 0, n * sizeof(*values));
+	if (n == 0)
+		return 0;
 	status = s->cluster != NULL ? get_cluster(s, keys, lens, n, values) :
 	    get_one_server(s, keys, lens, n, values);
 	if (status != 0)

@@ -62,9 +62,10 @@ redisReply	*redis_store_command(struct redis_store *s, const char *key,
 		    int argc, const char **argv, const size_t *lens,
 		    int *status);
 /*
- * GET of keys[0..n), pipelined (in a cluster, every node at once): each
- * values[i] is the reply (a string, nil, or an error), the caller's to
- * free.  0, or a status after a message, with values all NULL.
+ * The values of keys[0..n): one MGET on one server; in a cluster, a GET a
+ * key, pipelined, every node at once.  Each values[i] is a reply (a
+ * string, nil, or in a cluster an error), the caller's to free.  0, or a
+ * status after a message, with values all NULL.
  */
 int	redis_store_get(struct redis_store *s, const char **keys,
 	    const size_t *lens, size_t n, redisReply **values);

@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "consul.h"
+#include "redis_store.h"
 #include "strmap.h"
 
 /* The kinds, in the order they are reported. */
@@ -80,7 +81,7 @@ uint64_t	 expr_hash(const char *expr, size_t len);
 /* stores.c: each store streamed into d.  0, or an exit status. */
 int	drift_read_consul(struct drift *d, struct consul *c,
 	    const char *prefix);
-int	drift_read_redis(struct drift *d, redisContext *c,
+int	drift_read_redis(struct drift *d, struct redis_store *s,
 	    const char *set_key);
 int	drift_read_rules(struct drift *d, const char *path);
 /* rules.c hands each rule name read to this one. */

@@ -19,6 +19,7 @@
 #include "drift.h"
 #include "lock.h"
 #include "output.h"
+#include "redis_store.h"
 #include "redis_url.h"
 #include "report.h"
 #include "xalloc.h"
@@ -94,20 +95,14 @@ check_redis_url(void)
 static int
 read_redis(struct drift *d, double timeout)
 {
-	struct redis_url u;
-	redisContext *c;
-	const char *why;
+	struct redis_store s;
 	int status;
 
-	if (redis_url_parse(redis_url_choose(redis_opt), &u, &why) != 0)
-		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
-		    why);
-	c = redis_open(&u, timeout, &status);
-	redis_url_free(&u);
-	if (c == NULL)
+	if ((status = redis_store_open(&s, redis_url_choose(redis_opt),
+	    redis_opt ? "--redis" : "REDIS_URL", timeout)) != 0)
 		return status;
-	status = drift_read_redis(d, c, set_key);
-	redisFree(c);
+	status = drift_read_redis(d, &s, set_key);
+	redis_store_close(&s);
 	return status;
 }
 

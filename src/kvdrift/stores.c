@@ -112,9 +112,9 @@ take_member(const char *m, size_t len, const char *v, size_t vlen, void *arg)
 }
 
 int
-drift_read_redis(struct drift *d, redisContext *c, const char *set_key)
+drift_read_redis(struct drift *d, struct redis_store *s, const char *set_key)
 {
-	return redis_scan_members(c, set_key, REDIS_CHUNK, take_member, d);
+	return redis_scan_members(s, set_key, REDIS_CHUNK, take_member, d);
 }
 
 /* One rule's name, from the rule file. */
