@@ -203,7 +203,7 @@ cluster_state(redisContext *c, const char *addr)
 		    redis_ctx_error(c));
 	else if (r->type == REDIS_REPLY_ERROR)
 		why = xasprintf("%s: CLUSTER INFO refused: %s", addr, r->str);
-	else if (r->type != REDIS_REPLY_STRING && r->type != 5 /* VERB */)
+	else if (r->type != REDIS_REPLY_STRING)
 		why = xasprintf("%s: CLUSTER INFO: not the answer of a "
 		    "cluster node", addr);
 	else if ((st = strstr(r->str, "cluster_state:")) == NULL)
@@ -508,8 +508,14 @@ run_round(struct batch *b, int round)
 {
 	size_t i, n;
 
-	if ((b->status = queue_round(b)) == 0)
-		flush_round(b);
+	if ((b->status = queue_round(b)) != 0) {
+		/* Nothing of this round is sent: what was queued goes. */
+		for (i = 0; i < b->cl->nnodes; i++)
+			if (b->cl->nodes[i].queued > 0)
+				node_drop(&b->cl->nodes[i]);
+		return b->status;
+	}
+	flush_round(b);
 	for (i = 0; i < b->n; i++)
 		if (b->items[i].sent)
 			read_item(b, &b->items[i]);
