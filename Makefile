@@ -89,6 +89,7 @@ bench: deps all
 	bench/tools $(BENCH_RECORDS)
 	bench/qlogscan
 	bench/status $(BENCH_RECORDS)
+	bench/redis-cluster $(BENCH_RECORDS)
 
 demo: deps all
 	demo/run
