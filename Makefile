@@ -35,7 +35,7 @@ PROGS	   = $(TOOLS:%=$(BINDIR)/%)
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean check check-san deps unit install uninstall bench demo lint
+.PHONY: all clean check check-san deps unit install uninstall bench bench-deps demo lint
 
 all: $(PROGS)
 
@@ -82,14 +82,24 @@ check: deps
 	$(MAKE) SAN=1 all unit
 	tests/run
 
-# Speed and memory at scale (1M records, a 1 GB query log); not part of check.
-BENCH_RECORDS ?= 1000000
-bench: deps all
-	bench/kv $(BENCH_RECORDS)
-	bench/tools $(BENCH_RECORDS)
-	bench/qlogscan
-	bench/status $(BENCH_RECORDS)
-	bench/redis-cluster $(BENCH_RECORDS)
+# Speed and memory against their anchors (not part of check): bench/run at
+# each N, bench/profile (callgrind, PROFILE=0 skips it), then bench/report
+# writes bench/RESULTS.md and bench/scaling.png; bench/status (recsync
+# status) and bench/redis-cluster at the largest N.  A quick run:
+# make bench BENCH_N=10000 RUNS=1 PROFILE=0
+BENCH_N	 ?= 10000 100000 1000000
+PROFILE_N ?= 100000
+RUNS	 ?= 3
+PROFILE	 ?= 1
+bench: deps bench-deps all
+	RUNS=$(RUNS) bench/run $(BENCH_N)
+	if [ "$(PROFILE)" != 0 ]; then bench/profile $(PROFILE_N); fi
+	bench/report
+	bench/status $(lastword $(BENCH_N))
+	bench/redis-cluster $(lastword $(BENCH_N))
+
+bench-deps:
+	bench/install-deps
 
 demo: deps all
 	demo/run
