@@ -88,7 +88,7 @@ check: deps
 # status) and bench/redis-cluster at the largest N.  A quick run:
 # make bench BENCH_N=10000 RUNS=1 PROFILE=0
 BENCH_N	 ?= 10000 100000 1000000
-PROFILE_N ?= 100000
+PROFILE_N ?= 20000
 RUNS	 ?= 3
 PROFILE	 ?= 1
 bench: deps bench-deps all
