@@ -4,7 +4,8 @@
 # without a warning, every tool's --help matches its man page's options.
 . "$(dirname "$0")/lib.sh"
 
-for f in "$TOP"/bin/recsync "$TOP"/demo/run "$TOP"/tests/install-deps "$TOP"/tests/run; do
+for f in "$TOP"/bin/recsync "$TOP"/demo/run "$TOP"/tests/install-deps "$TOP"/tests/run \
+	"$TOP"/bench/run "$TOP"/bench/profile "$TOP"/bench/install-deps; do
 	[ -f "$f" ] || continue
 	check "shellcheck $(basename "$f")" shellcheck "$f"
 done
