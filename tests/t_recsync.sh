@@ -121,6 +121,9 @@ rebuild --yes --redis redis//host||^recsync: --redis:
 --lock-timeout x --dry-run||^recsync: --lock-timeout: expected a duration
 render --shard 5/2 -o OUT||^recsync: --shard: expected K/N with 0 <= K < N
 render --shard 0/2 -o OUT --group-size 0||^recsync: --group-size: 
+render --shard 0/2 -o OUT --reload ftp://u:s3cret@h||^recsync: --reload: 'ftp://\*\*\*@h': expected http://
+render --shard 0/2 -o OUT --reload ''||^recsync: --reload: the value is empty
+--env-file ''||^recsync: --env-file: the value is empty
 |RECSYNC_REDIS=redis//host|^recsync: RECSYNC_REDIS: the URL does not start
 |REDIS_URL=redis//host|REDIS_URL: the URL does not start
 |RECSYNC_GROUP_SIZE=x|^recsync: RECSYNC_GROUP_SIZE: expected a whole number
@@ -645,16 +648,16 @@ recsync --prefix "$PREFIX-pw" --set-key "$SETKEY-pw" --rules-dir "$RULES" -vv \
 	--redis "unix://rs-secret:$PW@$REDIS_SOCK" --consul "${CONSUL_HTTP_ADDR/:\/\//://rs:$PW@}" \
 	--promtool "$T/held-promtool" "$T/sample" >"$T/pw.out" 2>"$T/pw.err" &
 top=$!
+# with_secret: the processes whose arguments hold the password, read by
+# bash itself: a grep would hold it in its own.
+with_secret() {
+	local f args
+	for f in /proc/[0-9]*/cmdline; do
+		mapfile -d '' args <"$f" 2>/dev/null || continue
+		[[ "${args[*]}" != *"$PW"* ]] || echo "${f%/cmdline}: ${args[*]//$PW/PW}"
+	done
+}
 if wait_for test -s "$T/held.pid"; then
-	# with_secret: the processes whose arguments hold the password, read
-	# by bash itself: a grep would hold it in its own.
-	with_secret() {
-		local f args
-		for f in /proc/[0-9]*/cmdline; do
-			mapfile -d '' args <"$f" 2>/dev/null || continue
-			[[ "${args[*]}" != *"$PW"* ]] || echo "${f%/cmdline}: ${args[*]//$PW/PW}"
-		done
-	}
 	stage=$(cat "$T/held.pid")
 	inner=$(awk '{ print $4 }' "/proc/$stage/stat")
 	mapfile -d '' kvlock_argv <"/proc/$top/cmdline"
@@ -674,6 +677,31 @@ wait "$top"; st=$?
 	fail "passwords through the environment" "status $st" "$(cat "$T/pw.out" "$T/pw.err")"
 grep -q "$PW" "$T/pw.err" "$T/pw.out" && fail "-vv: no message shows a password" "$(grep "$PW" "$T/pw.err")" ||
 	ok "-vv: no message shows a password"
+# render's reload: curl is given the URL on its standard input.  A
+# listener that accepts and never answers holds curl while we look.  The
+# command typed here (and its subshells) holds it, as typed: not counted.
+rm -f "$T/hold.port" "$T/hold.accepted"
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = s.accept(); open(sys.argv[2], "w").write("x"); time.sleep(120)' "$T/hold.port" "$T/hold.accepted" &
+holder=$!
+wait_for test -s "$T/hold.port"
+rs render --shard 0/1 -o "$T/held-render.yml" --reload "http://prom:$PW@127.0.0.1:$(cat "$T/hold.port")" \
+	>"$T/render-pw.out" 2>"$T/render-pw.err" &
+render=$!
+if wait_for test -e "$T/hold.accepted"; then
+	leaks=$(with_secret | grep -v ": /bin/bash $RECSYNC_BIN/recsync render --prefix ")
+	[ -z "$leaks" ] && ok "render --reload: no other process's arguments hold the URL's password" ||
+		fail "render --reload: the password out of curl's arguments" "$leaks"
+else
+	fail "render --reload reached the listener" "$(cat "$T/render-pw.err")"
+fi
+kill "$holder"; wait "$holder" 2>/dev/null
+wait "$render"; st=$?
+[ "$st" = 69 ] && ! grep -q "$PW" "$T/render-pw.err" && grep -q 'http://\*\*\*@127.0.0.1' "$T/render-pw.err" &&
+	ok "render --reload failing: 69, its URL masked" ||
+	fail "render --reload failing" "status $st" "$(cat "$T/render-pw.err")"
 run -i "$T/sample" rs --consul "http://rs:$PW@127.0.0.1:$(free_port)"
 [ "$status" = 69 ] && grep -q 'rs:\*\*\*@127.0.0.1' "$T/err" && ! grep -q "$PW" "$T/err" &&
 	ok "Consul unreachable: its address shown with the password masked" ||
