@@ -96,7 +96,7 @@ while IFS='|' read -r args envset pat; do
 			"Consul requests $requests -> $requests2, Redis connections $conns -> $conns2 (1 is ours)" \
 			"$(ls -A "$T/settings.rules")" "$(cat "$T/err")"
 done <<'ROWS'
---redis redis//host||^recsync: --redis: the URL does not start with redis:// or unix://
+--redis redis//host||^recsync: --redis: the URL does not start with
 --redis redis://:s3cret@h:0||^recsync: --redis: the port
 --redis ''||^recsync: --redis: the value is empty
 retire --redis redis//host||^recsync: --redis: 
