@@ -136,3 +136,20 @@ for n in sorted(json.loads(l)["record"] for l in open(sys.argv[1])): print(n)' "
 count_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 # has_lines FILE N: FILE has at least N lines.
 has_lines() { [ "$(count_lines "$1")" -ge "$2" ]; }
+
+# vg NAME STDIN WANT CMD...: CMD under valgrind's memcheck must exit WANT
+# with no report; skipped for the sanitizer build, which cannot run under it.
+vg() {
+	local name=$1 in=$2 want=$3 rc
+	shift 3
+	if [ "$RECSYNC_BIN" != "$TOP/bin" ]; then
+		skip "valgrind: $name (the plain build only)"
+		return
+	fi
+	valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect "$@" <"$in" >"$T/vg.out" 2>"$T/vg.err"
+	rc=$?
+	if [ "$rc" = "$want" ] && ! grep -q '^==[0-9]*==' "$T/vg.err"; then ok "valgrind: $name"
+	else fail "valgrind: $name" "exit $rc, want $want" "$(head -40 "$T/vg.err")"; fi
+}

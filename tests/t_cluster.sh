@@ -73,6 +73,10 @@ for p in $PORTS; do
 done
 names "$T/in" >"$T/want.names"
 check "the set names every record" cmp -s "$T/want.names" <(members)
+head -n 300 "$T/in" >"$T/vg.in"
+vg "redisput into the cluster" "$T/vg.in" 0 "$RECSYNC_BIN/redisput" --chunk 100 --redis "$URL"
+vg "redisput --delete in the cluster" "$T/vg.in" 0 "$RECSYNC_BIN/redisput" --delete --redis "$URL"
+vg "redisput --prune in the cluster" "$T/vg.in" 0 "$RECSYNC_BIN/redisput" --prune --chunk 100 --redis "$URL"
 
 # --- a slot migrated during a run: ASK while it moves, MOVED after.
 # Record names are metric names (no hash tags), so the test picks names
@@ -237,6 +241,8 @@ run rs status --json
 run -i /dev/null rs -q
 run rs status --json
 expect "a sync heals the cluster: status 0" 0 ""
+vg "kvdrift reading the cluster" /dev/null 0 "$RECSYNC_BIN/kvdrift" --prefix "$PREFIX" \
+	--set-key "$SETKEY" --redis "$URL" --rules "$(ls -t "$RULES"/record_*.yml | head -n 1)"
 
 # --- a cluster that is down: 69 before anything is written
 start_node lone --cluster-enabled yes --cluster-config-file nodes.conf \

@@ -91,6 +91,9 @@ expect "a sync through the sentinels: 0" 0 "connected to the master mymaster of 
 no_pw "passwords are masked"
 check "the master holds the records" in_master m1 "$T/a"
 
+vg "redisput through the sentinels" "$T/a" 0 "$RECSYNC_BIN/redisput" --chunk 100 --redis "$URL"
+vg "redisput --prune through the sentinels" "$T/a" 0 "$RECSYNC_BIN/redisput" --prune --chunk 100 --redis "$URL"
+
 # --- SENTINEL FAILOVER between two syncs
 failover m2 m1
 records 1500 >"$T/b"
