@@ -282,4 +282,37 @@ for tool in kvdiff kvpush kvlock; do
 	ROWS
 done
 
+# --- --check-settings: every tool checks its settings as a run would and
+# stops there, 0 or 64, reading no input (a bad line would be 65) and
+# connecting nowhere (Consul and Redis unreachable here), writing nothing.
+printf 'not a record\n' >"$T/bad.in"
+mkdir -p "$T/cs.rules"
+closed=$(free_port)
+while IFS='|' read -r tool args want pat; do
+	tool=$(trim "$tool") want=$(trim "$want") pat=$(trim "$pat")
+	# shellcheck disable=SC2086 # the table's arguments are words
+	run -i "$T/bad.in" env CONSUL_HTTP_ADDR="127.0.0.1:$closed" REDIS_URL="redis://127.0.0.1:$closed" \
+		"$tool" --check-settings $(trim "$args")
+	expect "$tool --check-settings $(trim "$args"): $want" "$want" "$pat"
+	[ -z "$(ls -A "$T/cs.rules")" ] && [ ! -e "$T/cs.ran" ] && ok "$tool --check-settings $(trim "$args"): nothing written or run" ||
+		fail "$tool --check-settings $(trim "$args"): nothing written or run" "$(ls -A "$T/cs.rules")"
+done <<ROWS
+kvdiff   | --prefix p                              | 0  |
+kvdiff   | --prefix / --consul x:1                 | 64 | ^kvdiff: --prefix:
+kvdiff   | --timeout 0                             | 64 | ^kvdiff: --timeout:
+kvpush   | --max-ops 1                             | 0  |
+kvpush   | --consul http://h/x                     | 64 | ^kvpush: --consul: 'http://h/x': an address is host:port
+kvlock   | --lock-timeout 1s -- touch $T/cs.ran    | 0  |
+kvlock   | --lock-timeout soon -- touch $T/cs.ran  | 64 | ^kvlock: --lock-timeout:
+kvlock   | --ttl 1s                                | 64 | ^kvlock: --ttl:
+yamlemit | -d $T/cs.rules --check --group-size 3   | 0  |
+yamlemit | -d $T/cs.rules --group-size 0           | 64 | ^yamlemit: --group-size:
+yamlemit | -o $T/cs.rules/x.yml --shard 5/2        | 64 | ^yamlemit: --shard:
+redisput | --set-key k                             | 0  |
+redisput | --redis redis//h                        | 64 | ^redisput: --redis:
+redisput | --set-key=                              | 64 | ^redisput: --set-key:
+kvdrift  | --json                                  | 0  |
+kvdrift  | --redis redis//h                        | 64 | ^kvdrift: --redis:
+ROWS
+
 done_testing
