@@ -40,6 +40,16 @@ run -i /dev/null env CONSUL_HTTP_TOKEN="$TOKEN" kvdiff --all --prefix "$PREFIX"
 run -i "$T/in" env CONSUL_HTTP_TOKEN=not-the-token kvdiff --prefix "$PREFIX"
 expect "kvdiff with an unknown token: 77" 77 "ACL not found"
 grep -q not-the-token "$T/err" && fail "an unknown token is not echoed" || ok "an unknown token is not echoed"
+# recsync --token-file: the token for kvlock and every tool, never shown
+start_redis
+new_prefix
+mkdir "$T/rules"
+run -i "$T/in" recsync --token-file "$T/token" --prefix "$PREFIX" --rules-dir "$T/rules" -vv
+[ "$status" = 0 ] && [ "$(kvdiff -q --all --prefix "$PREFIX" --token-file "$T/token" </dev/null | wc -l)" = 3 ] &&
+	! grep -qF "$TOKEN" "$T/err" "$T/out" && ok "recsync --token-file: stored under the lock, the token never shown" ||
+	fail "recsync --token-file" "status $status" "$(cat "$T/err")"
+run -i "$T/in" recsync --prefix "$PREFIX" --rules-dir "$T/rules"
+expect "recsync without the token: 77" 77 "Permission denied"
 run env CONSUL_HTTP_TOKEN="$TOKEN" kvlock --prefix "$PREFIX" -- true
 expect "kvlock with the token" 0 ""
 run kvlock --prefix "$PREFIX" -- true

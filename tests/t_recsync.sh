@@ -249,6 +249,19 @@ wait "$gone"
 	ok "Consul gone before kvpush: pushed 0 (not less), status 69, not the bad line's 65" ||
 	fail "Consul gone before kvpush" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
 
+# --- --timeout and --retries reach every tool that talks to Consul: a
+# stand-in that answers nothing for 5 s, one try of 1 s each
+start_standin slow
+consul_curl -X POST --data '{"stall_ms":5000}' "$STANDIN_URL/_standin/fault" >/dev/null
+run -i "$T/sample" rs --dry-run --consul "$STANDIN_URL" --timeout 1s --retries 0
+n=$(consul_curl "$STANDIN_URL/_standin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+[ "$status" = 69 ] && [ "$n" = 1 ] && grep -Eq '^kvdiff: cannot reach Consul.*(too slow|timed out)' "$T/err" &&
+	ok "--timeout 1s --retries 0: kvdiff gives up after one try of 1 s" ||
+	fail "--timeout and --retries to kvdiff" "status $status, $n requests" "$(cat "$T/err")"
+run -i "$T/sample" rs --consul "$STANDIN_URL" --timeout 1s --retries 0
+[ "$status" = 69 ] && grep -Eq '^kvlock: creating a session: cannot reach Consul.*timed out' "$T/err" &&
+	ok "--timeout reaches kvlock too" || fail "--timeout to kvlock" "status $status" "$(cat "$T/err")"
+
 # --- verbosity: -q says nothing, -vv reaches the tools
 run -i /dev/null rs -q
 expect "-q: a clean run says nothing" 0 ""
