@@ -262,6 +262,16 @@ run -i "$T/sample" rs --consul "$STANDIN_URL" --timeout 1s --retries 0
 [ "$status" = 69 ] && grep -Eq '^kvlock: creating a session: cannot reach Consul.*timed out' "$T/err" &&
 	ok "--timeout reaches kvlock too" || fail "--timeout to kvlock" "status $status" "$(cat "$T/err")"
 
+# --- README's commands to try things by hand with the stand-in work, on
+# free ports and in this test's directory
+sed -n '/^python3 tests\/consul-standin --port 8500/,/^kill %1 %2$/p' "$TOP/README.md" |
+	sed "s/8500/$(free_port)/g; s/6379/$(free_port)/g; s#/tmp/#$T/byhand-#g; s#^bin/#$RECSYNC_BIN/#" >"$T/byhand.sh"
+(cd "$TOP" && run bash -m "$T/byhand.sh")
+[ "$(grep -c . "$T/byhand.sh")" -ge 8 ] && [ "$(grep -c '"status":0' "$T/out")" = 2 ] &&
+	[ "$(grep -c '"index":' "$T/out")" = 3 ] && [ -s "$T/byhand-heavy.yml" ] &&
+	ok "README: the stand-in started by hand, recsync, kvdiff and render against it" ||
+	fail "README's commands by hand" "$(cat "$T/byhand.sh")" "$(cat "$T/out")" "$(tail -5 "$T/err")"
+
 # --- verbosity: -q says nothing, -vv reaches the tools
 run -i /dev/null rs -q
 expect "-q: a clean run says nothing" 0 ""
@@ -544,7 +554,20 @@ wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session
 run -i "$T/sample" rs --lock-timeout 1s
 [ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
 	fail "held lock" "status $status" "$(cat "$T/err")"
+# Who holds it, since when as a date, and whether its session is alive;
+# once the session is gone, Consul's lock-delay still keeps the lock.
+since='since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+grep -Eq "held by pid $holder on [^ ]+ $since, whose session is alive; gave up" "$T/err" &&
+	ok "held by: the holder's pid, host, since as a date, its session alive" ||
+	fail "held by: pid, host, date, session alive" "$(cat "$T/err")"
+sid=$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Session"])')
+consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
+run -i "$T/sample" rs --lock-timeout 1s
+[ "$status" = 75 ] && grep -Eq "held by pid $holder on [^ ]+ $since, whose session is gone \(Consul's lock-delay" "$T/err" &&
+	ok "held by, the session gone: says so, and that lock-delay holds the lock" ||
+	fail "held by, session gone" "status $status" "$(cat "$T/err")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+new_prefix	# lock-delay keeps the old one 15 s
 # "seconds" is the whole run, the wait for the lock included, and
 # "lock_wait_seconds" that wait: the holder lets go 2 s after the run
 # said it waits, at the earliest.
@@ -561,6 +584,27 @@ wait "$holder"; wait "$waiter"; status=$?
 run -i /dev/null rs --dry-run
 [ "$(field lock_wait_seconds)" = 0.0 ] && ok "a dry run takes no lock: lock_wait_seconds 0" ||
 	fail "lock_wait_seconds of a dry run" "$(cat "$T/out")"
+
+# --- a run killed outright keeps the lock for 2 x TTL (Consul's grace)
+# after kvlock's last renewal, plus the lock-delay: 2 x 30 s + 15 s = 75 s
+# at most, as recsync(1) says.  Timed on a stand-in of its own whose TTLs
+# and delays run 5 times faster: at least 15 s from before the session was
+# created.
+start_standin fast --ttl-scale 0.2
+t0=$EPOCHREALTIME
+kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" -- \
+	sh -c "echo \$\$ >'$T/killed.pid'; exec sleep 600" & killed=$!
+if wait_for test -s "$T/killed.pid"; then
+	kill -KILL "$killed" "$(cat "$T/killed.pid")"; wait "$killed" 2>/dev/null
+	run kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" --lock-timeout 60s -- \
+		sh -c "date +%s.%N >'$T/acquired'"
+	[ "$status" = 0 ] && python3 -c 'import sys; sys.exit(not float(open(sys.argv[1]).read()) - float(sys.argv[2]) >= 15)' \
+		"$T/acquired" "$t0" && grep -q 'whose session is alive; waiting' "$T/err" &&
+		ok "a killed holder's session stays alive; the lock is free after 2 x TTL + lock-delay (15 s scaled), not before" ||
+		fail "a killed holder's lock" "status $status, acquired $(cat "$T/acquired" 2>&1), started $t0" "$(cat "$T/err")"
+else
+	fail "a holder to kill takes the lock"
+fi
 
 # --- SIGTERM and SIGHUP stop the running stage before the lock goes
 cat >"$T/slow-promtool" <<SH

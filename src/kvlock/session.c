@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "holder.h"
 #include "session.h"
 #include "xalloc.h"
 
@@ -91,22 +92,11 @@ kv_session_put(struct lock *l, const char *verb, const char *body)
 	return granted;
 }
 
-/* The holder's note on the key, for the message when we give up. */
+/* The holder's note on the key and its session's state, for messages. */
 static char *
 current_holder(struct lock *l)
 {
-	char *path = consul_kv_path(l->key, "raw");
-	struct http_reply rep;
-	char *who;
-
-	if (consul_call_idempotent(l->c, "GET", path, NULL, 0, &rep) != 0) {
-		free(path);
-		return xstrdup("unknown");
-	}
-	free(path);
-	who = xstrdup(rep.status == 200 ? rep.body : "unknown");
-	http_reply_free(&rep);
-	return who;
+	return lock_holder_describe(l->c, l->key);
 }
 
 /*
