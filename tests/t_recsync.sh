@@ -571,16 +571,17 @@ new_prefix	# lock-delay keeps the old one 15 s
 # "seconds" is the whole run, the wait for the lock included, and
 # "lock_wait_seconds" that wait: the holder lets go 2 s after the run
 # said it waits, at the earliest.
-kvlock --prefix "$PREFIX" -- sh -c "while [ ! -e '$T/let-go' ]; do sleep 0.1; done" & holder=$!
-wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
+kvlock --prefix "$PREFIX" -- sh -c "while [ ! -e '$T/let-go' ]; do sleep 0.1; done" 2>"$T/holder.err" & holder=$!
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"; held=$?
 rs --lock-timeout 2m <"$T/sample" >"$T/out" 2>"$T/err" & waiter=$!
-wait_for grep -q 'held by' "$T/err"
+wait_for grep -q 'held by' "$T/err"; waited=$?
 sleep 2
 touch "$T/let-go"
 wait "$holder"; wait "$waiter"; status=$?
-[ "$status" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["lock_wait_seconds"] >= 2 and d["seconds"] >= d["lock_wait_seconds"]))' "$T/out" &&
+[ "$held" = 0 ] && [ "$waited" = 0 ] && [ "$status" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["lock_wait_seconds"] >= 2 and d["seconds"] >= d["lock_wait_seconds"]))' "$T/out" &&
 	ok "a run that waited for the lock: lock_wait_seconds >= 2 and seconds counts it" ||
-	fail "seconds and lock_wait_seconds" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+	fail "seconds and lock_wait_seconds" "status $status, the holder held: $held, the run said it waits: $waited" \
+		"$(cat "$T/out")" "$(cat "$T/err")" "holder: $(cat "$T/holder.err")"
 run -i /dev/null rs --dry-run
 [ "$(field lock_wait_seconds)" = 0.0 ] && ok "a dry run takes no lock: lock_wait_seconds 0" ||
 	fail "lock_wait_seconds of a dry run" "$(cat "$T/out")"
