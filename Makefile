@@ -28,6 +28,17 @@ CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
+# `make FUZZ=1` builds with clang for libFuzzer under build/fuzz (make fuzz).
+ifeq ($(FUZZ),1)
+CC	= clang
+BUILD	= build/fuzz
+BINDIR	= build/fuzz/bin
+CFLAGS	= -O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
 COMMON_SRC = $(wildcard src/common/*.c)
 COMMON_OBJ = $(COMMON_SRC:src/%.c=$(BUILD)/%.o)
 LIBCOMMON  = $(BUILD)/libcommon.a
@@ -35,7 +46,8 @@ PROGS	   = $(TOOLS:%=$(BINDIR)/%)
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean check check-san deps unit install uninstall bench bench-deps demo lint
+.PHONY: all clean check check-san deps unit install uninstall bench bench-deps demo lint \
+	fuzz fuzzers
 
 all: $(PROGS)
 
@@ -59,6 +71,45 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIBCOMMON)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(UNIT_BINS)
+
+# Fuzzing.  Each tests/fuzz/NAME.c is a libFuzzer harness.  `make unit`
+# links it with tests/fuzz/replay.c into build/unit/fuzz_NAME, a test that
+# replays the corpus tests/fuzz/NAME/ (any compiler, no libFuzzer).
+# `make fuzz` links it with clang's libFuzzer and runs each harness for
+# FUZZ_SECONDS (FUZZ_TARGETS names some); inputs that fail are kept in
+# tests/fuzz/NAME/ for the replay.
+FUZZ_NAMES	= $(filter-out replay,$(patsubst tests/fuzz/%.c,%,\
+		  $(wildcard tests/fuzz/*.c)))
+FUZZ_REPLAYS	= $(FUZZ_NAMES:%=$(BUILD)/unit/fuzz_%)
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	?= $(FUZZ_NAMES)
+# qlogscan's objects but its main, for the pre-check harness.
+LIBQLOGSCAN	= $(BUILD)/libqlogscan.a
+FUZZ_LIBS	= $(LIBQLOGSCAN) $(LIBCOMMON)
+FUZZ_CPPFLAGS	= $(CPPFLAGS) -Isrc/qlogscan -Itests/fuzz
+
+unit: $(FUZZ_REPLAYS)
+
+$(LIBQLOGSCAN): $(filter-out %/main.o,$(call tool_objs,qlogscan))
+	$(AR) rcs $@ $^
+
+$(BUILD)/unit/fuzz_%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+    $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CPPFLAGS) -DFUZZ_CORPUS='"tests/fuzz/$*"' $(PKG_CFLAGS) \
+	    $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+$(BUILD)/fuzzer/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) \
+	    -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
+
+fuzz:
+	tests/install-deps --fuzz
+	$(MAKE) FUZZ=1 fuzzers
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The sanitizer build has its own recsync: it runs the tools of its folder.
 ifeq ($(SAN),1)

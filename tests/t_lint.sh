@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 for f in "$TOP"/bin/recsync "$TOP"/demo/run "$TOP"/tests/install-deps "$TOP"/tests/run \
-	"$TOP"/bench/run "$TOP"/bench/profile "$TOP"/bench/install-deps; do
+	"$TOP"/bench/run "$TOP"/bench/profile "$TOP"/bench/install-deps \
+	"$TOP"/tests/fuzz/run; do
 	[ -f "$f" ] || continue
 	check "shellcheck $(basename "$f")" shellcheck "$f"
 done

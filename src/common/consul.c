@@ -98,42 +98,54 @@ address_fault(const char *url)
 	return why[0] != '\0' ? why : NULL;
 }
 
+char *
+consul_address_url(const char *addr, int https, const char **why)
+{
+	char *url;
+	size_t len;
+
+	if (*addr == '\0')
+		return *why = "the Consul address is empty", NULL;
+	/* As in Consul's api, http:// never undoes CONSUL_HTTP_SSL. */
+	if (strncmp(addr, "http://", 7) == 0 && https)
+		url = xasprintf("https://%s", addr + 7);
+	else if (strncmp(addr, "http://", 7) == 0 ||
+	    strncmp(addr, "https://", 8) == 0)
+		url = xstrdup(addr);
+	else if (strstr(addr, "://") != NULL)
+		return *why = "only http:// and https:// are supported", NULL;
+	else
+		url = xasprintf("%s://%s", https ? "https" : "http", addr);
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	if ((*why = address_fault(url)) != NULL) {
+		free(url);
+		return NULL;
+	}
+	return url;
+}
+
 /*
- * host:port or scheme://host:port, into a base URL without a slash at the
- * end.  name is where it came from (--consul or CONSUL_HTTP_ADDR), for
- * messages, which never show the address's password.
+ * Sets the base URL from an address.  name is where it came from
+ * (--consul or CONSUL_HTTP_ADDR), for messages, which never show the
+ * address's password.
  */
 static void
 set_address(struct consul_config *cfg, const char *name, const char *addr,
     int https)
 {
 	const char *why;
-	char *shown;
-	size_t len;
+	char *url = consul_address_url(addr, https, &why), *shown;
 
-	if (*addr == '\0')
-		die(EX_USAGE, "%s: the Consul address is empty", name);
-	shown = consul_mask_password(addr);
-	/* As in Consul's api, http:// never undoes CONSUL_HTTP_SSL. */
-	if (strncmp(addr, "http://", 7) == 0 && https) {
-		free(cfg->url);
-		cfg->url = xasprintf("https://%s", addr + 7);
-	} else if (strncmp(addr, "http://", 7) == 0 ||
-	    strncmp(addr, "https://", 8) == 0)
-		replace(&cfg->url, addr);
-	else if (strstr(addr, "://") != NULL)
-		die(EX_USAGE, "%s: '%s': only http:// and https:// are "
-		    "supported", name, shown);
-	else {
-		free(cfg->url);
-		cfg->url = xasprintf("%s://%s", https ? "https" : "http", addr);
-	}
-	len = strlen(cfg->url);
-	while (len > 0 && cfg->url[len - 1] == '/')
-		cfg->url[--len] = '\0';
-	if ((why = address_fault(cfg->url)) != NULL)
+	if (url == NULL && *addr == '\0')
+		die(EX_USAGE, "%s: %s", name, why);
+	if (url == NULL) {
+		shown = consul_mask_password(addr);
 		die(EX_USAGE, "%s: '%s': %s", name, shown, why);
-	free(shown);
+	}
+	free(cfg->url);
+	cfg->url = url;
 }
 
 static void

@@ -52,6 +52,13 @@ enum {
 	"[--consul ADDR] [--token-file FILE] [--prefix PREFIX] "	\
 	"[--timeout DURATION] [--retries N]"
 
+/*
+ * The base URL for an address (host:port, or http(s)://host:port; https
+ * when CONSUL_HTTP_SSL asks for it), without a slash at the end, in a new
+ * string; NULL with *why saying why it is not one (valid until the next
+ * call).
+ */
+char	*consul_address_url(const char *addr, int https, const char **why);
 /* Defaults, then the environment; a bad value ends the run (EX_USAGE). */
 void	consul_config_init(struct consul_config *cfg);
 /* Handles one of the options above: 1 when opt was one of them. */

@@ -223,16 +223,24 @@ struct scan_ctx {
 	int		 all;		/* foreign keys too */
 };
 
+int
+kv_scan_element(const char *text, size_t len, const char *prefix, int all,
+    kv_scan_fn *fn, void *arg)
+{
+	json_t *el = json_loadb(text, len, 0, NULL);
+	int rc = el ? scan_element(el, prefix, all, fn, arg) : -1;
+
+	json_decref(el);
+	return rc;
+}
+
 static int
 scan_one(const char *text, size_t len, void *arg)
 {
 	struct scan_ctx *ctx = arg;
-	json_t *el = json_loadb(text, len, 0, NULL);
-	int rc = el ? scan_element(el, ctx->prefix, ctx->all,
-	    ctx->fn, ctx->arg) : -1;
 
-	json_decref(el);
-	return rc;
+	return kv_scan_element(text, len, ctx->prefix, ctx->all, ctx->fn,
+	    ctx->arg);
 }
 
 int

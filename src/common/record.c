@@ -10,6 +10,7 @@
 
 struct record_reader {
 	FILE		*fp;
+	int		 owned;		/* opened here, closed here */
 	const char	*name;
 	char		*line;
 	size_t		 cap;
@@ -21,15 +22,26 @@ struct record_reader *
 record_reader_open(const char *path)
 {
 	struct record_reader *rd;
-	FILE *fp = stdin;
+	FILE *fp;
 
-	if (strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
+	if (strcmp(path, "-") == 0)
+		return record_reader_stream(stdin, "<stdin>");
+	if ((fp = fopen(path, "r")) == NULL) {
 		warnmsg("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	rd = xcalloc(1, sizeof(*rd));
+	rd = record_reader_stream(fp, path);
+	rd->owned = 1;
+	return rd;
+}
+
+struct record_reader *
+record_reader_stream(FILE *fp, const char *name)
+{
+	struct record_reader *rd = xcalloc(1, sizeof(*rd));
+
 	rd->fp = fp;
-	rd->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	rd->name = name;
 	return rd;
 }
 
@@ -233,7 +245,7 @@ record_reader_close(struct record_reader *rd)
 	if (failed)
 		warnmsg("%s: read error: %s", rd->name,
 		    strerror(rd->error != 0 ? rd->error : EIO));
-	if (rd->fp != stdin)
+	if (rd->owned)
 		fclose(rd->fp);
 	free(rd->line);
 	free(rd);

@@ -51,6 +51,8 @@ struct record {
 struct record_reader;
 
 struct record_reader	*record_reader_open(const char *path);
+/* Reading a stream already open; it stays the caller's to close. */
+struct record_reader	*record_reader_stream(FILE *fp, const char *name);
 /*
  * Returns 1 with *r filled, 0 at the end (or after a read error, which
  * record_reader_close() reports); bad lines are warned and skipped.  Out of

@@ -1,0 +1,181 @@
+/*
+ * The Consul listing parser: the body of a recursive GET under the prefix,
+ * streamed through the splitter (src/common/jsonsplit.c) into
+ * kv_scan_element() (src/common/kv.c) in pieces, as kv_scan() and
+ * kv_scan_all() read it (the first byte picks the piece size and which),
+ * and each entry turned into a record as kvdiff and kvpush do.
+ *
+ * Against a reading of the whole body as one tree by jansson, with base64
+ * decoded by the rules of RFC 4648 written out here: when jansson takes
+ * the body, the stream takes it too, or refuses it exactly when one of its
+ * elements is no KV entry as Consul sends one; and the entries found are
+ * the same, in order, keys, numbers, indexes and value bytes.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "kv.h"
+
+#define PREFIX	"prometheus/records"
+
+/* One entry as [key, number, index, value in hex], for json_equal(). */
+static json_t *
+entry(const char *key, long long number, json_int_t index, const char *value,
+    size_t len)
+{
+	char *hex = malloc(2 * len + 1);
+	json_t *e;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)value[i]);
+	hex[2 * len] = '\0';
+	e = json_pack("[s,I,I,s]", key, (json_int_t)number, index, hex);
+	free(hex);
+	return e;
+}
+
+/* What the callback needs: the entries so far, and kv_scan_all or not. */
+struct seen {
+	json_t	*entries;
+	int	 all;
+};
+
+static void
+on_entry(const struct kv_entry *e, void *arg)
+{
+	struct seen *seen = arg;
+	struct record r;
+	const char *why = NULL;
+
+	FUZZ_CHECK(e->number == kv_key_number(PREFIX, e->key) &&
+	    (seen->all || e->number > 0),
+	    "only PREFIX/N keys are handed on (all keys with all), with N");
+	FUZZ_CHECK(e->value[e->value_len] == '\0',
+	    "the value is NUL-terminated");
+	if (e->number > 0 && kv_entry_record(e, &r, &why) == 0) {
+		FUZZ_CHECK(r.index == e->number, "the record's index is N");
+		FUZZ_CHECK(memchr(e->value, '\0', e->value_len) == NULL,
+		    "a value with a NUL byte is no record");
+		FUZZ_CHECK(record_name_valid(r.name) && r.expr_len > 0,
+		    "a record from a value is valid");
+		record_free(&r);
+	} else if (e->number > 0)
+		FUZZ_CHECK(why != NULL, "a refused value says why");
+	json_array_append_new(seen->entries, entry(e->key, e->number,
+	    (json_int_t)e->modify_index, e->value, e->value_len));
+}
+
+static int
+element(const char *text, size_t len, void *arg)
+{
+	struct seen *seen = arg;
+
+	return kv_scan_element(text, len, PREFIX, seen->all, on_entry, seen);
+}
+
+static int
+b64_digit(unsigned char c)
+{
+	const char *set = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+	const char *p = c ? strchr(set, c) : NULL;
+
+	return p ? (int)(p - set) : -1;
+}
+
+/* RFC 4648 base64 with padding; -1 when s is not that. */
+static int
+b64_decode(const char *s, size_t len, char *out, size_t *outlen)
+{
+	size_t i, n = 0, pad = 0;
+	unsigned long bits = 0;
+	int d;
+
+	if (len % 4 != 0)
+		return -1;
+	while (pad < 2 && pad < len && s[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		if ((d = b64_digit((unsigned char)s[i])) < 0)
+			return -1;
+		bits = bits << 6 | (unsigned long)d;
+		if (i % 4 == 3) {
+			out[n++] = (char)(bits >> 16);
+			out[n++] = (char)(bits >> 8);
+			out[n++] = (char)bits;
+			bits = 0;
+		}
+	}
+	if (pad == 2)
+		out[n++] = (char)(bits >> 4);
+	else if (pad == 1) {
+		out[n++] = (char)(bits >> 10);
+		out[n++] = (char)(bits >> 2);
+	}
+	*outlen = n;
+	return 0;
+}
+
+/* The entries the tree holds into want; -1 when an element is not one. */
+static int
+tree_entries(json_t *arr, int all, json_t *want)
+{
+	size_t i;
+	json_t *el;
+
+	json_array_foreach(arr, i, el) {
+		json_t *key = json_object_get(el, "Key");
+		json_t *mi = json_object_get(el, "ModifyIndex");
+		json_t *v = json_object_get(el, "Value");
+		const char *vs = json_is_string(v) ? json_string_value(v) : "";
+		size_t vlen = json_is_string(v) ? json_string_length(v) : 0, n;
+		long long num;
+		char *val;
+
+		if (!json_is_object(el) || !json_is_string(key) ||
+		    !json_is_integer(mi) || v == NULL)
+			return -1;
+		num = kv_key_number(PREFIX, json_string_value(key));
+		if (num == 0 && !all)
+			continue;
+		val = malloc(vlen / 4 * 3 + 3);
+		if (b64_decode(vs, vlen, val, &n) != 0) {
+			free(val);
+			return -1;
+		}
+		json_array_append_new(want, entry(json_string_value(key), num,
+		    json_integer_value(mi), val, n));
+		free(val);
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct seen seen = { json_array(), size > 0 && (data[0] & 0x40) };
+	json_t *want = json_array(), *whole;
+	int rc;
+
+	fuzz_init("fuzz-listing");
+	rc = fuzz_split(data, size, size > 0 ? 1 + data[0] % 32 : 1, element,
+	    &seen);
+	whole = json_loadb((const char *)data, size, 0, NULL);
+	if (json_is_array(whole) && memchr(data, '\0', size) == NULL) {
+		int entries = tree_entries(whole, seen.all, want);
+
+		FUZZ_CHECK((rc == 0) == (entries == 0),
+		    "the stream refuses a body jansson takes only for an "
+		    "element that is no KV entry");
+		if (rc == 0)
+			FUZZ_CHECK(json_equal(seen.entries, want),
+			    "the entries are those of the tree");
+	}
+	json_decref(whole);
+	json_decref(seen.entries);
+	json_decref(want);
+	return 0;
+}

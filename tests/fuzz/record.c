@@ -1,0 +1,255 @@
+/*
+ * The record reader (src/common/record.c) and the array splitter
+ * (src/common/jsonsplit.c), each against jansson:
+ *
+ * - the input read as lines: the reader takes and refuses the same lines
+ *   as the rules of record.h written out again here over jansson, in order,
+ *   each record equal to jansson's object and its text the line trimmed;
+ * - every record taken, edited (index set and removed, a member replaced,
+ *   added and removed) re-parses from its text to its object after each
+ *   edit, and record_write() prints exactly that text;
+ * - the input read as one JSON array, fed to the splitter in pieces: it
+ *   splits into the elements jansson finds, and an input it splits into
+ *   elements jansson takes is an array jansson takes whole.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "record.h"
+
+static int
+blank_char(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* [a-zA-Z_:][a-zA-Z0-9_:]*, as Prometheus has it. */
+static int
+metric_name(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0' || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] == '_' || s[i] == ':' || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* The object a line holds when it is a record, else NULL. */
+static json_t *
+oracle(const char *line, size_t len)
+{
+	json_t *o, *name, *expr, *index;
+
+	if (memchr(line, '\0', len) != NULL)
+		return NULL;
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	name = json_object_get(o, "record");
+	expr = json_object_get(o, "expr");
+	index = json_object_get(o, "index");
+	if (json_is_object(o) && json_is_string(name) &&
+	    metric_name(json_string_value(name)) && json_is_string(expr) &&
+	    json_string_length(expr) > 0 && (index == NULL ||
+	    (json_is_integer(index) && json_integer_value(index) > 0)))
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+/* r's text decodes to r's object, and is what record_write() prints. */
+static void
+check_text(const struct record *r, const char *after)
+{
+	json_t *again = json_loadb(r->text, r->text_len, JSON_REJECT_DUPLICATES,
+	    NULL);
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *fp = open_memstream(&out, &outlen);
+
+	FUZZ_CHECK(again != NULL, after);
+	FUZZ_CHECK(json_equal(again, r->obj), after);
+	json_decref(again);
+	FUZZ_CHECK(fp != NULL && record_write(fp, r) == 0 && fclose(fp) == 0,
+	    "record_write");
+	FUZZ_CHECK(outlen == r->text_len + 1 &&
+	    memcmp(out, r->text, r->text_len) == 0 && out[outlen - 1] == '\n',
+	    "record_write prints the text and a line feed");
+	free(out);
+}
+
+/* Edits r every way record.h allows, checking the text after each. */
+static void
+check_edits(struct record *r, unsigned char seed)
+{
+	static const char *keys[] = { "index", "x", "a\"b\\c", "", "\xc3\xa9",
+	    "n\x01" };
+	const char *key = keys[seed % (sizeof(keys) / sizeof(keys[0]))];
+	const char *member;
+	json_t *v;
+
+	record_set_index(r, seed + 1LL);
+	check_text(r, "the index set");
+	FUZZ_CHECK(r->index == seed + 1LL &&
+	    json_integer_value(json_object_get(r->obj, "index")) == seed + 1LL,
+	    "the index set is the index");
+	record_set_index(r, 9223372036854775807LL);
+	check_text(r, "the largest index set");
+	record_set_index(r, 0);
+	check_text(r, "the index removed");
+	FUZZ_CHECK(json_object_get(r->obj, "index") == NULL, "no index left");
+	record_set(r, key, json_pack("{s:[i,s,n]}", "k", seed, "v\"\\"));
+	check_text(r, "a member set");
+	record_set(r, key, json_real(seed / 4.0));
+	check_text(r, "a member replaced");
+	record_set(r, key, NULL);
+	check_text(r, "a member removed");
+	/* A member the line brought, by its decoded name. */
+	json_object_foreach(r->obj, member, v) {
+		if (strcmp(member, "record") != 0 && strcmp(member, "expr") != 0)
+			break;
+	}
+	if (member != NULL) {
+		char *name = strdup(member);
+
+		record_set(r, name, json_string("replaced"));
+		check_text(r, "a member of the line replaced");
+		record_set(r, name, NULL);
+		check_text(r, "a member of the line removed");
+		free(name);
+	}
+}
+
+/* A line as the reader sees it: chomped, then blank or not. */
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!blank_char(s[i]))
+			return 0;
+	return 1;
+}
+
+static void
+check_reader(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size, *nl, *t;
+	FILE *fp = fmemopen((void *)data, size, "r");
+	struct record_reader *rd = record_reader_stream(fp, "fuzz");
+	unsigned long bad = 0;
+	struct record r;
+
+	FUZZ_CHECK(fp != NULL, "fmemopen");
+	for (; p < end; p = nl ? nl + 1 : end) {
+		size_t len, tlen;
+		json_t *want;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = (size_t)((nl ? nl : end) - p);
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+			len--;
+		if (blank(p, len))
+			continue;
+		if ((want = oracle(p, len)) == NULL) {
+			bad++;
+			continue;
+		}
+		FUZZ_CHECK(record_read(rd, &r) == 1, "a record line is read");
+		FUZZ_CHECK(record_reader_bad(rd) == bad,
+		    "the same lines before it are bad");
+		FUZZ_CHECK(json_equal(r.obj, want), "the record is jansson's");
+		for (t = p, tlen = len; tlen > 0 && blank_char(t[tlen - 1]);)
+			tlen--;
+		for (; tlen > 0 && blank_char(*t); t++)
+			tlen--;
+		FUZZ_CHECK(r.text_len == tlen && memcmp(r.text, t, tlen) == 0,
+		    "the text is the line without the blanks around it");
+		check_text(&r, "as read");
+		check_edits(&r, (unsigned char)p[0]);
+		record_free(&r);
+		json_decref(want);
+	}
+	FUZZ_CHECK(record_read(rd, &r) == 0, "no record past the last");
+	FUZZ_CHECK(record_reader_bad(rd) == bad, "the same lines are bad");
+	FUZZ_CHECK(record_reader_close(rd) == 0, "no read error");
+	fclose(fp);
+}
+
+/* The elements the splitter hands over, as jansson values. */
+struct elements {
+	json_t	*values;	/* an array; a NULL member for one jansson refuses */
+	int	 refused;
+};
+
+static int
+collect(const char *text, size_t len, void *arg)
+{
+	struct elements *el = arg;
+	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+
+	FUZZ_CHECK(text[len] == '\0', "the element text is NUL-terminated");
+	if (v == NULL) {
+		el->refused = 1;
+		return 0;
+	}
+	json_array_append_new(el->values, v);
+	return 0;
+}
+
+/* Nesting deeper than jansson takes whole, but not element by element. */
+static int
+deep(const uint8_t *data, size_t size)
+{
+	size_t i;
+	int depth = 0, most = 0;
+
+	for (i = 0; i < size; i++) {
+		depth += (data[i] == '[' || data[i] == '{') -
+		    (data[i] == ']' || data[i] == '}');
+		if (depth > most)
+			most = depth;
+	}
+	return most >= 2048;
+}
+
+static void
+check_split(const uint8_t *data, size_t size)
+{
+	struct elements el = { json_array(), 0 };
+	int ok = fuzz_split(data, size, size > 0 ? 1 + data[0] % 16 : 1,
+	    collect, &el);
+	json_t *whole;
+
+	whole = json_loadb((const char *)data, size, 0, NULL);
+	if (json_is_array(whole) && memchr(data, '\0', size) == NULL) {
+		FUZZ_CHECK(ok == 0 && !el.refused,
+		    "an array jansson takes is split whole");
+		FUZZ_CHECK(json_equal(whole, el.values),
+		    "into the elements jansson finds");
+	}
+	if (ok == 0 && !el.refused && !deep(data, size)) {
+		FUZZ_CHECK(json_is_array(whole),
+		    "what is split into elements jansson takes is an array");
+		FUZZ_CHECK(json_equal(whole, el.values),
+		    "whose elements jansson finds");
+	}
+	json_decref(whole);
+	json_decref(el.values);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+
+	fuzz_init("fuzz-record");
+	if (size > 0)
+		check_reader(data, size);
+	check_split(data, size);
+	return 0;
+}
