@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +41,36 @@ base64_encode(const char *data, size_t len)
 	return out;
 }
 
+/*
+ * Whether text is base64 as Consul writes it (RFC 4648, padded).
+ * EVP_DecodeBlock also takes blanks around it and an '=' inside it, and
+ * turns them into wrong bytes.
+ */
+static int
+base64_text(const char *text, size_t len)
+{
+	size_t pad = 0, i;
+
+	if (len % 4 != 0 || len > INT_MAX)
+		return 0;
+	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		char c = text[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/'))
+			return 0;
+	}
+	return 1;
+}
+
 int
 base64_decode(const char *text, size_t len, char **out, size_t *outlen)
 {
 	int n, pad = 0;
 
-	if (len % 4 != 0)
+	if (!base64_text(text, len))
 		return -1;
 	*out = xmalloc(len / 4 * 3 + 1);
 	n = len ? EVP_DecodeBlock((unsigned char *)*out,
