@@ -301,6 +301,8 @@ unix with a host|--redis unix://host/tmp/s|names no host
 unix without a path|--redis unix://|no socket path
 unclosed IPv6|--redis redis://[::1:6379|unclosed
 junk after IPv6|--redis redis://[::1]x|junk after the IPv6 address
+bracket in a host|--redis redis://[[0]|the host is not a host name or an IP address
+percent in a host|--redis redis://a%20b:1|the host is not a host name
 EOF
 set +f
 REDIS_URL='redis://:topsecret@h:nope' run redisput

@@ -119,6 +119,25 @@ parse_userinfo(const char *s, size_t len, struct redis_url *u,
 }
 
 /*
+ * Whether host holds only what a host name or an IPv4 address holds, or,
+ * in brackets, an IPv6 address (with a zone after '%').
+ */
+static int
+host_chars(const char *host, int bracketed)
+{
+	static const char name[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
+	size_t n = strspn(host, name);
+
+	if (bracketed && strchr(host, ':') == NULL)
+		return 0;
+	if (bracketed)
+		while (host[n] == ':' || host[n] == '%')
+			n += 1 + strspn(host + n + 1, name);
+	return host[n] == '\0';
+}
+
+/*
  * "host[:port]" or "[v6addr][:port]" into *host and *port (left at its
  * default when not given).  which names the entry in messages ("host 2
  * of the list"), NULL for the one host of a redis:// URL.
@@ -148,6 +167,8 @@ parse_hostport(const char *s, size_t len, char **host, int *port,
 		free(*host);
 		*host = xstrdup("127.0.0.1");
 	}
+	if (!host_chars(*host, *s == '['))
+		return *why = "the host is not a host name or an IP address", -1;
 	if (pp == NULL)
 		return 0;
 	t = xstrndup(pp, (size_t)(end - pp));
@@ -230,6 +251,11 @@ parse_query(const char *s, struct redis_url *u, int db_seen, const char **why)
 		} else if (is_param(s, klen, "user")) {
 			if (set_decoded(&u->user, val, vlen) != 0)
 				return *why = BAD_USER, -1;
+			/* As before the ':' of the user info: the default user. */
+			if (*u->user == '\0') {
+				free(u->user);
+				u->user = NULL;
+			}
 		} else if (u->kind == REDIS_SENTINEL &&
 		    is_param(s, klen, "sentinel_password")) {
 			if (set_decoded(&u->sentinel_password, val, vlen) != 0)
@@ -428,6 +454,25 @@ redis_url_free(struct redis_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/*
+ * s with '%' and the bytes of special escaped, as the parser decodes
+ * them: so that the URL shown reads back as the same user and path.
+ */
+static char *
+pct_encode(const char *s, const char *special)
+{
+	char *out = xmalloc(3 * strlen(s) + 1), *o = out;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%' || strchr(special, *s) != NULL)
+			o += snprintf(o, 4, "%%%02X", (unsigned char)*s);
+		else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
 char *
 redis_addr_display(const char *host, int port)
 {
@@ -457,7 +502,7 @@ hostlist_display(const struct redis_url *u)
 static char *
 multi_display(const struct redis_url *u, const char *userinfo)
 {
-	char *list = hostlist_display(u), *out;
+	char *list = hostlist_display(u), *out, *master, *suser;
 	char db[32] = "";
 
 	if (u->kind == REDIS_CLUSTER)
@@ -465,11 +510,15 @@ multi_display(const struct redis_url *u, const char *userinfo)
 	else {
 		if (u->db != 0)
 			snprintf(db, sizeof(db), "/%d", u->db);
+		master = pct_encode(u->master, "/?#");
+		suser = pct_encode(u->sentinel_user ? u->sentinel_user : "",
+		    "&#");
 		out = xasprintf("redis+sentinel://%s%s/%s%s%s%s%s", userinfo,
-		    list, u->master, db,
+		    list, master, db,
 		    u->sentinel_user || u->sentinel_password ? "?" : "",
-		    u->sentinel_user ? "sentinel_username=" : "",
-		    u->sentinel_user ? u->sentinel_user : "");
+		    u->sentinel_user ? "sentinel_username=" : "", suser);
+		free(master);
+		free(suser);
 		if (u->sentinel_password != NULL) {
 			char *t = xasprintf("%s%ssentinel_password=***", out,
 			    u->sentinel_user ? "&" : "");
@@ -484,10 +533,10 @@ multi_display(const struct redis_url *u, const char *userinfo)
 char *
 redis_url_display(const struct redis_url *u)
 {
-	const char *user = u->user ? u->user : "";
+	char *user = pct_encode(u->user ? u->user : "", ":@/?#");
 	const char *pw = u->password ? ":***" : "";
 	const char *at = u->user || u->password ? "@" : "";
-	char db[32] = "", *userinfo, *addr, *out;
+	char db[32] = "", *userinfo, *addr, *path, *out;
 
 	userinfo = xasprintf("%s%s%s", user, pw, at);
 	if (u->kind != REDIS_SERVER)
@@ -495,7 +544,9 @@ redis_url_display(const struct redis_url *u)
 	else if (u->path != NULL) {
 		if (u->db != 0)
 			snprintf(db, sizeof(db), "?db=%d", u->db);
-		out = xasprintf("unix://%s%s%s", userinfo, u->path, db);
+		path = pct_encode(u->path, "?#");
+		out = xasprintf("unix://%s%s%s", userinfo, path, db);
+		free(path);
 	} else {
 		if (u->db != 0)
 			snprintf(db, sizeof(db), "/%d", u->db);
@@ -504,6 +555,7 @@ redis_url_display(const struct redis_url *u)
 		free(addr);
 	}
 	free(userinfo);
+	free(user);
 	return out;
 }
 
