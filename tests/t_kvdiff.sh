@@ -22,6 +22,8 @@ done <<'ROWS'
 --timeout 1e15s|64|--timeout
 --prefix /|64|prefix must not be empty
 --consul ftp://x|64|only http
+--consul http://|64|'http://': no host
+--consul https:///x|64|no host
 ROWS
 run kvdiff --help
 grep -q -- '--all' "$T/out" && ok "--help goes to stdout" || fail "--help goes to stdout"

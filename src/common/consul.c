@@ -101,7 +101,7 @@ address_fault(const char *url)
 char *
 consul_address_url(const char *addr, int https, const char **why)
 {
-	char *url;
+	char *url, *host;
 	size_t len;
 
 	if (*addr == '\0')
@@ -116,10 +116,19 @@ consul_address_url(const char *addr, int https, const char **why)
 		return *why = "only http:// and https:// are supported", NULL;
 	else
 		url = xasprintf("%s://%s", https ? "https" : "http", addr);
+	host = strstr(url, "://") + 3;
 	len = strlen(url);
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
-	if ((*why = address_fault(url)) != NULL) {
+	/*
+	 * "http://" would become "http:"; curl takes "http:///x" for the
+	 * host x, but that is a typing slip, not an address.
+	 */
+	if (len <= (size_t)(host - url) || *host == '/')
+		*why = "no host";
+	else
+		*why = address_fault(url);
+	if (*why != NULL) {
 		free(url);
 		return NULL;
 	}
