@@ -168,7 +168,7 @@ fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/2\",\"value\":\"{\\\"record\
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX" -v
 fault '{}'
 expect "--delete: a key rewritten with another record after the read is left alone" 0 \
-	"0 keys of 1 records found and removed" /dev/null
+	"0 keys of 1 record found and removed" /dev/null
 [ "$(raw "$PREFIX/2")" = '{"record":"someone_else","expr":"up"}' ] && [ "$(keys | wc -l)" = 3 ] &&
 	ok "...the other writer's record is still at PREFIX/2" || fail "the other record kept" "$(keys)"
 

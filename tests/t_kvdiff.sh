@@ -39,6 +39,9 @@ printf '%s\n' '{"record":"a","expr":"x"}' '{"record":"b","expr":"up"}' \
 	'{"record":"c","expr":"y"}' >"$T/want"
 run -i "$T/in" kvdiff --prefix "$PREFIX"
 expect "empty store: all new, sorted, once each, input index dropped" 0 "" "$T/want"
+# A full disk under stdout is the 74 kvdiff(1) names.
+run sh -c 'kvdiff --prefix "$1" "$2" >/dev/full' sh "$PREFIX" "$T/in"
+expect "stdout on a full disk: 74" 74 "^kvdiff: write error on standard output: No space left on device$"
 run -i /dev/null kvdiff --all --prefix "$PREFIX"
 expect "--all on an empty store prints nothing" 0 "" /dev/null
 

@@ -7,7 +7,7 @@ start_consul
 
 put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
 del() { consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
-txns_in() { grep -Eo 'in [0-9]+ transactions' "$T/err" | grep -Eo '[0-9]+'; }
+txns_in() { grep -Eo 'in [0-9]+ transactions?' "$T/err" | grep -Eo '[0-9]+'; }
 
 # --- usage
 while IFS='|' read -r args want pat; do
@@ -37,6 +37,18 @@ kvdiff --prefix "$PREFIX" <"$T/five" >"$T/diff"
 run -i "$T/diff" kvpush --prefix "$PREFIX"
 expect "a re-run adds nothing" 0 "" /dev/null
 [ "$(keys | wc -l)" = 5 ] && ok "still 5 keys" || fail "still 5 keys" "$(keys)"
+# A full disk under stdout is the 74 kvpush(1) names, also in a dry run.
+records 1 7 >"$T/seventh"
+run sh -c 'kvpush --prefix "$1" "$2" >/dev/full' sh "$PREFIX" "$T/seventh"
+expect "stdout on a full disk: 74" 74 "^kvpush: write error on standard output"
+run sh -c 'kvpush --dry-run -q --prefix "$1" "$2" >/dev/full' sh "$PREFIX" "$T/seventh"
+expect "stdout on a full disk, dry run: 74" 74 "^kvpush: write error on standard output: No space left on device$"
+# One of a thing is singular: in kvdiff's counts and in kvpush's.
+records 1 6 >"$T/sixth"
+run -i "$T/sixth" kvdiff -v --prefix "$PREFIX"
+expect "kvdiff -v: \"1 input record, 1 new\"" 0 "^kvdiff: 1 input record, 1 new$" "$T/sixth"
+run -i "$T/sixth" kvpush -v --prefix "$PREFIX"
+expect "kvpush -v: \"1 record written in 1 transaction\"" 0 "^kvpush: 1 record written in 1 transaction$"
 
 # --- records carrying an index pass through untouched
 kvdiff --all --prefix "$PREFIX" </dev/null >"$T/all"

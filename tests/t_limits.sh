@@ -90,7 +90,7 @@ new_prefix
 records 3 | kvpush --prefix "$PREFIX" >/dev/null
 mark
 run -i <(records 1 2; records 2 500) kvpush --delete --prefix "$PREFIX" -v
-[ "$status" = 0 ] && [ "$(indexes)" = 2 ] && grep -q '1 keys of 3 records found and removed' "$T/err" &&
+[ "$status" = 0 ] && [ "$(indexes)" = 2 ] && grep -q '1 key of 3 records found and removed' "$T/err" &&
 	[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] &&
 	ok "--delete of 1 stored and 2 unknown records: the stored one removed, exit 0" ||
 	fail "--delete with unknown records" "status $status $(indexes)" "$(cat "$T/err")"

@@ -8,6 +8,13 @@
 int	cli_check_settings;
 
 void
+cli_init(char **argv)
+{
+	diag_init(argv[0]);
+	argv[0] = (char *)progname;
+}
+
+void
 cli_version(void)
 {
 	printf("%s (recsync) %s\n", progname, RECSYNC_VERSION);

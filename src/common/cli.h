@@ -26,6 +26,12 @@ enum { CLI_OPT_HELP = 0x80, CLI_OPT_VERSION, CLI_OPT_CHECK_SETTINGS };
 
 extern int	cli_check_settings;	/* --check-settings was given */
 
+/*
+ * A tool's first call: sets progname from argv[0] (diag_init), and argv[0]
+ * to progname, since getopt's messages start with argv[0] ("kvdiff:
+ * unrecognized option", not "bin/kvdiff: ...").
+ */
+void	cli_init(char **argv);
 void	cli_version(void) __attribute__((noreturn));
 /*
  * Handles one of CLI_LONG_OPTIONS: 1 when ch was one of them.  --help

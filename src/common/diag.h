@@ -36,4 +36,11 @@ void	debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void	vdiag(const char *fmt, va_list ap);
 
+/* A count's plural ending: "%zu record%s", n, plural(n). */
+static inline const char *
+plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

@@ -258,7 +258,7 @@ main(int argc, char *argv[])
 	enum mode mode;
 	int rc;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	consul_config_init(&cfg);
 	memset(&st, 0, sizeof(st));
 	mode = st.mode = parse_options(argc, argv, &cfg, &st);
@@ -274,14 +274,16 @@ main(int argc, char *argv[])
 		exit(rc);
 	consul_close(c);
 	settle_stored(&st, cfg.prefix);
-	info("%zu records stored under %s/", st.stored.n, cfg.prefix);
+	info("%zu record%s stored under %s/", st.stored.n,
+	    plural(st.stored.n), cfg.prefix);
 
 	/* --unused-for reads no input: the store alone says what is unused. */
 	record_input_init(&in, mode == UNUSED ? 0 : argc - optind,
 	    argv + optind);
 	while (mode != UNUSED && record_input_next(&in, &r))
 		take_input(&st, &r, &in);
-	info("%lu input records, %zu new", in.records, st.fresh.n);
+	info("%lu input record%s, %zu new", in.records, plural(in.records),
+	    st.fresh.n);
 	print_result(&st, mode);
 	close_stdout();
 

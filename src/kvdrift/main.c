@@ -132,7 +132,7 @@ main(int argc, char *argv[])
 	char *lkey;
 	int rc, rules_rc = 0;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	consul_config_init(&cfg);
 	parse_options(argc, argv, &cfg);
 	check_redis_url();
@@ -154,8 +154,9 @@ main(int argc, char *argv[])
 	    rules_rc != EX_DATAERR)
 		exit(rules_rc);
 	drift_settle(&d);
-	info("%zu records in Consul, %zu in Redis, %zu in the rule file; "
-	    "%zu out of step", d.consul, d.redis, d.rules, drift_total(&d));
+	info("%zu record%s in Consul, %zu in Redis, %zu in the rule file; "
+	    "%zu out of step", d.consul, plural(d.consul), d.redis, d.rules,
+	    drift_total(&d));
 
 	w = (struct where){ cfg.prefix, set_key, rule_file };
 	if (json)

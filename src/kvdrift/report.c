@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diag.h"
 #include "report.h"
 #include "utf8.h"
 
@@ -126,13 +127,15 @@ report_text(FILE *fp, struct drift *d, const struct lock_state *ls,
 	int k;
 
 	sort_lists(d);
-	fprintf(fp, "consul: %zu records under ", d->consul);
+	fprintf(fp, "consul: %zu record%s under ", d->consul,
+	    plural(d->consul));
 	put_name(fp, w->prefix);
-	fprintf(fp, "/, %zu foreign keys\nredis:  %zu members in ",
-	    d->foreign, d->redis);
+	fprintf(fp, "/, %zu foreign key%s\nredis:  %zu member%s in ",
+	    d->foreign, plural(d->foreign), d->redis, plural(d->redis));
 	put_name(fp, w->set_key);
 	if (d->have_rules) {
-		fprintf(fp, "\nrules:  %zu rules in ", d->rules);
+		fprintf(fp, "\nrules:  %zu rule%s in ", d->rules,
+		    plural(d->rules));
 		put_name(fp, w->rule_file);
 		putc('\n', fp);
 	} else if (w->rule_file != NULL) {

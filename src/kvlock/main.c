@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	char *key = NULL, *name, *cmd;
 	int ch, rc;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	consul_config_init(&cfg);
 	/* "+": options end at the command, whose own options are its own. */
 	while ((ch = getopt_long(argc, argv, "+qv", longopts, NULL)) != -1) {

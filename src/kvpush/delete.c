@@ -165,8 +165,8 @@ delete_records(struct consul *c, const struct push_opts *o,
 	rc = kv_scan(c, o->prefix, find_doomed, &d);
 	if (rc == 0)
 		rc = delete_all(c, o, &d);
-	info("%zu keys of %zu records found and %s", d.n, input.n,
-	    o->dry_run ? "would be removed" : "removed");
+	info("%zu key%s of %zu record%s found and %s", d.n, plural(d.n),
+	    input.n, plural(input.n), o->dry_run ? "would be removed" : "removed");
 	forget_doomed(&d);
 	free(d.v);
 	strmap_free(d.names);

@@ -93,7 +93,7 @@ main(int argc, char *argv[])
 	struct record r;
 	int rc;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	consul_config_init(&cfg);
 	parse_options(argc, argv, &cfg, &o);
 	cli_settings_checked();
@@ -121,8 +121,8 @@ main(int argc, char *argv[])
 			pusher_add(&p, &r, &in);
 	}
 	pusher_flush(&p);
-	info("%lu records written in %lu transactions%s", p.pushed, p.txns,
-	    o.dry_run ? " (dry run: none really)" : "");
+	info("%lu record%s written in %lu transaction%s%s", p.pushed,
+	    plural(p.pushed), p.txns, plural(p.txns), o.dry_run ? " (dry run: none really)" : "");
 	close_stdout();
 	pusher_free(&p);
 	consul_close(c);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,8 @@ emit_batch(struct pusher *p)
 	for (i = 0; i < p->batch.n; i++)
 		record_print(&p->batch.v[i]);
 	if (fflush(stdout) != 0)
-		die(EX_IOERR, "write error on standard output");
+		die(EX_IOERR, "write error on standard output: %s",
+		    strerror(errno));
 	for (i = 0; i < p->batch.n; i++)
 		free(p->values[i]);
 	p->next += (long long)p->batch.n;
@@ -189,15 +191,15 @@ settle_unknown(struct pusher *p, enum txn_outcome out, const char *why)
 {
 	switch (batch_landed(p)) {
 	case 1:
-		info("transaction of %zu records: %s, but it landed",
-		    p->batch.n, why);
+		info("transaction of %zu record%s: %s, but it landed",
+		    p->batch.n, plural(p->batch.n), why);
 		return TXN_COMMITTED;
 	case 0:
 		return out;
 	default:
-		die(EX_TEMPFAIL, "a transaction of %zu records (%s) may or "
+		die(EX_TEMPFAIL, "a transaction of %zu record%s (%s) may or "
 		    "may not have landed, and Consul cannot be read to tell: "
-		    "%s", p->batch.n, p->o->prefix, why);
+		    "%s", p->batch.n, plural(p->batch.n), p->o->prefix, why);
 	}
 }
 
@@ -245,17 +247,19 @@ pusher_flush(struct pusher *p)
 			break;
 		case TXN_UNKNOWN:
 			if (++unanswered > p->o->retries)
-				die(EX_TEMPFAIL, "gave up after %d tries: %s",
-				    unanswered, why);
-			info("transaction of %zu records: %s; trying again",
-			    p->batch.n, why);
+				die(EX_TEMPFAIL, "gave up after %d %s: %s",
+				    unanswered, unanswered == 1 ? "try" :
+				    "tries", why);
+			info("transaction of %zu record%s: %s; trying again",
+			    p->batch.n, plural(p->batch.n), why);
 			consul_backoff(unanswered);
 			break;
 		case TXN_DENIED:
 			die(EX_NOPERM, "Consul refused the write: %s", why);
 		case TXN_REFUSED:
 			die(EX_PROTOCOL, "Consul refused a transaction of %zu "
-			    "operations: %s", p->batch.n, why);
+			    "operation%s: %s", p->batch.n, plural(p->batch.n),
+			    why);
 		}
 		free(why);
 	}

@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	int i, stats = 0, usage_mode = 0;
 	size_t n;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	parse_options(argc, argv, &ru, &sc, &stats, &usage_mode);
 	jalloc_init(DECODE_MEMORY * sc.rd.max + (1 << 20));
 	argc -= optind;
@@ -188,8 +188,10 @@ main(int argc, char **argv)
 		heavy_print(sc.table);
 	close_stdout();
 	scan_report(&sc, stats);
-	info("%zu %s from %llu lines", scan_distinct(&sc), usage_mode ?
-	    "records in use" : "heavy queries", sc.lines);
+	info("%zu %s from %llu line%s", scan_distinct(&sc),
+	    usage_mode ? (scan_distinct(&sc) == 1 ? "record in use" :
+	    "records in use") : (scan_distinct(&sc) == 1 ? "heavy query" :
+	    "heavy queries"), sc.lines, plural(sc.lines));
 
 	heavy_free(sc.table);
 	if (usage_mode)

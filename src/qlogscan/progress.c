@@ -39,10 +39,11 @@ progress_update(const struct scan *sc)
 	    since(&last, &now) < INTERVAL)
 		return;
 	last = now;
-	fprintf(stderr, "\r%s: %.1f MB read, %llu lines, %zu %s"
+	fprintf(stderr, "\r%s: %.1f MB read, %llu line%s, %zu %s"
 	    "\033[K", progname, (double)sc->bytes / 1e6, sc->lines,
-	    scan_distinct(sc), sc->usage != NULL ? "records in use" :
-	    "heavy queries");
+	    plural(sc->lines), scan_distinct(sc), sc->usage != NULL ?
+	    (scan_distinct(sc) == 1 ? "record in use" : "records in use") :
+	    (scan_distinct(sc) == 1 ? "heavy query" : "heavy queries"));
 	fflush(stderr);
 	shown = 1;
 }

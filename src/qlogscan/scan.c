@@ -62,8 +62,9 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 
 	if (l->toolong) {
 		r = R_TOOLONG;
-		why = xasprintf("longer than --max-line (%zu bytes): %llu "
-		    "bytes, skipped", sc->rd.max, l->size - !l->partial);
+		why = xasprintf("longer than --max-line (%zu byte%s): %llu "
+		    "bytes, skipped", sc->rd.max, plural(sc->rd.max),
+		    l->size - !l->partial);
 	} else if ((nul = memchr(l->text, '\0', l->len)) != NULL) {
 		/* Never JSON; jansson would take one after a number. */
 		r = R_BAD;
@@ -212,7 +213,7 @@ scan_report(const struct scan *sc, int stats)
 		warnmsg("%llu bad lines skipped (the first %d shown)", nbad,
 		    SHOW_BAD);
 	else if (nbad > 0)
-		warnmsg("%llu bad line%s skipped", nbad, nbad == 1 ? "" : "s");
+		warnmsg("%llu bad line%s skipped", nbad, plural(nbad));
 	if (!stats)
 		return;
 	warnmsg("stats: lines %llu", sc->lines);

@@ -164,7 +164,7 @@ main(int argc, char **argv)
 	unsigned long skipped = 0;
 	int status, first;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	first = parse_options(argc, argv);
 	parse_url(&u);
 	cli_settings_checked();

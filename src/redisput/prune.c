@@ -202,7 +202,8 @@ stale_store(struct put *p, const char *stale)
 
 	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 4, diff)) == NULL)
 		return status;
-	debug("--prune: %lld members to remove", r->integer);
+	debug("--prune: %lld member%s to remove", r->integer,
+	    plural((unsigned long long)r->integer));
 	freeReplyObject(r);
 	if ((r = call(p, REDIS_REPLY_INTEGER, &status, 3, expire)) != NULL)
 		freeReplyObject(r);

@@ -188,8 +188,10 @@ put_flush(struct put *p)
 	p->members_changed += cmd[1].result;
 	if (ncmd > 2)
 		p->seen_added += cmd[2].result;
-	debug("chunk %lu committed: %zu records, %lld members %s", p->chunks,
-	    p->n, cmd[1].result, p->delete ? "removed" : "added");
+	debug("chunk %lu committed: %zu record%s, %lld member%s %s",
+	    p->chunks, p->n, plural(p->n), cmd[1].result,
+	    plural((unsigned long long)cmd[1].result),
+	    p->delete ? "removed" : "added");
 	emit(p);
 	return 0;
 }
@@ -282,12 +284,13 @@ put_report(const struct put *p, int dry_run)
 {
 	unsigned long chunks = (p->done + p->chunk - 1) / p->chunk;
 	const char *verb = p->delete ? "delete" : "write";
+	long long card;
 
 	if (verbosity < 2)
 		return;
 	if (dry_run)
-		info("dry run: would %s %lu records in %lu chunks", verb,
-		    p->done, chunks);
+		info("dry run: would %s %lu record%s in %lu chunk%s", verb,
+		    p->done, plural(p->done), chunks, plural(chunks));
 	else if (p->delete)
 		info("chunks committed: %lu; records: %lu; keys deleted: %lld; "
 		    "members removed: %lld", p->chunks, p->done, p->keys,
@@ -296,9 +299,11 @@ put_report(const struct put *p, int dry_run)
 		info("chunks committed: %lu; keys set: %lld; members added: "
 		    "%lld", p->chunks, p->keys, p->members_changed);
 	if (p->pruned >= 0 && p->seen_key != NULL)
-		info("pruned: %lld members not in the input, and their keys",
-		    p->pruned);
-	info("set %s has %lld members", p->set_key, scard(p->s, p->set_key));
+		info("pruned: %lld member%s not in the input, and their keys",
+		    p->pruned, plural((unsigned long long)p->pruned));
+	card = scard(p->s, p->set_key);
+	info("set %s has %lld member%s", p->set_key, card,
+	    plural((unsigned long long)card));
 }
 
 int

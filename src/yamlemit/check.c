@@ -261,7 +261,7 @@ check_once(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 		die(EX_IOERR, "%s: %s", path, why);
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		die(EX_IOERR, "%s: write error: %s", path, strerror(errno));
-	debug("%s check rules: %zu rules", prog, n);
+	debug("%s check rules: %zu rule%s", prog, n, plural(n));
 	ck->path = path;
 	deadline = deadline_in(ck->co->timeout);
 	out = spawn(prog, path, &pid);
@@ -362,8 +362,8 @@ check_set(struct checker *ck, size_t *idx, size_t n)
 			ck->rejected++;
 			return;
 		}
-		debug("promtool named no rule; checking %zu and %zu rules apart",
-		    n / 2, n - n / 2);
+		debug("promtool named no rule; checking %zu and %zu rules "
+		    "apart", n / 2, n - n / 2);
 		check_set(ck, idx, n / 2);
 		idx += n / 2;
 		n -= n / 2;
@@ -388,7 +388,8 @@ check_rules(const struct checkopts *co, const struct layout *lo,
 	for (i = 0; i < rs->nsorted; i++)
 		if (co->all || rs->items[rs->sorted[i]].index == 0)
 			idx[n++] = rs->sorted[i];
-	info("checking %zu of %zu rules with %s", n, rs->nsorted, co->prog);
+	info("checking %zu of %zu rule%s with %s", n, rs->nsorted,
+	    plural(rs->nsorted), co->prog);
 	for (i = 0; i < n; i += CHECK_BATCH)
 		check_set(&ck, idx + i, n - i < CHECK_BATCH ? n - i : CHECK_BATCH);
 	free(idx);

@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	struct ruleset rs;
 	int status;
 
-	diag_init(argv[0]);
+	cli_init(argv);
 	memset(&o, 0, sizeof(o));
 	memset(&rs, 0, sizeof(rs));
 	o.lo.group = "heavy_expr_record";
@@ -186,7 +186,8 @@ main(int argc, char **argv)
 	write_files(&o.w, &o.lo, &rs);
 	if (o.w.out == NULL || strcmp(o.w.out, "-") != 0)
 		pass_through(&rs);
-	info("%zu rules written, %zu records read", rs.nsorted, rs.nread);
+	info("%zu rule%s written, %zu record%s read", rs.nsorted,
+	    plural(rs.nsorted), rs.nread, plural(rs.nread));
 	ruleset_free(&rs);
 	free(o.lo.label_names);
 	free(o.lo.label_values);
