@@ -403,6 +403,41 @@ else
 fi
 run yamlemit -d "$T/hist" "$T/ten.jsonl"
 expect "-d without -v: quiet" 0 "" "$T/ten.jsonl"
+# -d never writes through what is at its predictable name: a symbolic link
+# planted there (to a file, or dangling) stays, its target untouched, and
+# the file goes under the next free name, NAME_3.yml here.  The links are
+# planted for every second of a window around the run; the name written
+# proves the run fell inside it.
+mkdir "$T/plant" "$T/plant/d"
+printf 'secret\n' >"$T/plant/target"
+chmod 600 "$T/plant/target"
+$PY - "$T/plant/d" <<'PY'
+import os, sys, time
+now = int(time.time())
+for s in range(now - 5, now + 301):
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime(s))
+    os.symlink("../target", "%s/record_10_%s.yml" % (sys.argv[1], stamp))
+    os.symlink("../nowhere", "%s/record_10_%s_2.yml" % (sys.argv[1], stamp))
+PY
+TZ=UTC run yamlemit -v -d "$T/plant/d" "$T/ten.jsonl"
+expect "-d: symbolic links at the name: written, exit 0" 0 "^yamlemit: wrote $T/plant/d/record_10_[0-9_-]+_3\.yml \(10 rules\)$" "$T/ten.jsonl"
+expect "-d: symbolic links at the name: each said to be left alone" 0 "record_10_[0-9_-]+_2\.yml exists; left alone$" "$T/ten.jsonl"
+f=$(sed -n 's/^yamlemit: wrote \(.*\) (10 rules)$/\1/p' "$T/err")
+[ -f "$f" ] && [ ! -L "$f" ] && readback "-d: symbolic links at the name: the new file" "$f" "$T/ten.jsonl" ||
+	fail "-d: symbolic links at the name: a regular file of its own" "$f" "$(ls -la "$T/plant/d" | head)"
+[ "$(cat "$T/plant/target")" = secret ] && [ "$(stat -c %a "$T/plant/target")" = 600 ]
+verdict "-d: the linked file is untouched, content and mode" $? "$(stat -c '%a %s' "$T/plant/target")"
+[ ! -e "$T/plant/nowhere" ]
+verdict "-d: a dangling link's target is not created" $?
+[ "$(find "$T/plant/d" -type l | wc -l)" = $((2 * 306)) ]
+verdict "-d: every planted link is still there" $?
+no_temps "-d: symbolic links at the name" "$T/plant/d"
+
+# One of a thing is singular in every count printed.
+mkdir "$T/one"
+run yamlemit -v -d "$T/one" "$T/good1"
+expect "-v with one record: \"(1 rule)\"" 0 "^yamlemit: wrote $T/one/record_1_[0-9_-]+\.yml \(1 rule\)$" "$T/good1"
+expect "-v with one record: \"1 rule written, 1 record read\"" 0 "^yamlemit: 1 rule written, 1 record read$" "$T/good1"
 
 (umask 077; yamlemit -o "$T/mode.yml" "$T/good1" >/dev/null)
 [ "$(stat -c %a "$T/mode.yml")" = 644 ]
@@ -500,6 +535,46 @@ expect "rule file cannot be created: 73, nothing passed on" 73 "cannot create a 
 [ "$(cat "$T/at/rej.jsonl")" = previous ]
 verdict "rule file cannot be created: the rejects file is untouched" $? "$(cat "$T/at/rej.jsonl")"
 no_temps "rule file cannot be created" "$T/at"
+
+# A full disk is 74 and a read-only directory 73, as yamlemit(1) says, for
+# -o, -d and --rejects alike, with nothing passed on and nothing left on
+# the full disk.  Real file systems: in a mount namespace of its own, a
+# 64 KB tmpfs filled to the brim and a read-only one (as root a chmod would
+# not stop the writes).  Nothing is mounted outside the namespace.
+mkdir -p "$T/fs/full" "$T/fs/ro"
+NS=
+if unshare -m true 2>/dev/null; then NS=-m; elif unshare -rm true 2>/dev/null; then NS=-rm; fi
+# fs_run CMD...: CMD with $T/fs/full a full file system and $T/fs/ro a
+# read-only one; what is left on the full one lands in $T/fs/left.
+fs_run() {
+	run unshare "$NS" sh -c 'fs=$1; shift
+		mount -t tmpfs -o size=64k tmpfs "$fs/full" || exit 90
+		mount -t tmpfs -o ro tmpfs "$fs/ro" || exit 90
+		cat /dev/zero >"$fs/full/filler" 2>/dev/null
+		"$@"; rc=$?; ls -A "$fs/full" >"$fs/left"; exit $rc' sh "$T/fs" "$@"
+}
+if [ -z "$NS" ]; then
+	skip "full and read-only file systems (unshare -m cannot mount here)"
+else
+	while IFS='|' read -r row args want errpat; do
+		case $row in ''|'#'*) continue ;; esac
+		row=$(trim "$row") errpat=$(trim "$errpat") args=$(trim "$args")
+		args=${args//@FS/$T/fs}
+		# shellcheck disable=SC2086 # the row's words are the arguments
+		fs_run yamlemit $args "$T/onebad.jsonl"
+		expect "$row: $(trim "$want")" "$(trim "$want")" "$errpat" /dev/null
+		[ "$(cat "$T/fs/left" 2>/dev/null)" = filler ]
+		verdict "$row: nothing left on the full disk" $? "$(cat "$T/fs/left" 2>&1)"
+	done <<'EOF'
+# row                | arguments                                       | status | stderr
+-o on a full disk    | -o @FS/full/rules.yml                           | 74 | No space left on device
+-d on a full disk    | -d @FS/full                                     | 74 | No space left on device
+--rejects, full disk | --check --rejects @FS/full/rej -o @FS/rules.yml | 74 | rej.*No space left on device
+-o read-only         | -o @FS/ro/rules.yml                             | 73 | Read-only file system
+-d read-only         | -d @FS/ro                                       | 73 | Read-only file system
+--rejects read-only  | --check --rejects @FS/ro/rej -o @FS/rules.yml   | 73 | Read-only file system
+EOF
+fi
 
 # A promtool that passes the probe (the real one), then hangs with a child
 # of its own: holding its output open, or having closed it.

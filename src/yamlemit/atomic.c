@@ -3,6 +3,8 @@
  * the same directory (so rename() is atomic), which is synced, renamed over
  * the old name, and the directory synced so that the rename survives a
  * crash.  A reader sees the old file or the new one, never half of one.
+ * A new file (-d) is renamed without replacing: a name that exists, even
+ * as a symbolic link planted there, is never written through.
  *
  * Every temporary file is registered until it is renamed or removed; exit()
  * (so any die()) and SIGHUP/SIGINT/SIGTERM remove what is left, so a failed
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,16 +167,13 @@ target(const char *path)
 	return xstrdup(path);
 }
 
-void
-atomic_open(struct atomic *af, const char *path, unsigned mode)
+/* The temporary beside af->path, with the mode the file will have. */
+static void
+open_temp(struct atomic *af, const char *path, unsigned mode)
 {
 	const char *slash, *base;
 	int fd;
 
-	memset(af, 0, sizeof(*af));
-	if (open_special(af, path))
-		return;
-	af->path = target(path);
 	slash = strrchr(af->path, '/');
 	base = slash ? slash + 1 : af->path;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
@@ -192,6 +192,24 @@ atomic_open(struct atomic *af, const char *path, unsigned mode)
 		die(EX_OSERR, "fdopen: %s", strerror(errno));
 }
 
+void
+atomic_open(struct atomic *af, const char *path, unsigned mode)
+{
+	memset(af, 0, sizeof(*af));
+	if (open_special(af, path))
+		return;
+	af->path = target(path);
+	open_temp(af, path, mode);
+}
+
+void
+atomic_open_new(struct atomic *af, const char *path, unsigned mode)
+{
+	memset(af, 0, sizeof(*af));
+	af->path = xstrdup(path);
+	open_temp(af, path, mode);
+}
+
 /* Syncs the directory so that the rename is on disk too. */
 static void
 sync_dir(const char *dir)
@@ -204,19 +222,15 @@ sync_dir(const char *dir)
 	close(fd);
 }
 
-void
-atomic_commit(struct atomic *af)
+/* Writes out and closes the temporary, once; a failure ends the run. */
+static void
+finish_temp(struct atomic *af)
 {
-	int failed = fflush(af->fp) != 0 || ferror(af->fp);
+	int failed;
 
-	if (af->tmp == NULL) {		/* a device or a pipe */
-		if (fclose(af->fp) != 0 || failed)
-			die(EX_IOERR, "%s: write error: %s", af->path,
-			    strerror(errno));
-		free(af->path);
-		memset(af, 0, sizeof(*af));
+	if (af->fp == NULL)
 		return;
-	}
+	failed = fflush(af->fp) != 0 || ferror(af->fp);
 	if (failed || fsync(fileno(af->fp)) != 0) {
 		int e = errno;
 
@@ -226,15 +240,71 @@ atomic_commit(struct atomic *af)
 	if (fclose(af->fp) != 0)
 		die(EX_IOERR, "%s: write error: %s", af->tmp, strerror(errno));
 	af->fp = NULL;
-	if (rename(af->tmp, af->path) != 0)
-		die(EX_CANTCREAT, "%s: cannot replace: %s", af->path,
-		    strerror(errno));
+}
+
+/* The temporary is in place: the rename made lasting, af emptied. */
+static void
+placed(struct atomic *af)
+{
 	track(af->tmp, 0);
 	sync_dir(af->dir);
 	free(af->tmp);
 	free(af->dir);
 	free(af->path);
 	memset(af, 0, sizeof(*af));
+}
+
+void
+atomic_commit(struct atomic *af)
+{
+	if (af->tmp == NULL) {		/* a device or a pipe */
+		int failed = fflush(af->fp) != 0 || ferror(af->fp);
+
+		if (fclose(af->fp) != 0 || failed)
+			die(EX_IOERR, "%s: write error: %s", af->path,
+			    strerror(errno));
+		free(af->path);
+		memset(af, 0, sizeof(*af));
+		return;
+	}
+	finish_temp(af);
+	if (rename(af->tmp, af->path) != 0)
+		die(EX_CANTCREAT, "%s: cannot replace: %s", af->path,
+		    strerror(errno));
+	placed(af);
+}
+
+/*
+ * Gives tmp the name path unless path exists, as anything: a file, a
+ * symbolic link (never followed), even a dangling one.  Where the file
+ * system has no RENAME_NOREPLACE (NFS), link(2) refuses an existing name
+ * just the same.
+ */
+static int
+rename_noreplace(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, path) != 0)
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
+int
+atomic_commit_new(struct atomic *af, const char *path)
+{
+	finish_temp(af);
+	if (rename_noreplace(af->tmp, path) != 0) {
+		if (errno == EEXIST)
+			return -1;
+		die(EX_CANTCREAT, "%s: cannot rename %s to it: %s", path,
+		    af->tmp, strerror(errno));
+	}
+	placed(af);
+	return 0;
 }
 
 FILE *

@@ -13,19 +13,56 @@
 #include "xalloc.h"
 #include "yamlemit.h"
 
-/* DIR/record_<count>_<YYYY-MM-DD_HH-MM-SS>.yml, in local time, like the original. */
-static char *
-dated_name(const char *dir, size_t count)
+/* How many names -d tries before it gives up: NAME.yml, NAME_2.yml, ... */
+#define DATED_TRIES	100
+
+/* YYYY-MM-DD_HH-MM-SS, the local time now, like the original. */
+static void
+local_stamp(char *stamp, size_t size)
 {
-	char stamp[32];
 	struct tm tm;
 	time_t now = time(NULL);
 
 	if (localtime_r(&now, &tm) == NULL ||
-	    strftime(stamp, sizeof(stamp), "%Y-%m-%d_%H-%M-%S", &tm) == 0)
+	    strftime(stamp, size, "%Y-%m-%d_%H-%M-%S", &tm) == 0)
 		die(EX_OSERR, "cannot format the local time");
-	return xasprintf("%s%s" "record_%zu_%s.yml", dir,
-	    dir[strlen(dir) - 1] == '/' ? "" : "/", count, stamp);
+}
+
+/* DIR/record_<count>_<stamp>.yml, or with _<try> before .yml after the first. */
+static char *
+dated_name(const char *dir, size_t count, const char *stamp, int try)
+{
+	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+
+	if (try == 1)
+		return xasprintf("%s%srecord_%zu_%s.yml", dir, sep, count,
+		    stamp);
+	return xasprintf("%s%srecord_%zu_%s_%d.yml", dir, sep, count, stamp,
+	    try);
+}
+
+/*
+ * -d: the rule file under the first dated name that is free.  The name is
+ * predictable, so whatever is there (a file of a run in the same second,
+ * a symbolic link someone planted) is left alone, never replaced or
+ * written through.  Returns the name used.
+ */
+static char *
+place_dated(struct atomic *af, const char *dir, size_t count,
+    const char *stamp)
+{
+	char *path;
+	int try;
+
+	for (try = 1; try <= DATED_TRIES; try++) {
+		path = dated_name(dir, count, stamp, try);
+		if (atomic_commit_new(af, path) == 0)
+			return path;
+		info("%s exists; left alone", path);
+		free(path);
+	}
+	die(EX_CANTCREAT, "%s: record_%zu_%s.yml and %d more names for it "
+	    "exist; nothing written", dir, count, stamp, DATED_TRIES - 1);
 }
 
 /*
@@ -89,12 +126,15 @@ write_files(const struct outputs *o, const struct layout *lo,
 {
 	struct atomic rules, rej;
 	int to_stdout = o->out != NULL && strcmp(o->out, "-") == 0;
-	char *path = NULL;
+	char *path = NULL, stamp[32];
 	const char *why;
 
-	if (!to_stdout) {
-		path = o->dir ? dated_name(o->dir, rs->nsorted) :
-		    xstrdup(o->out);
+	if (o->dir != NULL) {
+		local_stamp(stamp, sizeof(stamp));
+		path = dated_name(o->dir, rs->nsorted, stamp, 1);
+		atomic_open_new(&rules, path, o->mode);
+	} else if (!to_stdout) {
+		path = xstrdup(o->out);
 		atomic_open(&rules, path, o->mode);
 	}
 	if (o->rejects != NULL) {
@@ -105,9 +145,14 @@ write_files(const struct outputs *o, const struct layout *lo,
 	    rs->sorted, rs->nsorted, &why) != 0)
 		die(EX_IOERR, "%s: %s", to_stdout ? "standard output" :
 		    rules.tmp ? rules.tmp : path, why);
-	if (!to_stdout) {
+	if (o->dir != NULL) {
+		free(path);
+		path = place_dated(&rules, o->dir, rs->nsorted, stamp);
+	} else if (!to_stdout)
 		atomic_commit(&rules);
-		info("wrote %s (%zu rules)", path, rs->nsorted);
+	if (!to_stdout) {
+		info("wrote %s (%zu rule%s)", path, rs->nsorted,
+		    plural(rs->nsorted));
 		free(path);
 	}
 	if (o->rejects != NULL)

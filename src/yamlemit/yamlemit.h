@@ -121,6 +121,15 @@ struct atomic {
 
 void	atomic_open(struct atomic *af, const char *path, unsigned mode);
 void	atomic_commit(struct atomic *af);
+/*
+ * A new file that never replaces anything: atomic_open_new() makes the
+ * temporary beside path, taking path as it is (no symbolic link resolved,
+ * no device written to); atomic_commit_new() gives it the name path, or
+ * returns -1 with errno EEXIST, the temporary kept, when something (even
+ * a dangling symbolic link) is there: the caller tries another name.
+ */
+void	atomic_open_new(struct atomic *af, const char *path, unsigned mode);
+int	atomic_commit_new(struct atomic *af, const char *path);
 /* A scratch file under $TMPDIR (removed the same way); *path is the caller's. */
 FILE	*scratch_open(char **path);
 void	scratch_remove(char *path);
