@@ -39,6 +39,13 @@ printf '%s\n' '{"record":"a","expr":"x"}' '{"record":"b","expr":"up"}' \
 	'{"record":"c","expr":"y"}' >"$T/want"
 run -i "$T/in" kvdiff --prefix "$PREFIX"
 expect "empty store: all new, sorted, once each, input index dropped" 0 "" "$T/want"
+# --origin: each input record says where it was read; a stored one does not.
+printf '%s\n' '{"record":"a","expr":"x","origin":"old"}' >"$T/in2"
+printf '%s\n' '{"record":"a","expr":"x","origin":"'"$T"'/in2:1"}' \
+	'{"record":"b","expr":"up","origin":"<stdin>:1"}' \
+	'{"record":"c","expr":"y","origin":"<stdin>:4"}' >"$T/want"
+run -i "$T/in" kvdiff --origin --prefix "$PREFIX" "$T/in2" -
+expect "--origin: FILE:LINE on each record, <stdin> for stdin" 0 "" "$T/want"
 # A full disk under stdout is the 74 kvdiff(1) names.
 run sh -c 'kvdiff --prefix "$1" "$2" >/dev/full' sh "$PREFIX" "$T/in"
 expect "stdout on a full disk: 74" 74 "^kvdiff: write error on standard output: No space left on device$"

@@ -296,6 +296,30 @@ lacks "the rejected record is not in Consul" 'heavy_expr:bad' stored
 [ "$(rcli EXISTS hke:heavy_expr:bad)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:bad)" = 0 ] &&
 	ok "the rejected record is not in Redis" || fail "the rejected record is not in Redis"
 lacks "the rejected record is not in the rule file" bad rule_names "$(field rule_file)"
+expect "a rejection is reported at <stdin>:1, the line it came from" 65 "^yamlemit: <stdin>:1: rule hke:heavy_expr:bad: "
+
+# Rejections name the file and line the user wrote, not the line of
+# yamlemit's own input (behind the stored records and sorted by kvdiff):
+# with several files, and in a rebuild too.  A prefix and rules directory
+# of their own, so that the later tests see the store as it was.
+SAVED_PREFIX=$PREFIX
+new_prefix
+mkdir -p "$T/rules-where"
+printf '%s\n' '{"record":"hke:heavy_expr:zz1","expr":"avg(up)"}' \
+	'{"record":"hke:heavy_expr:aa_bad","expr":"rate(x[5m]"}' >"$T/where1"
+printf '%s\n' '{"record":"hke:heavy_expr:mm_bad","expr":"sum("}' '' \
+	'{"record":"hke:heavy_expr:mm2","expr":"min(up)"}' \
+	'{"record":"hke:heavy_expr:ab_bad","expr":"max(up) by"}' >"$T/where2"
+run rs --rules-dir "$T/rules-where" "$T/where1" "$T/where2"
+expect "several files: the first rejection at its file:line" 65 "^yamlemit: $T/where1:2: rule hke:heavy_expr:aa_bad: "
+expect "several files: the second file's at its lines" 65 "^yamlemit: $T/where2:1: rule hke:heavy_expr:mm_bad: "
+expect "several files: after a blank line" 65 "^yamlemit: $T/where2:4: rule hke:heavy_expr:ab_bad: "
+[ "$(grep -c '^yamlemit: .*: rule ' "$T/err")" = 3 ] && ! grep -q '<stdin>' "$T/err" &&
+	ok "several files: three rejections, none at <stdin>" ||
+	fail "several files: three rejections, none at <stdin>" "$(cat "$T/err")"
+[ "$(field rejected)" = 3 ] && [ "$(field pushed)" = 2 ] && ok "several files: 3 rejected, 2 pushed" ||
+	fail "several files: 3 rejected, 2 pushed" "$(cat "$T/out")"
+PREFIX=$SAVED_PREFIX
 
 # --- a promtool that hangs: stopped after --check-timeout (or the env
 # file's RECSYNC_CHECK_TIMEOUT), 69, nothing stored
@@ -634,6 +658,14 @@ for sig in TERM:143 HUP:129; do
 		fail "SIG${sig%:*}: the slow promtool started"
 	fi
 done
+
+# --- rebuild: a rejection is reported at the file:line the user wrote
+new_prefix
+printf '%s\n' '{"record":"rw:z","expr":"up"}' '{"record":"rw:a","expr":"sum("}' >"$T/rw"
+run rs rebuild --yes "$T/rw"
+expect "rebuild: the rejection at its file:line" 65 "^yamlemit: $T/rw:2: rule rw:a: "
+[ "$(stored)" = '{"record":"rw:z","expr":"up","index":1}' ] && ok "rebuild: the good record stored, the refused one not" ||
+	fail "rebuild: the good record stored, the refused one not" "$(stored)"
 
 # --- rebuild corner cases: bad input lines remove nothing; a record stored
 # twice and no longer wanted goes whole; retiring one key of a record

@@ -805,6 +805,31 @@ same "promtool unusable: the previous file is untouched" "$T/before.yml" "$T/at/
 verdict "promtool unusable: no rejects file" $?
 no_temps "promtool unusable" "$T/at"
 
+# --origin: a record is reported where its "origin" (FILE:LINE, from
+# kvdiff --origin) says it was read; without one, or one of another form,
+# at its input line.  The member stays, in the output and the rejects.
+cat >"$T/orig.jsonl" <<'EOF'
+{"record":"o:a","expr":"sum(","origin":"/x/we:ird.jsonl:7"}
+{"record":"o:b","expr":"rate(x","origin":"nonsense"}
+{"record":"o:c","expr":"up","origin":"f.jsonl:3"}
+{"record":"o:c","expr":"down","origin":"g.jsonl:9"}
+{"record":"o:d","expr":"max(","origin":"h.jsonl:0"}
+EOF
+printf '%s\n' '{"record":"o:c","expr":"up","origin":"f.jsonl:3"}' >"$T/orig.want"
+run yamlemit --origin --check --rejects "$T/orig.rej" -o "$T/orig.yml" "$T/orig.jsonl"
+expect "--origin: a refused rule at its origin" 65 "^yamlemit: /x/we:ird.jsonl:7: rule o:a: " "$T/orig.want"
+expect "--origin: not FILE:LINE, at the input line" 65 "^yamlemit: $T/orig.jsonl:2: rule o:b: " "$T/orig.want"
+expect "--origin: line 0 is no line, at the input line" 65 "^yamlemit: $T/orig.jsonl:5: rule o:d: " "$T/orig.want"
+expect "--origin: a name given twice, both at their origins" 65 "^yamlemit: g.jsonl:9: record o:c was given another expr at f.jsonl:3;" "$T/orig.want"
+$PY - "$T/orig.rej" <<'PY'
+import json, sys
+got = {r["record"]: r.get("origin") for r in map(json.loads, open(sys.argv[1]))}
+sys.exit(got != {"o:a": "/x/we:ird.jsonl:7", "o:b": "nonsense", "o:d": "h.jsonl:0"})
+PY
+verdict "--origin: the rejects keep their origin" $? "$(cat "$T/orig.rej")"
+run yamlemit --check -o "$T/orig.yml" "$T/orig.jsonl"
+expect "without --origin: at the input line" 65 "^yamlemit: $T/orig.jsonl:1: rule o:a: " "$T/orig.want"
+
 # --- a real Prometheus loads the files ------------------------------------
 # start_prometheus RULEFILE: a private server on loopback; sets PROM.
 start_prometheus() {

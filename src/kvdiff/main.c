@@ -10,6 +10,8 @@
  * the later keys of a record stored twice: what a rebuild keeps and
  * removes.  --unused-for prints the stored records that the logs have not
  * shown in use for a while (see kvpush --touch): what a retire removes.
+ * --origin marks each input record printed with the FILE:LINE it came
+ * from, for the stages after us to report it there.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -27,9 +29,11 @@
 #include "rfc3339.h"
 #include "stored.h"
 #include "strmap.h"
+#include "xalloc.h"
 
 enum mode { NEW, ALL, STORED, GONE, DUPLICATES, UNUSED };
-enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED, OPT_UNUSED_FOR };
+enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED, OPT_UNUSED_FOR,
+    OPT_ORIGIN };
 
 /*
  * The maps borrow their keys from records in the lists, which stay put
@@ -39,6 +43,7 @@ struct state {
 	int			 lines;		/* keep what is printed of stored */
 	enum mode		 mode;
 	int64_t			 cutoff;	/* --unused-for: unused before */
+	int			 origin;	/* --origin */
 	struct stored_list	 stored;	/* by index; the first of a name */
 	struct stored_list	 duplicates;	/* later keys of a stored name */
 	struct record_list	 fresh;		/* input records Consul lacks */
@@ -52,7 +57,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates |\n"
-	    "       --unused-for duration]\n"
+	    "       --unused-for duration] [--origin]\n"
 	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
 }
@@ -67,6 +72,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		{ "gone", no_argument, NULL, OPT_GONE },
 		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
 		{ "unused-for", required_argument, NULL, OPT_UNUSED_FOR },
+		{ "origin", no_argument, NULL, OPT_ORIGIN },
 		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
@@ -89,6 +95,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 			st->cutoff = (int64_t)time(NULL) -
 			    (int64_t)opt_duration("--unused-for", optarg);
 			break;
+		case OPT_ORIGIN: st->origin = 1; break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -174,6 +181,22 @@ settle_stored(struct state *st, const char *prefix)
 	l->n = kept;
 }
 
+/*
+ * --origin: "origin": "FILE:LINE" on r.  A name that is not UTF-8 has no
+ * JSON string: such a record goes without, reported where it is read next.
+ */
+static void
+mark_origin(struct record *r, const struct record_input *in)
+{
+	char *where = xasprintf("%s:%lu", record_input_file(in),
+	    record_input_line(in));
+	json_t *s = json_string(where);
+
+	if (s != NULL)
+		record_set(r, "origin", s);
+	free(where);
+}
+
 /* Keeps an input record if neither Consul nor an earlier line has it. */
 static void
 take_input(struct state *st, struct record *r, const struct record_input *in)
@@ -200,6 +223,8 @@ take_input(struct state *st, struct record *r, const struct record_input *in)
 	}
 	/* A number from the input means nothing for a record Consul lacks. */
 	record_set_index(r, 0);
+	if (st->origin)
+		mark_origin(r, in);
 	strmap_add(st->fresh_names, r->name, (void *)r->expr);
 	record_list_push(&st->fresh, r);
 }

@@ -3,6 +3,7 @@
  * skips them), sharding them, sorting them and removing duplicates.  Each
  * record is kept as the line it came in and its name (see yamlemit.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,21 +28,51 @@ in_shard(const struct shard *sh, const struct record_input *in,
 }
 
 /*
- * The name of the file being read, for the items' diagnostics.  Items
- * outlive the reader and record.h does not say how long its name lives,
- * so it is copied, once a file.
+ * A file name for the items' diagnostics, copied once.  Items outlive the
+ * reader and record.h does not say how long its name lives; origins name
+ * the user's files in any order.
  */
 static const char *
-file_name(struct ruleset *rs, const struct record_input *in)
+file_name(struct ruleset *rs, const char *file, size_t len)
 {
-	const char *file = record_input_file(in);
+	char *copy = xstrndup(file, len);
+	const char *kept;
 
-	if (rs->nfiles == 0 || strcmp(rs->files[rs->nfiles - 1], file) != 0) {
-		rs->files = xreallocarray(rs->files, rs->nfiles + 1,
-		    sizeof(*rs->files));
-		rs->files[rs->nfiles++] = xstrdup(file);
+	if (rs->file_names == NULL)
+		rs->file_names = strmap_new();
+	if ((kept = strmap_get(rs->file_names, copy)) != NULL) {
+		free(copy);
+		return kept;
 	}
-	return rs->files[rs->nfiles - 1];
+	rs->files = xreallocarray(rs->files, rs->nfiles + 1,
+	    sizeof(*rs->files));
+	rs->files[rs->nfiles++] = copy;
+	strmap_add(rs->file_names, copy, copy);
+	return copy;
+}
+
+/*
+ * --origin: where the record was read before our input, from its
+ * "origin": "FILE:LINE" (FILE may hold colons, LINE is digits).  Returns 0
+ * with it->file and it->line set, or -1 when r carries no such origin.
+ */
+static int
+take_origin(struct ruleset *rs, struct item *it, const struct record *r)
+{
+	const char *s = json_string_value(json_object_get(r->obj, "origin"));
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	unsigned long line;
+	char *end;
+
+	if (colon == NULL || colon == s || colon[1] < '0' || colon[1] > '9')
+		return -1;
+	errno = 0;
+	line = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || line == 0)
+		return -1;
+	it->file = file_name(rs, s, (size_t)(colon - s));
+	it->line = line;
+	return 0;
 }
 
 /* Keeps r as the text it was read as, with its name after the text's NUL. */
@@ -65,8 +96,11 @@ push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 	it->name = it->text + len + 1;
 	it->len = len;
 	it->index = r->index;
-	it->file = file_name(rs, in);
-	it->line = record_input_line(in);
+	if (!rs->origin || take_origin(rs, it, r) != 0) {
+		it->file = file_name(rs, record_input_file(in),
+		    strlen(record_input_file(in)));
+		it->line = record_input_line(in);
+	}
 }
 
 int
@@ -212,6 +246,8 @@ ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
+	if (rs->file_names != NULL)
+		strmap_free(rs->file_names);
 	free(rs->items);
 	free(rs->sorted);
 	memset(rs, 0, sizeof(*rs));

@@ -16,14 +16,14 @@
 struct opts {
 	struct outputs	 w;
 	struct checkopts ck;
-	int		 allow_empty;
+	int		 allow_empty, origin;
 	struct layout	 lo;
 	struct shard	 sh;
 };
 
 enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
-    OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_HELP,
-    OPT_VERSION, OPT_CHECK_SETTINGS };
+    OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_ORIGIN,
+    OPT_HELP, OPT_VERSION, OPT_CHECK_SETTINGS };
 
 static const struct option longopts[] = {
 	{ "output",	required_argument, NULL, 'o' },
@@ -39,6 +39,7 @@ static const struct option longopts[] = {
 	{ "shard",	required_argument, NULL, OPT_SHARD },
 	{ "mode",	required_argument, NULL, OPT_MODE },
 	{ "allow-empty", no_argument,	   NULL, OPT_ALLOW_EMPTY },
+	{ "origin",	no_argument,	   NULL, OPT_ORIGIN },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, OPT_HELP },
@@ -55,7 +56,7 @@ usage(FILE *fp, int status)
 	    "\t[--check-timeout DURATION] [--rejects FILE] [--group NAME] [--group-size M] "
 	    "[--interval DURATION]\n"
 	    "\t[--label NAME=VALUE]... [--shard K/N] [--mode OCTAL] "
-	    "[--allow-empty]\n"
+	    "[--allow-empty] [--origin]\n"
 	    "\t[file ...]\n", progname);
 	if (fp == stdout)
 		close_stdout();
@@ -87,6 +88,7 @@ parse_options(struct opts *o, int argc, char **argv)
 		case OPT_SHARD: opt_shard(&o->sh, optarg); break;
 		case OPT_MODE: o->w.mode = opt_mode(optarg); break;
 		case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
+		case OPT_ORIGIN: o->origin = 1; break;
 		case OPT_HELP: usage(stdout, EX_OK);
 		case OPT_VERSION: cli_version();
 		case OPT_CHECK_SETTINGS: cli_check_settings = 1; break;
@@ -175,6 +177,7 @@ main(int argc, char **argv)
 	o.ck.timeout = 600;
 	parse_options(&o, argc, argv);
 	cli_settings_checked();
+	rs.origin = o.origin;
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
 	status = worse(status, ruleset_sort(&rs));

@@ -10,6 +10,9 @@
  * and a million records must fit.  item_record() decodes the line again when
  * the expression is needed.  An item owns text (the name is in the same
  * allocation) and reject, promtool's reason when --check took it out.
+ * An item's file and line are where it is reported: its line of our
+ * input, or with --origin the "origin" (FILE:LINE) the record carries from
+ * kvdiff --origin, which read the user's file.
  */
 #ifndef YAMLEMIT_H
 #define YAMLEMIT_H
@@ -19,6 +22,7 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "strmap.h"
 
 struct item {
 	char		*text;		/* the JSON line, NUL-terminated */
@@ -37,8 +41,10 @@ struct ruleset {
 	size_t		*sorted;	/* indices into items, by record name */
 	size_t		 nsorted;
 	size_t		 nread;		/* valid records read, sharded or not */
-	char		**files;	/* copies of the input names, for items' file */
+	char		**files;	/* copies of the file names, for items' file */
 	size_t		 nfiles;
+	struct strmap	*file_names;	/* each of files, by itself */
+	int		 origin;	/* --origin */
 };
 
 /* The shape of the rule file, from the command line. */
