@@ -135,6 +135,32 @@ render --shard 0/2 -o OUT --reload ''||^recsync: --reload: the value is empty
 --env-file ENVF --redis redis//host|RECSYNC_REDIS=unix:///x|^recsync: --redis: 
 ROWS
 
+# --- the summary written to a full disk: 74, as recsync(1) says
+run sh -c 'recsync --prefix "$1" --set-key "$2" --rules-dir "$3" --dry-run "$4" >/dev/full' sh \
+	"$PREFIX" "$SETKEY" "$RULES" "$T/sample"
+expect "the summary on a full disk: 74" 74 "write error"
+
+# --- a read-only rules directory is 73 and a full one 74, as recsync(1)
+# says, with nothing stored anywhere (real file systems, mounted in a mount
+# namespace of the run's own)
+NS=
+if unshare -m true 2>/dev/null; then NS=-m; elif unshare -rm true 2>/dev/null; then NS=-rm; fi
+if [ -z "$NS" ]; then
+	skip "read-only and full rules directory (unshare -m cannot mount here)"
+else
+	mkdir -p "$T/fs/full" "$T/fs/ro"
+	for how in ro:73 full:74; do
+		run -i "$T/sample" unshare "$NS" sh -c 'fs=$1; shift
+			mount -t tmpfs -o size=64k tmpfs "$fs/full" || exit 90
+			mount -t tmpfs -o ro tmpfs "$fs/ro" || exit 90
+			cat /dev/zero >"$fs/full/filler" 2>/dev/null
+			exec "$@"' sh "$T/fs" recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$T/fs/${how%:*}"
+		[ "$status" = "${how#*:}" ] && [ "$(field status)" = "${how#*:}" ] && [ -z "$(stored)" ] &&
+			[ "$(rcli SCARD "$SETKEY")" = 0 ] && ok "rules dir ${how%:*}: ${how#*:}, nothing stored" ||
+			fail "rules dir ${how%:*}: ${how#*:}, nothing stored" "status $status" "$(cat "$T/out" "$T/err")" "$(stored)"
+	done
+fi
+
 # --- first run: everything lands everywhere
 run -i "$T/sample" rs
 expect "first run exits 0" 0 ""
