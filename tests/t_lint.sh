@@ -23,7 +23,7 @@ for page in "$TOP"/man/*.1; do
 done
 # getopt's complaints start with the tool's name, as every other message
 # does, however the tool was run (here by its path).
-for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan; do
+for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan kvdrift; do
 	for args in --bogus -Z; do
 		# shellcheck disable=SC2086 # one word
 		"$RECSYNC_BIN/$tool" $args >/dev/null 2>"$T/getopt.err"
