@@ -35,9 +35,14 @@ in_shard(const struct shard *sh, const struct record_input *in,
 static const char *
 file_name(struct ruleset *rs, const char *file, size_t len)
 {
-	char *copy = xstrndup(file, len);
+	const char *last = rs->nfiles ? rs->files[rs->nfiles - 1] : NULL;
 	const char *kept;
+	char *copy;
 
+	/* Most records come from the file the one before came from. */
+	if (last != NULL && strncmp(last, file, len) == 0 && last[len] == '\0')
+		return last;
+	copy = xstrndup(file, len);
 	if (rs->file_names == NULL)
 		rs->file_names = strmap_new();
 	if ((kept = strmap_get(rs->file_names, copy)) != NULL) {
