@@ -741,6 +741,10 @@ run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.
 	ok "a reload URL's password is not printed" || fail "reload URL masked" "$(cat "$T/err")"
 [ "$(field file)" = "$T/tab	dir.yml" ] && ok "a file name with a tab: the summary is valid JSON" ||
 	fail "summary JSON with a tab" "$(cat "$T/out")"
+(cd "$T" && run recsync status --json --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "rules/.")
+[ "$(field rule_file)" = "$(ls -t "$RULES"/record_*.yml | head -n 1)" ] &&
+	ok "status --json, --rules-dir given relative: the report's rule_file is absolute" ||
+	fail "status: rule_file absolute" "$(cat "$T/out")" "$(cat "$T/err")"
 (cd "$T" && run rs render --shard 0/1 -o ./rel.yml --dry-run)
 [ "$(field status)" = 0 ] && [ "$(field file)" = "$T/rel.yml" ] && ok "render -o given relative: the summary's file is absolute" ||
 	fail "render: file absolute" "status $status" "$(cat "$T/out")"
