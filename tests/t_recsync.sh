@@ -266,7 +266,10 @@ fi
 python3 "$TESTS/consul-standin" --port 0 --addr-file "$T/gone.addr" >/dev/null 2>&1 & gone=$!
 wait_for test -s "$T/gone.addr"
 records 64 | kvpush -q --consul "$(cat "$T/gone.addr")" --prefix "$PREFIX" >/dev/null
-printf '#!/bin/sh\nkill %s 2>/dev/null\nexec promtool "$@"\n' "$gone" >"$T/stop-consul"
+# It waits until the stand-in no longer answers: kvpush must not race its
+# shutdown on a busy machine.
+printf '#!/bin/sh\nkill %s 2>/dev/null\ni=0\nwhile curl -s -o /dev/null --max-time 5 "%s/v1/status/leader" && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.05; done\nexec promtool "$@"\n' \
+	"$gone" "$(cat "$T/gone.addr")" >"$T/stop-consul"
 chmod +x "$T/stop-consul"
 run -i "$T/f.in" rs --consul "$(cat "$T/gone.addr")" --promtool "$T/stop-consul"
 wait "$gone"
@@ -576,14 +579,17 @@ else
 fi
 
 # --- two concurrent runs on overlapping input: the second waits for the
-# first (held by a slow promtool); no record twice, no index reused
+# first (held by a promtool that waits until the second says it waits: no
+# sleep that a busy machine could outlast); no record twice, no index reused
 new_prefix
 records 150 1 >"$T/c1"; records 150 100 >"$T/c2"
-printf '#!/bin/sh\nsleep 3\nexec promtool "$@"\n' >"$T/slow-check"
+printf '#!/bin/sh\nwhile [ ! -e "%s" ]; do sleep 0.05; done\nexec promtool "$@"\n' "$T/c.go" >"$T/slow-check"
 chmod +x "$T/slow-check"
 SETKEY=$SETKEY-c rs --promtool "$T/slow-check" <"$T/c1" >"$T/r1" 2>"$T/e1" & p1=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
 SETKEY=$SETKEY-c rs <"$T/c2" >"$T/r2" 2>"$T/e2" & p2=$!
+wait_for grep -q 'held by' "$T/e2"
+touch "$T/c.go"
 wait $p1; s1=$?; wait $p2; s2=$?
 [ "$s1" = 0 ] && [ "$s2" = 0 ] && grep -q 'held by' "$T/e2" &&
 	ok "two concurrent runs both succeed, the second after waiting for the first" ||
@@ -598,8 +604,9 @@ rcli SMEMBERS "$SETKEY-c" | LC_ALL=C sort >"$T/members"
 cmp -s "$T/union" "$T/members" && ok "Redis holds the union of both inputs" ||
 	fail "concurrent: Redis" "$(diff "$T/union" "$T/members" | head -5)"
 
-# --- the lock: a run waits for a holder, then gives up clearly
-kvlock --prefix "$PREFIX" -- sleep 8 & holder=$!
+# --- the lock: a run waits for a holder (held until the run is over), then
+# gives up clearly
+kvlock --prefix "$PREFIX" -- sh -c "while [ ! -e '$T/held.go' ]; do sleep 0.05; done" & holder=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
 run -i "$T/sample" rs --lock-timeout 1s
 [ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
@@ -616,7 +623,7 @@ run -i "$T/sample" rs --lock-timeout 1s
 [ "$status" = 75 ] && grep -Eq "held by pid $holder on [^ ]+ $since, whose session is gone \(Consul's lock-delay" "$T/err" &&
 	ok "held by, the session gone: says so, and that lock-delay holds the lock" ||
 	fail "held by, session gone" "status $status" "$(cat "$T/err")"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+touch "$T/held.go"; wait "$holder" 2>/dev/null
 new_prefix	# lock-delay keeps the old one 15 s
 # "seconds" is the whole run, the wait for the lock included, and
 # "lock_wait_seconds" that wait: the holder lets go 2 s after the run
