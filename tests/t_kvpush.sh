@@ -230,7 +230,7 @@ expect "5xx every time: gives up with 75" 75 "gave up after 3 tries" /dev/null
 
 # an answer that comes too late: the client gives up, finds the batch landed
 new_prefix
-fault '{"stall_ms":4000,"stall_on":[1],"stall_phase":"after"}'
+fault '{"stall_ms":10000,"stall_on":[1],"stall_phase":"after"}'
 run -i <(records 3) kvpush --prefix "$PREFIX" -v --timeout 1s --retries 2
 fault '{}'
 [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] && grep -q 'but it landed' "$T/err" &&
@@ -243,7 +243,7 @@ fault '{}'
 # (no SIGSTOP of the stand-in: that raced with the 1s timeout on a busy
 # machine).
 new_prefix
-fault '{"stall_ms":3000,"stall_on":[1],"stall_phase":"after","drop_reads":[2,3,4,5,6,7,8,9,10,11,12]}'
+fault '{"stall_ms":10000,"stall_on":[1],"stall_phase":"after","drop_reads":[2,3,4,5,6,7,8,9,10,11,12]}'
 run -i <(records 3) kvpush --prefix "$PREFIX" --timeout 1s --retries 1
 fault '{}'
 [ "$status" = 75 ] && grep -q 'may or may not have landed' "$T/err" && [ ! -s "$T/out" ] &&

@@ -145,7 +145,8 @@ else
 	ms=$((($(date +%s%N) - start) / 1000000))
 	expect "no CONSUL_HTTP_ADDR: 127.0.0.1:8500, refused" 69 \
 		'cannot reach Consul at http://127\.0\.0\.1:8500: .*(refused|Could not connect|Couldn.t connect)'
-	[ "$ms" -lt 5000 ] && ok "a refused connection fails at once (${ms} ms)" ||
+	# not the 30 s --timeout; room for a busy machine
+	[ "$ms" -lt 20000 ] && ok "a refused connection fails at once (${ms} ms)" ||
 		fail "a refused connection fails at once" "${ms} ms"
 fi
 

@@ -107,7 +107,7 @@ same() {
 	fi
 }
 
-# gone PID...: none of these processes is left within 5 s (a zombie that
+# gone PID...: none of these processes is left within 30 s (a zombie that
 # only waits for init to reap it is gone too).
 gone() {
 	local p n=0
@@ -115,7 +115,7 @@ gone() {
 		while kill -0 "$p" 2>/dev/null &&
 		    [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ]; do
 			n=$((n + 1))
-			[ $n -gt 100 ] && return 1
+			[ $n -gt 600 ] && return 1
 			sleep 0.05
 		done
 	done
