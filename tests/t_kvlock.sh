@@ -284,6 +284,18 @@ run kvlock --prefix "$PREFIX" --lock-timeout 120s -- true
 [ "$status" = 0 ] && ok "a dead holder's lock is freed by its TTL" ||
 	fail "a dead holder's lock is freed by its TTL" "status $status" "$(cat "$T/err")"
 
+# --- a waiter keeps its own session alive: it waits here longer than the
+# 6 s in which an unrenewed session is invalidated, then takes the lock.
+kvlock --prefix "$PREFIX" -- "$T/gate" "$T/long-wait.go" & first=$!
+wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
+kvlock --prefix "$PREFIX" --ttl 10s --lock-timeout 120s -- true 2>"$T/long-wait.err" & waiter=$!
+wait_for grep -q 'held by' "$T/long-wait.err"
+sleep 9	# at least this long: a busier machine only makes the wait longer
+touch "$T/long-wait.go"
+wait "$first"; wait "$waiter"; st=$?
+[ "$st" = 0 ] && ok "a waiter renews its session while it waits (9 s, more than the 6 s it would live)" ||
+	fail "a long waiter" "status $st" "$(cat "$T/long-wait.err")"
+
 # --- a command outliving the TTL keeps the lock by renewing the session:
 # the command itself looks at the key once the session, unrenewed, would
 # have been invalidated (6 s here), so no race with its end.

@@ -119,6 +119,7 @@ int
 lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 {
 	double deadline = now_seconds() + timeout;
+	double renew_at = now_seconds() + l->ttl / 3;
 	int tries = 0, got, sig;
 	char *who;
 
@@ -141,8 +142,11 @@ lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 			    l->key);
 			return 128 + sig;
 		}
-		if (tries % 10 == 0)
+		/* As while the command runs: a long wait must not lose it. */
+		if (now_seconds() >= renew_at) {
 			lock_renew(l);
+			renew_at = now_seconds() + l->ttl / 3;
+		}
 	}
 	return got < 0 ? -got : 0;
 }
