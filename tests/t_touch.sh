@@ -97,7 +97,7 @@ set_fields 3 '{"tracked_since":"2024-01-01T00:00:00Z"}'
 records 1 4 | kvpush --prefix "$PREFIX" >/dev/null		# never tracked
 run kvdiff --prefix "$PREFIX" --unused-for 30d </dev/null
 expect "unused-for: exits 0" 0 ""
-same "unused-for: used long ago, and never used" "1 3" "$(indexes)"
+same "unused-for: used long ago, and never used, by name" "hke:heavy_expr:r000001 hke:heavy_expr:r000003" "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["record"] for l in sys.stdin if "index" not in json.loads(l)))' <"$T/out")"
 if grep -q '"last_used":"2024-05-02T00:00:01Z"' "$T/out"; then
 	ok "unused-for: each record with its last use"
 else fail "unused-for: each record with its last use" "$(cat "$T/out")"; fi
@@ -105,6 +105,11 @@ run kvdiff --prefix "$PREFIX" --unused-for 100000d
 expect "unused-for: nothing unused for 270 years" 0 "" /dev/null
 run kvdiff --prefix "$PREFIX" --unused-for 3x
 expect "unused-for: a bad duration is 64" 64 "unused-for"
+run kvdiff --prefix "$PREFIX" --unused-for 23h
+expect "unused-for: below a day is 64" 64 "below a day .* only with --force"
+run kvdiff --prefix "$PREFIX" --unused-for 0 --force
+expect "unused-for 0 --force: every record tracked before now" 0 ""
+same "unused-for 0 --force: ... but the untracked one" 3 "$(wc -l <"$T/out")"
 run kvdiff --prefix "$PREFIX" --unused-for 1d --all
 expect "unused-for and --all exclude each other" 64 "exclude each other"
 

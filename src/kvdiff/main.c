@@ -33,7 +33,9 @@
 
 enum mode { NEW, ALL, STORED, GONE, DUPLICATES, UNUSED };
 enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED, OPT_UNUSED_FOR,
-    OPT_ORIGIN };
+    OPT_ORIGIN, OPT_FORCE };
+
+#define DAY	86400	/* --unused-for below this needs --force */
 
 /*
  * The maps borrow their keys from records in the lists, which stay put
@@ -57,7 +59,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates |\n"
-	    "       --unused-for duration] [--origin]\n"
+	    "       --unused-for duration [--force]] [--origin]\n"
 	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
 	exit(status);
 }
@@ -73,12 +75,14 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
 		{ "unused-for", required_argument, NULL, OPT_UNUSED_FOR },
 		{ "origin", no_argument, NULL, OPT_ORIGIN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		CLI_LONG_OPTIONS,
 		CONSUL_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	enum mode mode = NEW;
-	int ch, modes = 0;
+	int ch, modes = 0, force = 0;
+	double unused_for = 0;
 
 	while ((ch = getopt_long(argc, argv, "aqv", longopts, NULL)) != -1) {
 		if (consul_config_option(cfg, ch, optarg) ||
@@ -92,10 +96,10 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		case OPT_UNUSED_FOR:
 			mode = UNUSED;
 			modes++;
-			st->cutoff = (int64_t)time(NULL) -
-			    (int64_t)opt_duration("--unused-for", optarg);
+			unused_for = opt_duration("--unused-for", optarg);
 			break;
 		case OPT_ORIGIN: st->origin = 1; break;
+		case OPT_FORCE: force = 1; break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -104,6 +108,10 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 		    "--unused-for exclude each other");
 		usage(EX_USAGE);
 	}
+	/* Under a day, a pause in the log pipeline would retire live rules. */
+	if (mode == UNUSED && unused_for < DAY && !force)
+		die(EX_USAGE, "--unused-for: below a day (1d) only with --force");
+	st->cutoff = (int64_t)time(NULL) - (int64_t)unused_for;
 	return mode;
 }
 
@@ -144,6 +152,13 @@ take_stored(const struct kv_entry *e, void *arg)
 		record_free(&r);
 		return;
 	}
+	/*
+	 * Printed without its index, so that a retire by name takes every
+	 * key of it, duplicates too; r.index still orders the list.  (A record
+	 * made from a stored value has no text: its obj is its line.)
+	 */
+	if (st->mode == UNUSED)
+		json_object_del(r.obj, "index");
 	stored_add(&st->stored, &r, st->lines);
 	record_free(&r);
 }
