@@ -90,4 +90,24 @@ run ansible-playbook -i "$T/hosts" "$TOP/examples/playbook.yml" \
 	-e recsync_config="$T/config.yaml" -e recsync_render=true
 [ "$status" = 0 ] && grep -Eq 'ok=[0-9]+ +changed=0 ' "$T/out" &&
 	ok "the playbook again: nothing changed anywhere" || fail "the playbook again" "status $status" "$(tail -30 "$T/out")"
+if kvdiff -q --all --prefix "$PREFIX" </dev/null | grep -c '"tracked_since":"' | grep -qx 4; then
+	ok "the playbook's touch: every record tracked in Consul"
+else
+	fail "the playbook's touch: every record tracked in Consul" "$(kvdiff -q --all --prefix "$PREFIX" </dev/null)"
+fi
+
+# The weekly retire: its plan in check mode, then for real; the records were
+# tracked today, so nothing is unused and nothing goes.
+run ansible-playbook -i "$T/hosts" "$TOP/examples/playbook.yml" --check \
+	-e recsync_config="$T/config.yaml" -e recsync_retire=true -e recsync_unused_for=30d
+if [ "$status" = 0 ] && grep -q '"plan": true' "$T/out"; then ok "the retire play in check mode: the plan"
+else fail "the retire play in check mode: the plan" "status $status" "$(tail -30 "$T/out")"; fi
+run ansible-playbook -i "$T/hosts" "$TOP/examples/playbook.yml" \
+	-e recsync_config="$T/config.yaml" -e recsync_retire=true -e recsync_unused_for=30d
+stored=$(kvdiff -q --all --prefix "$PREFIX" </dev/null | wc -l)
+if [ "$status" = 0 ] && [ "$stored" = 4 ] && grep -Eq 'ok=[0-9]+ +changed=0 ' "$T/out"; then
+	ok "the retire play: nothing unused, nothing retired, nothing changed"
+else
+	fail "the retire play: nothing unused, nothing retired" "status $status, $stored stored" "$(tail -30 "$T/out")"
+fi
 done_testing
