@@ -4,7 +4,7 @@
 # Every folder of src/ with a main.c is a tool: kvdiff kvpush yamlemit
 # redisput qlogscan.
 TOOLS	= $(patsubst src/%/main.c,%,$(wildcard src/*/main.c))
-PKGS	= jansson yaml-0.1 libcurl hiredis libcrypto
+PKGS	= jansson yajl yaml-0.1 libcurl hiredis libcrypto
 
 PREFIX	?= /usr/local
 BINDIR	?= bin
