@@ -1,11 +1,50 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "consul.h"
 #include "diag.h"
 #include "output.h"
+#include "version.h"
+#include "xalloc.h"
 
-int	cli_check_settings;
+/* getopt_long's value for a row without a letter: CODE + its place. */
+#define CODE		0x100
+#define HELP_COLUMN	26	/* where --help's descriptions start */
+
+enum { QUIET, VERBOSE, HELP, VERSION, CHECK_SETTINGS };
+
+static const struct cli_option consul_rows[] = {
+	{ CONSUL_ADDRESS, "consul", 0, "ADDR", "Consul's address, host:port or "
+	    "http(s)://host:port\n($CONSUL_HTTP_ADDR, 127.0.0.1:8500)" },
+	{ CONSUL_TOKEN_FILE, "token-file", 0, "FILE", "the file of the ACL "
+	    "token ($CONSUL_HTTP_TOKEN_FILE)" },
+	{ CONSUL_PREFIX, "prefix", 0, "PREFIX", "the records' KV prefix ("
+	    CONSUL_DEFAULT_PREFIX ")" },
+	{ CONSUL_TIMEOUT, "timeout", 0, "DURATION", "to connect, and at most "
+	    "without progress (30s)" },
+	{ CONSUL_RETRIES, "retries", 0, "N", "further tries of a failed "
+	    "read (4)" },
+	{ 0, NULL, 0, NULL, NULL }
+};
+
+static const struct cli_option common_rows[] = {
+	{ QUIET, "quiet", 'q', NULL, "warnings and errors only" },
+	{ VERBOSE, "verbose", 'v', NULL, "say what was done on stderr; -vv: "
+	    "more" },
+	{ HELP, "help", 'h', NULL, "this help, on stdout" },
+	{ VERSION, "version", 0, NULL, "the version, on stdout" },
+	{ CHECK_SETTINGS, "check-settings", 0, NULL, "check every option and "
+	    "setting, then stop" },
+	{ 0, NULL, 0, NULL, NULL }
+};
+
+enum segment { TOOL, CONSUL, COMMON, SEGMENTS };
+
+static int	check_settings;		/* --check-settings was given */
+extern int	cli_check_settings;
 
 void
 cli_init(char **argv)
@@ -21,6 +60,188 @@ cli_version(void)
 	close_stdout();
 	exit(EX_OK);
 }
+
+/* The tables a tool takes, in the order --help shows them. */
+static void
+segments(const struct cli *cl, const struct cli_option *seg[SEGMENTS])
+{
+	seg[TOOL] = cl->options;
+	seg[CONSUL] = cl->consul != NULL ? consul_rows : NULL;
+	seg[COMMON] = common_rows;
+}
+
+static int
+has_arg(const struct cli_option *o)
+{
+	if (o->arg == NULL)
+		return no_argument;
+	return o->arg[0] == '[' ? optional_argument : required_argument;
+}
+
+/* getopt_long's long options and letters, made from the rows. */
+static void
+build(struct cli *cl)
+{
+	const struct cli_option *seg[SEGMENTS], *o;
+	struct option *lo;
+	size_t n = 0, code = 0, i;
+	char *p;
+	int s;
+
+	segments(cl, seg);
+	for (s = 0; s < SEGMENTS; s++)
+		for (o = seg[s]; o != NULL && o->name != NULL; o++)
+			n++;
+	lo = xcalloc(n + 1, sizeof(*lo));
+	p = cl->letters = xcalloc(3 * n + 2, 1);
+	if (cl->in_order)
+		*p++ = '+';
+	for (s = 0, i = 0; s < SEGMENTS; s++)
+		for (o = seg[s]; o != NULL && o->name != NULL; o++, i++) {
+			lo[i].name = o->name;
+			lo[i].has_arg = has_arg(o);
+			lo[i].val = o->letter ? o->letter : CODE + (int)code;
+			code++;
+			if (o->letter == 0)
+				continue;
+			*p++ = (char)o->letter;
+			if (lo[i].has_arg != no_argument)
+				*p++ = ':';
+			if (lo[i].has_arg == optional_argument)
+				*p++ = ':';
+		}
+	cl->getopt_table = lo;
+}
+
+/* The row getopt_long returned ch for, and its table; NULL if none. */
+static const struct cli_option *
+find(const struct cli *cl, int ch, enum segment *which)
+{
+	const struct cli_option *seg[SEGMENTS], *o;
+	int s, code = CODE;
+
+	segments(cl, seg);
+	for (s = 0; s < SEGMENTS; s++)
+		for (o = seg[s]; o != NULL && o->name != NULL; o++, code++)
+			if (ch == (o->letter ? o->letter : code)) {
+				*which = (enum segment)s;
+				return o;
+			}
+	return NULL;
+}
+
+static void
+common_option(const struct cli *cl, int id)
+{
+	switch (id) {
+	case QUIET:
+		verbosity = 0;
+		break;
+	case VERBOSE:
+		verbosity++;
+		break;
+	case HELP:
+		cli_usage(cl, EX_OK);
+	case VERSION:
+		cli_version();
+	case CHECK_SETTINGS:
+		check_settings = 1;
+		break;
+	}
+}
+
+int
+cli_next(struct cli *cl, int argc, char **argv)
+{
+	const struct cli_option *o;
+	enum segment which;
+	int ch;
+
+	if (cl->getopt_table == NULL)
+		build(cl);
+	while ((ch = getopt_long(argc, argv, cl->letters, cl->getopt_table,
+	    NULL)) != -1) {
+		/* '?': getopt_long has said what is wrong. */
+		if (ch == '?' || (o = find(cl, ch, &which)) == NULL)
+			cli_usage(cl, EX_USAGE);
+		if (which == TOOL)
+			return o->id;
+		if (which == CONSUL)
+			consul_config_set(cl->consul, (enum consul_setting)o->id,
+			    optarg);
+		else
+			common_option(cl, o->id);
+	}
+	free(cl->getopt_table);
+	free(cl->letters);
+	cl->getopt_table = NULL;
+	cl->letters = NULL;
+	return -1;
+}
+
+/* "  -c, --chunk N", padded to the help's column, then its help. */
+static void
+print_option(FILE *fp, const struct cli_option *o)
+{
+	const char *help = o->help, *nl;
+	int len;
+
+	if (o->letter != 0)
+		len = fprintf(fp, "  -%c, --%s", o->letter, o->name);
+	else
+		len = fprintf(fp, "      --%s", o->name);
+	if (o->arg != NULL)
+		len += fprintf(fp, "%s%s", o->arg[0] == '[' ? "" : " ", o->arg);
+	if (len >= HELP_COLUMN - 1) {
+		fputc('\n', fp);
+		len = 0;
+	}
+	for (;;) {
+		nl = strchr(help, '\n');
+		fprintf(fp, "%*s%.*s\n", HELP_COLUMN - len, "",
+		    nl != NULL ? (int)(nl - help) : (int)strlen(help), help);
+		if (nl == NULL)
+			break;
+		help = nl + 1;
+		len = 0;
+	}
+}
+
+void
+cli_usage(const struct cli *cl, int status)
+{
+	FILE *fp = status == EX_OK ? stdout : stderr;
+	const struct cli_option *seg[SEGMENTS], *o;
+	int indent = (int)(strlen("usage: ") + strlen(progname) + 1), s;
+	const char *line = cl->synopsis, *nl;
+
+	fprintf(fp, "usage: %s ", progname);
+	while ((nl = strchr(line, '\n')) != NULL) {
+		fprintf(fp, "%.*s\n%*s", (int)(nl - line), line, indent, "");
+		line = nl + 1;
+	}
+	fprintf(fp, "%s\n", line);
+	if (status != EX_OK)
+		exit(status);
+	segments(cl, seg);
+	for (s = 0; s < SEGMENTS; s++)
+		for (o = seg[s]; o != NULL && o->name != NULL; o++)
+			print_option(fp, o);
+	close_stdout();
+	exit(EX_OK);
+}
+
+void
+cli_settings_checked(void)
+{
+	if (!check_settings && !cli_check_settings)
+		return;
+	close_stdout();
+	exit(EX_OK);
+}
+
+/* The old idiom, while tools move to the table. */
+int	cli_check_settings;
 
 int
 cli_option(int ch, void (*usage)(int))
@@ -38,17 +259,8 @@ cli_option(int ch, void (*usage)(int))
 	case CLI_OPT_VERSION:
 		cli_version();
 	case CLI_OPT_CHECK_SETTINGS:
-		cli_check_settings = 1;
+		check_settings = cli_check_settings = 1;
 		return 1;
 	}
 	return 0;
-}
-
-void
-cli_settings_checked(void)
-{
-	if (!cli_check_settings)
-		return;
-	close_stdout();
-	exit(EX_OK);
 }

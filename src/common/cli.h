@@ -1,30 +1,59 @@
 /*
- * cli: what every tool's command line shares.  --version prints
- * "TOOL (recsync) VERSION" on stdout and exits 0.
+ * cli: every tool's command line, from one table of its options (curl's
+ * tool_getparam.c is the model).  A row names an option once: its long
+ * name, its letter, its argument and one line of help; getopt_long's
+ * tables and --help are made from the rows, so that --help describes
+ * every option, each on its own line.
  *
- * CLI_LONG_OPTIONS are -q/--quiet, -v/--verbose, --help, --version and
- * --check-settings; cli_option() handles them for a tool whose getopt
- * string has "qv".
+ * Every tool also takes the common options: -q/--quiet, -v/--verbose,
+ * -h/--help, --version and --check-settings; a tool that talks to Consul
+ * (struct cli's consul set) takes the Consul options too: --consul,
+ * --token-file, --prefix, --timeout and --retries.  cli_next() handles
+ * these itself and returns only the tool's own.
  *
+ * One letter means one option in every tool: -a --all, -c --chunk,
+ * -d --directory, -h --help, -i --instant, -n --dry-run, -o --output,
+ * -p --prefix (qlogscan's record-name prefix), -q --quiet, -r --redis,
+ * -s --stats, -t --threshold, -u --usage, -v --verbose, -X --exclude-file,
+ * -x --exclude.
+ *
+ * --version prints "TOOL (recsync) VERSION" on stdout and exits 0.
  * --check-settings asks a tool to check every option and setting (its
  * environment included) as a run would, and to stop there: it reads no
  * input and connects to nothing.  A wrapper runs it first, so that a bad
  * setting ends the run before anything is locked or written.
+ *
+ * A usage error prints the tool's synopsis on stderr and exits EX_USAGE;
+ * --help prints it and a line for each option on stdout and exits EX_OK.
  */
 #ifndef RECSYNC_CLI_H
 #define RECSYNC_CLI_H
 
-#define RECSYNC_VERSION "0.1.0"
+struct consul_config;
 
-enum { CLI_OPT_HELP = 0x80, CLI_OPT_VERSION, CLI_OPT_CHECK_SETTINGS };
-#define CLI_LONG_OPTIONS						\
-	{ "quiet", no_argument, NULL, 'q' },				\
-	{ "verbose", no_argument, NULL, 'v' },				\
-	{ "help", no_argument, NULL, CLI_OPT_HELP },			\
-	{ "version", no_argument, NULL, CLI_OPT_VERSION },		\
-	{ "check-settings", no_argument, NULL, CLI_OPT_CHECK_SETTINGS }
+/*
+ * One option.  arg is the argument's name in --help: NULL for an option
+ * that takes none, "[=NAME]" for an optional one (--check[=PROMTOOL]).
+ * help is one line, or several separated by '\n'.
+ */
+struct cli_option {
+	int		 id;		/* cli_next()'s value for it, >= 0 */
+	const char	*name;		/* the long name, without "--" */
+	int		 letter;	/* the short option, or 0 */
+	const char	*arg;
+	const char	*help;
+};
 
-extern int	cli_check_settings;	/* --check-settings was given */
+struct cli {
+	/* Set by the tool. */
+	const char		*synopsis;	/* after "usage: TOOL " */
+	const struct cli_option	*options;	/* ends with a NULL name */
+	struct consul_config	*consul;	/* takes the Consul options */
+	int			 in_order;	/* options end at an operand */
+	/* cli_next()'s own. */
+	void			*getopt_table;
+	char			*letters;
+};
 
 /*
  * A tool's first call: sets progname from argv[0] (diag_init), and argv[0]
@@ -32,16 +61,41 @@ extern int	cli_check_settings;	/* --check-settings was given */
  * unrecognized option", not "bin/kvdiff: ...").
  */
 void	cli_init(char **argv);
-void	cli_version(void) __attribute__((noreturn));
 /*
- * Handles one of CLI_LONG_OPTIONS: 1 when ch was one of them.  --help
- * calls usage(EX_OK), which must not return.
+ * The id of the tool's next option, its argument in optarg; -1 once the
+ * options end, with optind at the first operand.  A common or Consul
+ * option is handled here (a bad value ends the run with EX_USAGE), an
+ * unknown one ends the run with the synopsis.
  */
-int	cli_option(int ch, void (*usage)(int));
+int	cli_next(struct cli *cl, int argc, char **argv);
+/* The synopsis: on stderr with a status, on stdout for EX_OK. */
+void	cli_usage(const struct cli *cl, int status) __attribute__((noreturn));
+void	cli_version(void) __attribute__((noreturn));
 /*
  * Called once every setting has been checked, before any input is read or
  * any connection made: with --check-settings, ends the run with EX_OK.
  */
 void	cli_settings_checked(void);
+
+/* The Consul options in a synopsis. */
+#define CLI_CONSUL_SYNOPSIS						\
+	"[--consul ADDR] [--token-file FILE] [--prefix PREFIX]\n"	\
+	"[--timeout DURATION] [--retries N]"
+
+/*
+ * The old idiom, while tools move to the table: CLI_LONG_OPTIONS in a
+ * tool's getopt table and cli_option() for each option it returns.
+ */
+#include <getopt.h>
+#include "version.h"
+enum { CLI_OPT_HELP = 0x80, CLI_OPT_VERSION, CLI_OPT_CHECK_SETTINGS };
+#define CLI_LONG_OPTIONS						\
+	{ "quiet", no_argument, NULL, 'q' },				\
+	{ "verbose", no_argument, NULL, 'v' },				\
+	{ "help", no_argument, NULL, CLI_OPT_HELP },			\
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },		\
+	{ "check-settings", no_argument, NULL, CLI_OPT_CHECK_SETTINGS }
+extern int	cli_check_settings;
+int	cli_option(int ch, void (*usage)(int));
 
 #endif

@@ -10,6 +10,7 @@
 #include "consul.h"
 #include "diag.h"
 #include "numparse.h"
+#include "version.h"
 #include "xalloc.h"
 
 struct consul {
@@ -202,31 +203,40 @@ consul_config_init(struct consul_config *cfg)
 	cfg->retries = 4;
 }
 
+void
+consul_config_set(struct consul_config *cfg, enum consul_setting what,
+    const char *value)
+{
+	switch (what) {
+	case CONSUL_ADDRESS:
+		/* As in the consul CLI, CONSUL_HTTP_SSL applies to -http-addr too. */
+		set_address(cfg, "--consul", value, env("CONSUL_HTTP_SSL") ?
+		    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0);
+		break;
+	case CONSUL_TOKEN_FILE:
+		replace(&cfg->token_file, value);
+		break;
+	case CONSUL_TIMEOUT:
+		cfg->timeout = opt_duration("--timeout", value);
+		if (cfg->timeout < 0.001 || cfg->timeout > 86400)
+			die(EX_USAGE, "--timeout: from 1ms to 24h");
+		break;
+	case CONSUL_PREFIX:
+		set_prefix(cfg, value);
+		break;
+	case CONSUL_RETRIES:
+		cfg->retries = (int)opt_long("--retries", value, 0, 100);
+		break;
+	}
+}
+
 int
 consul_config_option(struct consul_config *cfg, int opt, const char *arg)
 {
-	switch (opt) {
-	case OPT_CONSUL:
-		/* As in the consul CLI, CONSUL_HTTP_SSL applies to -http-addr too. */
-		set_address(cfg, "--consul", arg, env("CONSUL_HTTP_SSL") ?
-		    parse_bool("CONSUL_HTTP_SSL", env("CONSUL_HTTP_SSL")) : 0);
-		return 1;
-	case OPT_TOKEN_FILE:
-		replace(&cfg->token_file, arg);
-		return 1;
-	case OPT_TIMEOUT:
-		cfg->timeout = opt_duration("--timeout", arg);
-		if (cfg->timeout < 0.001 || cfg->timeout > 86400)
-			die(EX_USAGE, "--timeout: from 1ms to 24h");
-		return 1;
-	case OPT_PREFIX:
-		set_prefix(cfg, arg);
-		return 1;
-	case OPT_RETRIES:
-		cfg->retries = (int)opt_long("--retries", arg, 0, 100);
-		return 1;
-	}
-	return 0;
+	if (opt < OPT_CONSUL || opt >= OPT_CONSUL_LAST)
+		return 0;
+	consul_config_set(cfg, (enum consul_setting)(opt - OPT_CONSUL), arg);
+	return 1;
 }
 
 void
@@ -353,7 +363,7 @@ consul_open(const struct consul_config *cfg)
 	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
 	    timeout_ms < 1000 ? 1L : timeout_ms / 1000);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "recsync/" "0.1.0");
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "recsync/" RECSYNC_VERSION);
 	set_tls(c->curl, cfg);
 	return c;
 }

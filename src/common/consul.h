@@ -37,7 +37,16 @@ struct consul_config {
 	int	 retries;	/* further tries after a transport error or 5xx */
 };
 
-/* The long options every Consul-facing tool takes, and their codes. */
+/*
+ * What the Consul options (cli.h) set, each named in messages by its
+ * option: --consul, --token-file, --timeout, --prefix, --retries.
+ */
+enum consul_setting {
+	CONSUL_ADDRESS, CONSUL_TOKEN_FILE, CONSUL_TIMEOUT, CONSUL_PREFIX,
+	CONSUL_RETRIES
+};
+
+/* The old idiom, while tools move to cli.h's table. */
 enum {
 	OPT_CONSUL = 0x100, OPT_TOKEN_FILE, OPT_TIMEOUT, OPT_PREFIX,
 	OPT_RETRIES, OPT_CONSUL_LAST
@@ -61,7 +70,9 @@ enum {
 char	*consul_address_url(const char *addr, int https, const char **why);
 /* Defaults, then the environment; a bad value ends the run (EX_USAGE). */
 void	consul_config_init(struct consul_config *cfg);
-/* Handles one of the options above: 1 when opt was one of them. */
+/* Sets one setting from its option's text; a bad value ends the run. */
+void	consul_config_set(struct consul_config *cfg, enum consul_setting what,
+	    const char *value);
 int	consul_config_option(struct consul_config *cfg, int opt,
 	    const char *arg);
 void	consul_config_free(struct consul_config *cfg);

@@ -13,7 +13,6 @@
  * --origin marks each input record printed with the FILE:LINE it came
  * from, for the stages after us to report it there.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +31,23 @@
 #include "xalloc.h"
 
 enum mode { NEW, ALL, STORED, GONE, DUPLICATES, UNUSED };
-enum { OPT_GONE = OPT_CONSUL_LAST, OPT_DUPLICATES, OPT_STORED, OPT_UNUSED_FOR,
-    OPT_ORIGIN, OPT_FORCE };
+enum { OPT_ALL, OPT_STORED, OPT_GONE, OPT_DUPLICATES, OPT_UNUSED_FOR,
+    OPT_FORCE, OPT_ORIGIN };
+
+static const struct cli_option options[] = {
+	{ OPT_ALL, "all", 'a', NULL, "the stored records, then the new ones" },
+	{ OPT_STORED, "stored", 0, NULL, "the stored records the input names" },
+	{ OPT_GONE, "gone", 0, NULL, "the stored records the input does not "
+	    "name" },
+	{ OPT_DUPLICATES, "duplicates", 0, NULL, "the later keys of a record "
+	    "stored twice" },
+	{ OPT_UNUSED_FOR, "unused-for", 0, "DURATION", "the stored records "
+	    "unused for that long; reads no input" },
+	{ OPT_FORCE, "force", 0, NULL, "let --unused-for be below a day" },
+	{ OPT_ORIGIN, "origin", 0, NULL, "mark each new record with its "
+	    "FILE:LINE" },
+	{ 0, NULL, 0, NULL, NULL }
+};
 
 #define DAY	86400	/* --unused-for below this needs --force */
 
@@ -54,42 +68,21 @@ struct state {
 	struct strmap		*wanted;	/* stored names in the input */
 };
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [-a | --all | --stored | --gone | --duplicates |\n"
-	    "       --unused-for duration [--force]] [--origin]\n"
-	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
-	exit(status);
-}
-
 static enum mode
 parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct state *st)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "stored", no_argument, NULL, OPT_STORED },
-		{ "gone", no_argument, NULL, OPT_GONE },
-		{ "duplicates", no_argument, NULL, OPT_DUPLICATES },
-		{ "unused-for", required_argument, NULL, OPT_UNUSED_FOR },
-		{ "origin", no_argument, NULL, OPT_ORIGIN },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		CLI_LONG_OPTIONS,
-		CONSUL_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	    "[-qv] [-a | --all | --stored | --gone | --duplicates |\n"
+	    "--unused-for duration [--force]] [--origin]\n"
+	    CLI_CONSUL_SYNOPSIS " [FILE ...]" };
 	enum mode mode = NEW;
 	int ch, modes = 0, force = 0;
 	double unused_for = 0;
 
-	while ((ch = getopt_long(argc, argv, "aqv", longopts, NULL)) != -1) {
-		if (consul_config_option(cfg, ch, optarg) ||
-		    cli_option(ch, usage))
-			continue;
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
 		switch (ch) {
-		case 'a': mode = ALL; modes++; break;
+		case OPT_ALL: mode = ALL; modes++; break;
 		case OPT_STORED: mode = STORED; modes++; break;
 		case OPT_GONE: mode = GONE; modes++; break;
 		case OPT_DUPLICATES: mode = DUPLICATES; modes++; break;
@@ -100,13 +93,12 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 			break;
 		case OPT_ORIGIN: st->origin = 1; break;
 		case OPT_FORCE: force = 1; break;
-		default: usage(EX_USAGE);
 		}
 	}
 	if (modes > 1) {
 		warnmsg("--all, --stored, --gone, --duplicates and "
 		    "--unused-for exclude each other");
-		usage(EX_USAGE);
+		cli_usage(&cl, EX_USAGE);
 	}
 	/* Under a day, a pause in the log pipeline would retire live rules. */
 	if (mode == UNUSED && unused_for < DAY && !force)
