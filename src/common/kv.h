@@ -58,8 +58,4 @@ int	kv_entry_record(const struct kv_entry *e, struct record *r,
 /* The compact JSON value stored for a record: {"record":…,"expr":…}. */
 char	*kv_record_value(const struct record *r);
 
-/* Base64 as Consul's API carries values; decode returns -1 on bad input. */
-char	*base64_encode(const char *data, size_t len);
-int	 base64_decode(const char *text, size_t len, char **out, size_t *outlen);
-
 #endif

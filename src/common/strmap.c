@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "strmap.h"
 #include "xalloc.h"
 
@@ -16,19 +17,6 @@ struct strmap {
 	size_t		 cap;	/* a power of two */
 	size_t		 count;
 };
-
-/* FNV-1a: quick and good enough for record names, which are mostly hex. */
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct strmap *
 strmap_new(void)
@@ -77,19 +65,19 @@ grow(struct strmap *m)
 void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	return find(m, key, hash(key))->value;
+	return find(m, key, fnv1a_str(key))->value;
 }
 
 int
 strmap_has(const struct strmap *m, const char *key)
 {
-	return find(m, key, hash(key))->key != NULL;
+	return find(m, key, fnv1a_str(key))->key != NULL;
 }
 
 int
 strmap_add(struct strmap *m, const char *key, void *value)
 {
-	uint64_t h = hash(key);
+	uint64_t h = fnv1a_str(key);
 	struct slot *s = find(m, key, h);
 
 	if (s->key != NULL)

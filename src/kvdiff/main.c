@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "consul.h"
 #include "diag.h"
+#include "fnv.h"
 #include "kv.h"
 #include "output.h"
 #include "numparse.h"
@@ -212,7 +213,7 @@ take_input(struct state *st, struct record *r, const struct record_input *in)
 	const char *expr;
 
 	if (stored != NULL) {
-		if (stored->expr_hash != expr_hash(r->expr, r->expr_len))
+		if (stored->expr_hash != fnv1a(r->expr, r->expr_len))
 			warn_at(record_input_file(in), record_input_line(in),
 			    "%s is stored in Consul with a different "
 			    "expression; not added again", r->name);

@@ -4,22 +4,9 @@
 #include <string.h>
 
 #include "diag.h"
+#include "fnv.h"
 #include "stored.h"
 #include "xalloc.h"
-
-/* FNV-1a over the expression's bytes: 64 bits make a false match moot. */
-uint64_t
-expr_hash(const char *expr, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)expr[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 void
 stored_move(struct stored_list *l, struct stored *s)
@@ -46,7 +33,7 @@ stored_add(struct stored_list *l, const struct record *r, int with_line)
 	memcpy(s.text, r->name, nlen + 1);
 	memcpy(s.text + nlen + 1, line, llen + 1);
 	free(line);
-	s.expr_hash = expr_hash(r->expr, r->expr_len);
+	s.expr_hash = fnv1a(r->expr, r->expr_len);
 	s.index = r->index;
 	stored_move(l, &s);
 }

@@ -39,6 +39,5 @@ void		 stored_list_free(struct stored_list *l);
 const char	*stored_name(const struct stored *s);
 /* Prints the record's line on stdout. */
 void		 stored_print(const struct stored *s);
-uint64_t	 expr_hash(const char *expr, size_t len);
 
 #endif

@@ -97,17 +97,3 @@ drift_kind_text(enum drift_kind kind)
 {
 	return kinds[kind].text;
 }
-
-/* FNV-1a over the expression's bytes: 64 bits make a false match moot. */
-uint64_t
-expr_hash(const char *expr, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)expr[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}

@@ -76,8 +76,6 @@ const char	*drift_kind_name(enum drift_kind kind);
 /* The kinds' descriptions in the report for people. */
 const char	*drift_kind_text(enum drift_kind kind);
 
-uint64_t	 expr_hash(const char *expr, size_t len);
-
 /* stores.c: each store streamed into d.  0, or an exit status. */
 int	drift_read_consul(struct drift *d, struct consul *c,
 	    const char *prefix);

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "base64.h"
 #include "diag.h"
 #include "kv.h"
 #include "lock.h"

@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "drift.h"
+#include "fnv.h"
 #include "kv.h"
 #include "record.h"
 #include "redis_scan.h"
@@ -24,7 +25,7 @@ stored_new(struct drift *d, const struct record *r)
 	struct stored *s = xmalloc(sizeof(*s) + len + 1);
 
 	memcpy(s->name, r->name, len + 1);
-	s->expr_hash = expr_hash(r->expr, r->expr_len);
+	s->expr_hash = fnv1a(r->expr, r->expr_len);
 	s->index = r->index;
 	s->in_redis = s->in_rules = 0;
 	if (d->nall == d->capall) {
@@ -66,7 +67,7 @@ take_key(const struct kv_entry *e, void *arg)
 		it->other = s->index < r.index ? r.index : s->index;
 		if (r.index < s->index) {
 			s->index = r.index;
-			s->expr_hash = expr_hash(r.expr, r.expr_len);
+			s->expr_hash = fnv1a(r.expr, r.expr_len);
 		}
 	}
 	record_free(&r);
@@ -107,7 +108,7 @@ take_member(const char *m, size_t len, const char *v, size_t vlen, void *arg)
 	d->redis++;
 	if (v == NULL)
 		drift_add(d, REDIS_NO_VALUE, s->name);
-	else if (expr_hash(v, vlen) != s->expr_hash)
+	else if (fnv1a(v, vlen) != s->expr_hash)
 		drift_add(d, REDIS_DIFFERS, s->name);
 }
 

@@ -4,8 +4,8 @@
 
 #include <jansson.h>
 
+#include "base64.h"
 #include "holder.h"
-#include "kv.h"
 #include "xalloc.h"
 
 /* The note kvlock writes, {"host","pid","since"}, in words; else as it is. */

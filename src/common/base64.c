@@ -1,0 +1,80 @@
+#include <limits.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include "base64.h"
+#include "xalloc.h"
+
+char *
+base64_encode(const char *data, size_t len)
+{
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data,
+	    (int)len);
+	return out;
+}
+
+/*
+ * Whether text is base64 as Consul writes it (RFC 4648, padded).
+ * EVP_DecodeBlock also takes blanks around it and an '=' inside it, and
+ * turns them into wrong bytes.
+ */
+static int
+base64_text(const char *text, size_t len)
+{
+	size_t pad = 0, i;
+
+	if (len % 4 != 0 || len > INT_MAX)
+		return 0;
+	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		char c = text[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+base64_decode_into(const char *text, size_t len, char **buf, size_t *cap,
+    size_t *outlen)
+{
+	int n, pad = 0;
+
+	if (!base64_text(text, len))
+		return -1;
+	if (*cap < len / 4 * 3 + 1) {
+		*cap = len / 4 * 3 + 1;
+		free(*buf);
+		*buf = xmalloc(*cap);
+	}
+	n = len ? EVP_DecodeBlock((unsigned char *)*buf,
+	    (const unsigned char *)text, (int)len) : 0;
+	if (n < 0)
+		return -1;
+	/* EVP_DecodeBlock counts the padding as zero bytes of output. */
+	while (pad < 2 && len > (size_t)pad && text[len - 1 - pad] == '=')
+		pad++;
+	*outlen = (size_t)n - (size_t)pad;
+	(*buf)[*outlen] = '\0';
+	return 0;
+}
+
+int
+base64_decode(const char *text, size_t len, char **out, size_t *outlen)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	if (base64_decode_into(text, len, out, &cap, outlen) != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
