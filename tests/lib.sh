@@ -1,4 +1,8 @@
-# Shared by the tests/t_*.sh scripts: source it first.
+# shellcheck shell=bash
+# Shared by the tests/t_*.sh scripts: source it first, with the directive
+# that lets shellcheck -x follow it from any directory:
+#   # shellcheck source-path=SCRIPTDIR source=lib.sh
+#   . "$(dirname "$0")/lib.sh"
 #
 # Each check prints one line the runner counts: "ok - what", "not ok - what"
 # (followed by "#" lines of detail) or "skip - what (why)".  A script exits
@@ -42,6 +46,19 @@ check() {
 	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else
 		fail "$name" "command: $*" "$(head -c 2000 "$T/check.out")"
 	fi
+}
+
+# has NAME REGEX FILE: passes when a line of FILE matches the extended
+# REGEX; a failure shows the start of FILE.
+has() {
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else
+		fail "$1" "no line of $3 matches /$2/:" "$(head -c 1500 "$3" 2>&1)"
+	fi
+}
+
+# is NAME GOT WANT: passes when the string GOT equals WANT.
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 
 # lacks NAME REGEX CMD...: passes when CMD succeeds and no line of its
@@ -107,8 +124,10 @@ wait_for() {
 # named by RECSYNC_TEST_CONSUL.  Extra arguments go to the stand-in.
 # STANDIN is 1 when the stand-in is used (fault injection is possible);
 # CONSUL_PID is then its process.
+# shellcheck disable=SC2120 # the arguments are optional
 start_consul() {
 	if [ -n "${RECSYNC_TEST_CONSUL:-}" ]; then
+		# shellcheck disable=SC2034 # STANDIN is read by the scripts
 		CONSUL_HTTP_ADDR=$RECSYNC_TEST_CONSUL STANDIN=0
 		export CONSUL_HTTP_ADDR
 		return 0
@@ -120,6 +139,7 @@ start_consul() {
 	PIDS="$PIDS $CONSUL_PID"
 	wait_for test -s "$T/consul.addr" || { fail "consul stand-in starts" \
 		"$(cat "$T/consul.log")"; exit 1; }
+	# shellcheck disable=SC2034 # STANDIN is read by the scripts
 	CONSUL_HTTP_ADDR=$(cat "$T/consul.addr") STANDIN=1
 	export CONSUL_HTTP_ADDR
 }
@@ -132,7 +152,8 @@ new_prefix() {
 	PREFIX="recsync-test/$$-$(basename "$0" .sh)/$PREFIX_SEQ"
 }
 
-# consul_get PATH: GET on the Consul HTTP API (token from the environment).
+# consul_curl CURL_ARGS...: curl on the Consul HTTP API, quiet but for errors,
+# with the token from CONSUL_HTTP_TOKEN when it is set.
 consul_curl() {
 	curl -sS ${CONSUL_HTTP_TOKEN:+-H "X-Consul-Token: $CONSUL_HTTP_TOKEN"} "$@"
 }
@@ -145,6 +166,7 @@ standin_stats() {
 
 # start_redis [redis.conf lines...]: a private redis-server on a unix
 # socket; sets REDIS_SOCK and REDIS_URL.
+# shellcheck disable=SC2120 # the arguments are optional
 start_redis() {
 	REDIS_DIR=$T/redis.$$.$RANDOM
 	mkdir -p "$REDIS_DIR"
@@ -165,6 +187,36 @@ start_redis() {
 		"$(cat "$REDIS_DIR/log")"; exit 1; }
 	REDIS_URL=unix://$REDIS_SOCK
 	export REDIS_URL
+}
+
+# start_prometheus DIR [FLAG...]: a real Prometheus on a free loopback port,
+# with its data in DIR/data and its log in DIR/log, reading
+# DIR/prometheus.yml; when that file is missing, one is written here that
+# scrapes Prometheus itself every second and logs its queries to
+# DIR/query.log.  FLAGs go to prometheus.  Sets PROM_PORT and PROM_URL.
+# Returns non-zero, with the check "prometheus starts" failed, when it is
+# not ready within wait_for's bound.
+start_prometheus() {
+	pdir=$1; shift
+	PROM_PORT=$(free_port)
+	PROM_URL=http://127.0.0.1:$PROM_PORT
+	mkdir -p "$pdir"
+	[ -f "$pdir/prometheus.yml" ] || cat >"$pdir/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  query_log_file: $pdir/query.log
+scrape_configs:
+  - job_name: self
+    static_configs:
+      - targets: ['127.0.0.1:$PROM_PORT']
+EOF
+	prometheus --config.file="$pdir/prometheus.yml" --storage.tsdb.path="$pdir/data" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" "$@" >"$pdir/log" 2>&1 &
+	PIDS="$PIDS $!"
+	if ! wait_for curl -sf "$PROM_URL/-/ready"; then
+		fail "prometheus starts" "$(tail -20 "$pdir/log")"
+		return 1
+	fi
 }
 
 # rcli ARGS...: redis-cli on the test server.
@@ -195,6 +247,7 @@ start_standin() {
 	PIDS="$PIDS $!"
 	wait_for test -s "$T/$sname.addr" || { fail "consul stand-in $sname starts" \
 		"$(cat "$T/$sname.log")"; exit 1; }
+	# shellcheck disable=SC2034 # STANDIN_URL is read by the scripts
 	STANDIN_URL=$(cat "$T/$sname.addr")
 }
 

@@ -3,6 +3,7 @@
 # and the noise are tables of hand-made lines; then a real Prometheus writes
 # a query log for the queries we send, and the records must match them,
 # with the MD5s computed here by Python's hashlib.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$TESTS/data/qlogscan
 
@@ -503,26 +504,8 @@ if ! command -v prometheus >/dev/null; then
 	skip "Prometheus query log (prometheus not installed)"
 	done_testing
 fi
-PORT=$(free_port)
-mkdir -p "$T/prom"
-cat >"$T/prom/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  query_log_file: $T/prom/query.log
-scrape_configs:
-  - job_name: self
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']
-EOF
-prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
-	--web.listen-address="127.0.0.1:$PORT" >"$T/prom/log" 2>&1 &
-PIDS="$PIDS $!"
-URL=http://127.0.0.1:$PORT
-if ! wait_for curl -sf "$URL/-/ready"; then
-	fail "prometheus starts" "$(tail -20 "$T/prom/log")"
-	done_testing
-fi
-wait_for sh -c "curl -sf '$URL/api/v1/query?query=up' | grep -q '\"value\"'" ||
+start_prometheus "$T/prom" || done_testing
+wait_for sh -c "curl -sf '$PROM_URL/api/v1/query?query=up' | grep -q '\"value\"'" ||
 	fail "prometheus scrapes itself" "$(tail -5 "$T/prom/log")"
 : >"$T/prom/query.log"	# only the queries below from here on
 
@@ -559,7 +542,7 @@ for q in QUERIES:
         if out.returncode != 0 or '"status":"success"' not in out.stdout:
             sys.exit("query failed: %r: %s %s" % (q, out.stdout, out.stderr))
 PY
-run python3 "$T/send.py" "$T/queries.py" "$URL"
+run python3 "$T/send.py" "$T/queries.py" "$PROM_URL"
 expect "prometheus answers every query" 0 ""
 n=$(python3 -c "exec(open('$T/queries.py').read()); print(2 * len(QUERIES))")
 wait_for sh -c "[ \$(wc -l <'$T/prom/query.log') -ge $n ]" ||

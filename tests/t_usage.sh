@@ -4,6 +4,7 @@
 # generated log, are checked against a reference written here in Python
 # (json.loads and hashlib); then a real Prometheus logs raw heavy queries
 # and queries that use recorded series.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # The reference: for each line over HTTP with a time, the names its query
@@ -91,13 +92,10 @@ v3() {
 run qlogscan --usage --stats "$T/hand.log"
 python3 "$T/ref.py" "$T/hand.log" >"$T/want"
 expect "hand-made lines: as the reference says" 0 'stats: not-http 1$' "$T/want"
-has() {	# has NAME PATTERN: a line of the last output matches PATTERN
-	if grep -Eq -- "$2" "$T/out"; then ok "$1"; else fail "$1" "$(cat "$T/out")"; fi
-}
 has "a mention twice in a line is one use; last_used the latest of the log" \
-	"\"record\":\"$A\",\"last_used\":\"2024-07-03T00:00:00Z\",\"uses\":4}"
+	"\"record\":\"$A\",\"last_used\":\"2024-07-03T00:00:00Z\",\"uses\":4}" "$T/out"
 has "3.x time with an offset, in UTC; match[] as an array and as a string" \
-	"\"record\":\"$B\",\"last_used\":\"2025-01-01T19:04:05Z\",\"uses\":4}"
+	"\"record\":\"$B\",\"last_used\":\"2025-01-01T19:04:05Z\",\"uses\":4}" "$T/out"
 lacks "a rule evaluation is no use (its time would be 2030)" 2030 cat "$T/out"
 lacks "a name inside a longer name is none; upper case is no md5" \
 	"${A^^}|\"$A"0 cat "$T/out"
@@ -121,8 +119,7 @@ expect "bad lines: only the good line's use" 0 'bad.log:2: "ts" or "time" is mis
 for want in 'bad.log:3: "ts" or "time" is not an RFC 3339 time' \
     'bad.log:4: "ts" or "time" is not a string' 'bad.log:5: .*NUL byte' \
     '8 bad lines skipped'; do
-	if grep -qE -- "$want" "$T/err"; then ok "bad lines: $want"
-	else fail "bad lines: $want" "$(cat "$T/err")"; fi
+	has "bad lines: $want" "$want" "$T/err"
 done
 
 # A generated log of realistic lines: the same as the reference, line for
@@ -151,28 +148,11 @@ if ! command -v prometheus >/dev/null; then
 	skip "Prometheus query log (prometheus not installed)"
 	done_testing
 fi
-PORT=$(free_port)
-mkdir -p "$T/prom"
-cat >"$T/prom/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  query_log_file: $T/prom/query.log
-scrape_configs:
-  - job_name: self
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']
-EOF
-prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
-	--web.listen-address="127.0.0.1:$PORT" >"$T/prom/log" 2>&1 &
-PIDS="$PIDS $!"
-URL=http://127.0.0.1:$PORT
-if ! wait_for curl -sf "$URL/-/ready"; then
-	fail "prometheus starts" "$(tail -20 "$T/prom/log")"
-	done_testing
-fi
+start_prometheus "$T/prom" || done_testing
 RAW='sum by (job) (rate(prometheus_http_requests_total[1m]))'
 NAME=$H:$(printf '%s' "$RAW" | md5sum | cut -d' ' -f1)
-send() { ep=$1; shift; curl -sSf -G "$URL/api/v1/$ep" --data-urlencode "$@" >/dev/null; }
+# shellcheck disable=SC2317 # called through check
+send() { ep=$1; shift; curl -sSf -G "$PROM_URL/api/v1/$ep" --data-urlencode "$@" >/dev/null; }
 check "prometheus answers a raw heavy query" send query "query=$RAW"
 check "prometheus answers a recorded-series query" send query_range \
 	"query=sum($A)" --data-urlencode start=1 --data-urlencode end=100 \
@@ -184,6 +164,6 @@ run qlogscan --usage "$T/prom/query.log"
 python3 "$T/ref.py" "$T/prom/query.log" >"$T/want"
 expect "prometheus log: as the reference says" 0 "" "$T/want"
 for n in "$NAME" "$A" "$B"; do
-	has "prometheus log: $n in use once" "\"record\":\"$n\",.*\"uses\":1}"
+	has "prometheus log: $n in use once" "\"record\":\"$n\",.*\"uses\":1}" "$T/out"
 done
 done_testing
