@@ -3,6 +3,7 @@
 # --acl-token, or a real agent with RECSYNC_TEST_CONSUL_TOKEN): the tools
 # work with the token from each of its sources, fail with 77 without it,
 # and never print it.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 TOKEN=${RECSYNC_TEST_CONSUL_TOKEN:-3f1c9a52-5b1e-4d8e-9c57-0d6a1a7e2b44}
 if [ -n "${RECSYNC_TEST_CONSUL:-}" ] && [ -z "${RECSYNC_TEST_CONSUL_TOKEN:-}" ]; then

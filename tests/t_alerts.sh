@@ -3,6 +3,7 @@
 # examples/alerts.yml: promtool checks it, and its unit tests
 # (tests/alerts_test.yml: each alert firing, each staying silent) pass;
 # broken copies of the alerts must fail them, so the tests can fail.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 check "promtool check rules examples/alerts.yml" promtool check rules "$TOP/examples/alerts.yml"

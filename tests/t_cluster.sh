@@ -7,9 +7,9 @@
 # written).
 # shellcheck disable=SC2317 # helpers are called through check and wait_long
 # shellcheck disable=SC2154,SC2086 # PORT_x come from start_node's eval; $PORTS is a list
-# shellcheck source=tests/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/redis-ha.sh
+# shellcheck source=redis-ha.sh
 . "$TESTS/redis-ha.sh"
 
 SET=hke:heavy_query_set

@@ -15,6 +15,7 @@
 # body"; Txn: a read-only txn goes to Txn.Read without a raft index, a
 # conflict answers 409 with the whole TxnResponse), agent/consul/state/txn.go
 # (txnKVS: the What texts, rollback) and agent/consul/state/kvs.go.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 STANDIN=$TESTS/consul-standin
 # The system Python first (Debian's /usr/bin/python3 is what the stand-in must

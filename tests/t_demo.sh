@@ -2,6 +2,7 @@
 # runner: once
 # make demo's script runs to the end on this machine and shows what the
 # README says it shows.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 run bash "$TOP/demo/run"
 [ "$status" = 0 ] && ok "demo/run exits 0" || fail "demo/run exits 0" "status $status" "$(tail -20 "$T/err")"

@@ -5,6 +5,7 @@
 # numbers to another writer, and keys changed between kvpush --delete's read
 # and its delete-cas.  Against a real agent (RECSYNC_TEST_CONSUL) every check
 # skips.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 if [ "$STANDIN" != 1 ]; then

@@ -2,6 +2,7 @@
 # runner: once
 # make install and make uninstall into a DESTDIR; the installed recsync
 # finds the tools installed beside it.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$T/root
 run make -C "$TOP" install PREFIX=/usr/local DESTDIR="$D"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # kvdiff against the Consul stand-in (or RECSYNC_TEST_CONSUL): what is new,
 # --all, foreign and malformed values under the prefix, bad input lines.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 

@@ -2,6 +2,7 @@
 # kvlock: the lock is held while the command runs and released after it,
 # the command's status comes back, a second holder waits, a dead holder's
 # lock frees itself by TTL, and a long command keeps its lock by renewal.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # Session clocks run at 0.3 of real time on the stand-in: a "10s" TTL
 # expires after 10 s * 2 (Consul's grace) * 0.3 = 6 s without renewal.

@@ -2,6 +2,7 @@
 # kvpush against the Consul stand-in (or RECSYNC_TEST_CONSUL): numbering,
 # re-runs, deletions, batching by count and bytes, races, lost answers,
 # ACL tokens, --dry-run, --delete, and what the original Python reads back.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 

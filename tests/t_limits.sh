@@ -5,6 +5,7 @@
 # proved by what arrived, not by kvpush's own count (-v, in t_kvpush.sh).
 # Against a real agent (RECSYNC_TEST_CONSUL) the pushes and deletes still
 # run and their results are checked; the stats checks skip.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 

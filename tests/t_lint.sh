@@ -3,6 +3,7 @@
 # Static checks: the shell scripts pass shellcheck, the man pages render
 # without a warning and carry a date and the suite's name, every tool's
 # --help matches its man page's options, getopt's messages name the tool.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 for f in "$TOP"/bin/recsync "$TOP"/demo/run "$TOP"/tests/install-deps "$TOP"/tests/run \

@@ -4,6 +4,7 @@
 # directory with --collector.textfile.directory, a real Prometheus scraping
 # it, both on loopback; /api/v1/query must find recsync_records of the
 # store just synced, and status's drift.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 NODE_EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter || true)
 if [ -z "$NODE_EXPORTER" ] || ! command -v prometheus >/dev/null; then

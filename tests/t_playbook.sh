@@ -5,6 +5,7 @@
 # their query logs fetched, qlogscan | recsync into Consul and Redis, then
 # each server's share rendered into its rule file and a real Prometheus
 # reloaded at the URL the inventory gives.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 if ! command -v ansible-playbook >/dev/null; then
 	fail "ansible-playbook is installed" "tests/install-deps installs ansible-core"

@@ -4,7 +4,7 @@
 # file:line while the good ones flow, messages never carry raw control
 # bytes, reading fails loudly; and the Consul settings shared by the tools:
 # which token wins, and https once CONSUL_HTTP_SSL asks for it.
-# shellcheck source=tests/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 start_redis

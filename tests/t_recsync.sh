@@ -1,6 +1,7 @@
 #!/bin/bash
 # recsync end to end: redis-server, the Consul stand-in (or a real agent)
 # and promtool, all real; the wrapper's subcommands, lock and settings.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # recsync runs the tools of its own folder: the copy in $RECSYNC_BIN, or a
 # sanitizer pass would test the plain build.

@@ -2,7 +2,7 @@
 # redisput against real redis-servers: values, set membership, chunking,
 # authentication, db selection, sockets and TCP, failures mid-run.
 # shellcheck disable=SC2317 # helpers are called through check and wait_for
-# shellcheck source=tests/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SET=hke:heavy_query_set

@@ -6,9 +6,9 @@
 # each; passwords are masked.
 # shellcheck disable=SC2317 # helpers are called through check and wait_long
 # shellcheck disable=SC2154 # PORT_x come from start_node's eval
-# shellcheck source=tests/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/redis-ha.sh
+# shellcheck source=redis-ha.sh
 . "$TESTS/redis-ha.sh"
 
 SET=hke:heavy_query_set

@@ -3,6 +3,7 @@
 # redis-server and the Consul stand-in (or a real agent), named by status;
 # a plain sync heals what it can and status then exits 0.  The metrics file
 # recsync leaves, checked by promtool.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$RECSYNC_BIN/recsync" ] || [ ! -x "$RECSYNC_BIN/kvdrift" ]; then
 	fail "recsync and kvdrift are in $RECSYNC_BIN" "run make (make SAN=1 for build/san/bin)"

@@ -10,6 +10,7 @@
 # RECSYNC_TEST_CONSUL names a real agent: they test the tools' TLS settings
 # (libcurl's), for which an agent would need this script's certificates.
 # The plain-HTTP checks use start_consul, so the real agent when given.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 unset CONSUL_HTTP_SSL CONSUL_HTTP_SSL_VERIFY CONSUL_CACERT CONSUL_CAPATH \
 	CONSUL_CLIENT_CERT CONSUL_CLIENT_KEY CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR

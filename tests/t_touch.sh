@@ -4,6 +4,7 @@
 # day, within the transaction limits), and kvdiff --unused-for lists what
 # has been neither used nor newly tracked for a while.  The original's
 # get_list still reads every value.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 

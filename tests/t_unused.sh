@@ -5,6 +5,7 @@
 # with --yes retires from Consul, Redis and the rule file; a fault midway
 # and a rerun give the fault-free result; rendering never changes for a
 # touch.  Real redis-server, promtool and the Consul stand-in (or agent).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$RECSYNC_BIN/recsync" ]; then
 	fail "recsync is in $RECSYNC_BIN" "run make (make SAN=1 for build/san/bin)"

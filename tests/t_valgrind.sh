@@ -3,6 +3,7 @@
 # Every tool once under valgrind's memcheck, against the real servers: no
 # invalid access, no use of uninitialised memory, no leak.  (The whole suite
 # also runs under ASan/UBSan; this catches what they do not instrument.)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 if [ "${RECSYNC_BIN:-}" != "$TOP/bin" ] && [ -n "${RECSYNC_BIN:-}" ] &&
    [ "$RECSYNC_BIN" != "$TOP/bin" ]; then

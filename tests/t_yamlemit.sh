@@ -4,6 +4,7 @@
 # a real Prometheus; --check is run against the real promtool and against
 # wrappers that hide rule numbers, fail or hang; the atomic replace is
 # checked by forcing failures after and before the temporary file exists.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$TESTS/data/yamlemit
 PY=/usr/bin/python3
