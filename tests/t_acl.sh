@@ -19,7 +19,11 @@ printf '%s\n' "$TOKEN" >"$T/token"
 # no token: the anonymous token may write nothing
 run -i "$T/in" kvpush --prefix "$PREFIX" -vv
 expect "kvpush without a token: 77" 77 "Permission denied"
-[ ! -s "$T/out" ] && ok "nothing printed for a refused write" || fail "nothing printed for a refused write"
+if [ ! -s "$T/out" ]; then
+	ok "nothing printed for a refused write"
+else
+	fail "nothing printed for a refused write"
+fi
 run -i "$T/in" kvpush --prefix "$PREFIX" --token-file "$T/nowhere"
 expect "a missing token file: 66" 66 "token file"
 
@@ -31,24 +35,41 @@ for how in env file-env file-opt; do
 	file-env) run -i "$T/in" env CONSUL_HTTP_TOKEN_FILE="$T/token" kvpush --prefix "$PREFIX" -vv ;;
 	file-opt) run -i "$T/in" kvpush --prefix "$PREFIX" --token-file "$T/token" -vv ;;
 	esac
-	[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && ok "kvpush with the token ($how)" ||
+	if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ]; then
+		ok "kvpush with the token ($how)"
+	else
 		fail "kvpush with the token ($how)" "status $status" "$(cat "$T/err")"
-	grep -qF "$TOKEN" "$T/err" "$T/out" && fail "the token appears in no output ($how)" ||
+	fi
+	if grep -qF "$TOKEN" "$T/err" "$T/out"; then
+		fail "the token appears in no output ($how)"
+	else
 		ok "the token appears in no output ($how)"
+	fi
 done
 run -i /dev/null env CONSUL_HTTP_TOKEN="$TOKEN" kvdiff --all --prefix "$PREFIX"
-[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && ok "kvdiff --all with the token" || fail "kvdiff with the token"
+if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ]; then
+	ok "kvdiff --all with the token"
+else
+	fail "kvdiff with the token"
+fi
 run -i "$T/in" env CONSUL_HTTP_TOKEN=not-the-token kvdiff --prefix "$PREFIX"
 expect "kvdiff with an unknown token: 77" 77 "ACL not found"
-grep -q not-the-token "$T/err" && fail "an unknown token is not echoed" || ok "an unknown token is not echoed"
+if grep -q not-the-token "$T/err"; then
+	fail "an unknown token is not echoed"
+else
+	ok "an unknown token is not echoed"
+fi
 # recsync --token-file: the token for kvlock and every tool, never shown
 start_redis
 new_prefix
 mkdir "$T/rules"
 run -i "$T/in" recsync --token-file "$T/token" --prefix "$PREFIX" --rules-dir "$T/rules" -vv
-[ "$status" = 0 ] && [ "$(kvdiff -q --all --prefix "$PREFIX" --token-file "$T/token" </dev/null | wc -l)" = 3 ] &&
-	! grep -qF "$TOKEN" "$T/err" "$T/out" && ok "recsync --token-file: stored under the lock, the token never shown" ||
+if [ "$status" = 0 ] && [ "$(kvdiff -q --all --prefix "$PREFIX" --token-file "$T/token" </dev/null | wc -l)" = 3 ] &&
+    ! grep -qF "$TOKEN" "$T/err" "$T/out"; then
+	ok "recsync --token-file: stored under the lock, the token never shown"
+else
 	fail "recsync --token-file" "status $status" "$(cat "$T/err")"
+fi
 run -i "$T/in" recsync --prefix "$PREFIX" --rules-dir "$T/rules"
 expect "recsync without the token: 77" 77 "Permission denied"
 run env CONSUL_HTTP_TOKEN="$TOKEN" kvlock --prefix "$PREFIX" -- true

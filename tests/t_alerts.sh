@@ -9,10 +9,13 @@
 check "promtool check rules examples/alerts.yml" promtool check rules "$TOP/examples/alerts.yml"
 check "promtool test rules tests/alerts_test.yml" promtool test rules "$TESTS/alerts_test.yml"
 for alert in RecsyncNotSucceeding RecsyncFailing RecsyncDrift RecsyncLockStuck; do
-	grep -q "alertname: $alert\$" "$TESTS/alerts_test.yml" &&
-	[ "$(grep -A1 "alertname: $alert\$" "$TESTS/alerts_test.yml" | grep -c 'exp_alerts: \[\]')" -ge 1 ] &&
-	[ "$(grep -A1 "alertname: $alert\$" "$TESTS/alerts_test.yml" | grep -c 'exp_alerts:$')" -ge 1 ] &&
-		ok "$alert has a silent case and a firing case" || fail "$alert: tests for both cases"
+	if grep -q "alertname: $alert\$" "$TESTS/alerts_test.yml" &&
+	    [ "$(grep -A1 "alertname: $alert\$" "$TESTS/alerts_test.yml" | grep -c 'exp_alerts: \[\]')" -ge 1 ] &&
+	    [ "$(grep -A1 "alertname: $alert\$" "$TESTS/alerts_test.yml" | grep -c 'exp_alerts:$')" -ge 1 ]; then
+		ok "$alert has a silent case and a firing case"
+	else
+		fail "$alert: tests for both cases"
+	fi
 done
 
 # mutant NAME SED: the alerts changed by SED must fail the unit tests.
@@ -33,5 +36,6 @@ mutant "65 counted as a failure" 's/ != 0 != 65/ != 0/'
 mutant "status's drift (1) counted as a failure" 's/{command="status"} > 1/{command="status"} > 0/'
 mutant "drift without the hour" 's/^        for: 1h$/        for: 1m/'
 mutant "a dead holder not alerted" 's/ or recsync_lock_holder_alive == 0//'
+# shellcheck disable=SC2016 # $labels is Prometheus's template, not the shell's
 mutant "annotations without the instance" '0,/{{ $labels.instance }}/s/{{ $labels.instance }}/x/'
 done_testing
