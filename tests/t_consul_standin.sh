@@ -23,7 +23,8 @@ STANDIN=$TESTS/consul-standin
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-# standin NAME ARGS...: starts a private stand-in; its URL lands in $A_NAME.
+# standin NAME ARGS...: starts a private stand-in and points the requests at
+# it: its URL lands in $A, its process in $PID.
 standin() {
 	name=$1; shift
 	rm -f "$T/$name.addr"
@@ -32,9 +33,8 @@ standin() {
 	$launcher "$STANDIN" --port 0 --addr-file "$T/$name.addr" "$@" >"$T/$name.stdout" 2>"$T/$name.log" &
 	pid=$!
 	PIDS="$PIDS $pid"
-	eval "PID_$name=$pid"
 	wait_for test -s "$T/$name.addr" || { fail "stand-in $name starts" "$(cat "$T/$name.log")"; exit 1; }
-	eval "A_$name=\$(cat \"\$T/\$name.addr\")"
+	A=$(cat "$T/$name.addr") PID=$pid
 }
 
 # req METHOD PATH [curl args...]: $code, headers in $T/h, body in $T/b (on $A).
@@ -62,7 +62,7 @@ txn() { req PUT /v1/txn --data-binary "$1"; }
 
 # ---------------------------------------------------------------- start-up
 standin main
-A=$A_main
+A_MAIN=$A PID_MAIN=$PID
 same "addr file holds http://127.0.0.1:PORT" "$(grep -Ec '^http://127\.0\.0\.1:[0-9]+$' "$T/main.addr")" 1
 same "stdout prints the same address" "$(cat "$T/main.stdout")" "$(cat "$T/main.addr")"
 
@@ -335,7 +335,6 @@ same "field names match case-insensitively (Go)" "$code" 200
 
 # smaller limits on a second instance: per-value size and --txn-max-ops 128
 standin small --kv-max-value-size 1000 --txn-max-req-len 100000 --txn-max-ops 128
-A=$A_small
 v=$("$PY" -c 'import base64; print(base64.b64encode(b"z" * 1001).decode())')
 txn "[{\"KV\":{\"Verb\":\"set\",\"Key\":\"v\",\"Value\":\"$v\"}}]"
 answer "txn value over kv_max_value_size: 413" 413 'Value for key "v" is too large (1001 > 1000 bytes)'
@@ -344,7 +343,7 @@ answer "--txn-max-ops 128 (Consul >= 1.14): 129 ops refused" 413 "Transaction co
 head -c 2000 /dev/zero | tr '\0' b >"$T/two"
 req PUT /v1/kv/k --data-binary @"$T/two"
 same "a small 413 body is discarded and the connection kept" "$code [$(hdr Connection)]" "413 []"
-A=$A_main
+A=$A_MAIN
 
 # ---------------------------------------------------------------- faults
 fault() { curl -sS -X POST --data "$1" "$A/_standin/fault" >/dev/null; }
@@ -381,7 +380,7 @@ fault '{"only_key":"f/lock","only_param":"acquire","drop_after_commit":[1],"fail
 sc_id=$(curl -sS -X PUT --data-binary '{"LockDelay":0}' "$A/v1/session/create" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
 req PUT /v1/kv/f/lock --data-binary plain
 same "only_key: a PUT without ?acquire passes, uncounted" "$code $(stat writes_seen)" "200 0"
-req PUT /v1/kv/f/other?acquire=$sc_id --data-binary o
+req PUT "/v1/kv/f/other?acquire=$sc_id" --data-binary o
 same "only_key: an acquire on another key passes, uncounted" "$code $(stat writes_seen)" "200 0"
 req PUT "/v1/kv/f/lock?acquire=$sc_id" --data-binary mine -H 'Connection: close'
 same "only_key + only_param: the acquire is applied, its answer lost" "$code" curl-exit-52
@@ -454,7 +453,6 @@ same "blocking GET wakes up on a change (well before its 60 s wait)" \
 
 # ---------------------------------------------------------------- sessions
 standin sess --ttl-scale 0.05
-A=$A_sess
 sc() { req PUT /v1/session/create --data-binary "$1"; }
 sc '{"Name":"recsync","TTL":"3600s","LockDelay":"15s","Behavior":"release"}'
 same "session create: 200 {\"ID\": uuid}" "$code $(js 'len(d["ID"]) == 36 and list(d)')" "200 ['ID']"
@@ -535,10 +533,9 @@ same "the TTL-less session still holds lock/k" "$(js 'd[0]["Session"]')" "$S1"
 # an attempt that missed its window (a renewal more than 4 s after the
 # creation, a look too late) is made again with a new session.
 standin ttl --ttl-scale 0.2
-A=$A_ttl
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 renewed=
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	t_create=$(ms_now)
 	sc '{"TTL":"10s","Behavior":"delete","LockDelay":0}'
 	created=$(ms_now)
@@ -574,8 +571,10 @@ same "renewing an invalidated session: 404" "$code" 404
 
 # ---------------------------------------------------------------- ACLs
 standin acl --acl-token s3cr3t
-A=$A_acl
-ANON="Permission denied: anonymous token lacks permission 'key:%s' on \"%s\". The anonymous token is used implicitly when a request does not specify a token."
+# anon ACCESS KEY: Consul's message when the anonymous token lacks ACCESS.
+anon() {
+	printf "Permission denied: anonymous token lacks permission 'key:%s' on \"%s\". The anonymous token is used implicitly when a request does not specify a token." "$1" "$2"
+}
 req PUT /v1/kv/sec/a --data-binary 1 -H 'X-Consul-Token: s3cr3t'
 answer "ACL: the token in X-Consul-Token may write" 200 true
 same "ACL: default policy header" "$(hdr X-Consul-Default-Acl-Policy)" deny
@@ -584,9 +583,9 @@ same "ACL: Authorization: Bearer works" "$code" 200
 req GET '/v1/kv/sec/a?token=s3cr3t'
 same "ACL: ?token= works" "$code" 200
 req GET /v1/kv/sec/a
-answer "ACL: anonymous read: 403" 403 "$(printf "$ANON" read sec/a)"
+answer "ACL: anonymous read: 403" 403 "$(anon read sec/a)"
 req PUT /v1/kv/sec/b --data-binary 1
-answer "ACL: anonymous write: 403" 403 "$(printf "$ANON" write sec/b)"
+answer "ACL: anonymous write: 403" 403 "$(anon write sec/b)"
 req GET /v1/kv/sec/a -H 'X-Consul-Token: wrong'
 answer "ACL: unknown token: 403 ACL not found" 403 "ACL not found"
 req GET '/v1/kv/sec?recurse'
@@ -594,16 +593,16 @@ answer "ACL: anonymous list is filtered to nothing (404), not refused" 404 ""
 txn '[{"KV":{"Verb":"set","Key":"sec/c","Value":"eA=="}},{"KV":{"Verb":"get","Key":"sec/a"}}]'
 same "ACL: anonymous write txn: 409 with permission denied for the write op only" \
 	"$code $(js 'len(d["Errors"]), d["Errors"][0]["OpIndex"]') $(js 'd["Errors"][0]["What"]')" \
-	"409 (1, 0) $(printf "$ANON" write sec/c)"
+	"409 (1, 0) $(anon write sec/c)"
 txn '[{"KV":{"Verb":"get","Key":"sec/a"}}]'
 same "ACL: anonymous read txn: result filtered out" "$code $(js 'd["Results"]')" "200 []"
 req PUT /v1/session/create --data-binary '{}'
 answer "ACL: anonymous session create: 403" 403 "Permission denied: anonymous token lacks permission 'session:write' on \"consul-standin\". The anonymous token is used implicitly when a request does not specify a token."
 
 # ---------------------------------------------------------------- shutdown
-kill -TERM "$PID_main"
+kill -TERM "$PID_MAIN"
 t0=$(date +%s)
-wait "$PID_main"; rc=$?
+wait "$PID_MAIN"; rc=$?
 t1=$(date +%s)
 same "SIGTERM: exits 0 promptly" "$rc $([ $((t1 - t0)) -le 15 ] && echo prompt)" "0 prompt"
 
