@@ -1,7 +1,8 @@
 /*
  * qlogscan's raw pre-check (src/qlogscan/precheck.c) against its full
  * selection (select.c): a line the pre-check skips must never be one the
- * selection keeps, whatever the threshold.
+ * selection keeps, whatever the threshold; and it must answer as the slow
+ * pre-check it replaced did (precheck_ref.h), line for line.
  *
  * The first byte of the input picks the threshold and the rules (--instant,
  * --max-range, --max-time); the rest is one line of a query log, as
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "precheck_ref.h"
 #include "qlogscan.h"
 
 static const double thresholds[] = {
@@ -60,6 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, data + 1, len);
 	line[len] = '\0';
 	light = !precheck_may_be_heavy(line, len, ru.threshold);
+	FUZZ_CHECK(light == !precheck_ref(line, len, ru.threshold),
+	    "the pre-check answers as the one it replaced");
 	r = select_line(&ru, line, len, 0, &hit, &buf, &bufcap, &why);
 	FUZZ_CHECK(!(light && r == R_SELECTED),
 	    "a line the pre-check skips is one the selection keeps");
