@@ -5,8 +5,8 @@
 
 #include "base64.h"
 #include "diag.h"
-#include "jsonsplit.h"
 #include "kv.h"
+#include "listing.h"
 #include "xalloc.h"
 
 long long
@@ -70,11 +70,11 @@ kv_record_value(const struct record *r)
  */
 static int
 listing_status(struct consul *c, const char *prefix, int rc,
-    struct http_reply *rep, struct json_split *split)
+    struct http_reply *rep, struct listing *l)
 {
 	char *msg;
 
-	if (rc != 0 && split->failed) {
+	if (rc != 0 && listing_failed(l)) {
 		warnmsg("reading %s/: Consul's answer is not the expected JSON",
 		    prefix);
 		return EX_PROTOCOL;
@@ -92,7 +92,7 @@ listing_status(struct consul *c, const char *prefix, int rc,
 		free(msg);
 		return consul_fail_status(rep);
 	}
-	if (json_split_end(split) != 0) {
+	if (listing_end(l) != 0) {
 		warnmsg("reading %s/: Consul's answer is not the expected JSON",
 		    prefix);
 		return EX_PROTOCOL;
@@ -103,112 +103,79 @@ listing_status(struct consul *c, const char *prefix, int rc,
 static int
 feed(const char *data, size_t len, void *arg)
 {
-	return json_split_feed(arg, data, len);
+	return listing_feed(arg, data, len);
 }
 
 /* Whether a failed listing may be tried again: nothing was handed on yet. */
 static int
 may_retry(struct consul *c, int rc, const struct http_reply *rep,
-    const struct json_split *split, int attempt)
+    const struct listing *l, int attempt)
 {
-	if (split->elements > 0 || attempt >= consul_retries(c))
+	if (listing_elements(l) > 0 || attempt >= consul_retries(c))
 		return 0;
-	return (rc != 0 && !split->failed) || (rc == 0 && rep->status >= 500);
+	return (rc != 0 && !listing_failed(l)) ||
+	    (rc == 0 && rep->status >= 500);
+}
+
+/* What a listing hands its elements to. */
+struct scan_ctx {
+	const char	*prefix;
+	kv_scan_fn	*fn;		/* the entries of ?recurse */
+	void		*arg;
+	int		 all;		/* foreign keys too */
+	long long	 max;		/* the largest N of ?keys */
+};
+
+static void
+max_key(const char *key, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	long long n = kv_key_number(ctx->prefix, key);
+
+	if (n > ctx->max)
+		ctx->max = n;
+}
+
+static struct listing *
+listing_for(struct scan_ctx *ctx)
+{
+	if (ctx->fn == NULL)
+		return listing_keys(max_key, ctx);
+	return listing_entries(ctx->prefix, ctx->all, ctx->fn, ctx->arg);
 }
 
 /*
- * Streams the elements of the array GET PREFIX/?query answers into fn,
+ * Streams the elements of the array GET PREFIX/?query answers into ctx,
  * one at a time as they arrive.  404 (nothing there) is an empty array.
  * Returns 0 or a sysexits status, after saying why.
  */
 static int
-list_prefix(struct consul *c, const char *prefix, const char *query,
-    json_element_fn *fn, void *arg)
+list_prefix(struct consul *c, const char *query, struct scan_ctx *ctx)
 {
-	char *key = xasprintf("%s/", prefix), *path = consul_kv_path(key, query);
-	struct json_split split;
+	char *key = xasprintf("%s/", ctx->prefix);
+	char *path = consul_kv_path(key, query);
+	struct listing *l;
 	struct http_reply rep;
 	int attempt, rc;
 
 	free(key);
 	for (attempt = 0;; attempt++) {
-		json_split_init(&split, fn, arg);
-		rc = consul_get_stream(c, path, feed, &split, &rep);
-		if (!may_retry(c, rc, &rep, &split, attempt))
+		l = listing_for(ctx);
+		rc = consul_get_stream(c, path, feed, l, &rep);
+		if (!may_retry(c, rc, &rep, l, attempt))
 			break;
-		info("reading %s/: %s; trying again", prefix, rc ? consul_error(c) :
-		    "server error");
+		info("reading %s/: %s; trying again", ctx->prefix,
+		    rc ? consul_error(c) : "server error");
 		if (rc == 0)
 			http_reply_free(&rep);
-		json_split_free(&split);
+		listing_free(l);
 		consul_backoff(attempt + 1);
 	}
 	free(path);
-	rc = listing_status(c, prefix, rc, &rep, &split);
+	rc = listing_status(c, ctx->prefix, rc, &rep, l);
 	http_reply_free(&rep);
-	json_split_free(&split);
+	listing_free(l);
 	return rc < 0 ? EX_UNAVAILABLE : rc;
-}
-
-/* One element of a recursive GET: decodes it and calls fn if it is ours. */
-static int
-scan_element(json_t *el, const char *prefix, int all, kv_scan_fn *fn,
-    void *arg)
-{
-	struct kv_entry e;
-	json_t *value;
-	json_int_t modify_index;
-	char *decoded = NULL;
-
-	memset(&e, 0, sizeof(e));
-	if (json_unpack(el, "{s:s, s:I, s:o}", "Key", &e.key, "ModifyIndex",
-	    &modify_index, "Value", &value) != 0)
-		return -1;
-	e.modify_index = (unsigned long long)modify_index;
-	e.number = kv_key_number(prefix, e.key);
-	if (e.number == 0 && !all) {
-		debug("ignoring %s: not a PREFIX/N key", e.key);
-		return 0;
-	}
-	if (json_is_string(value)) {
-		if (base64_decode(json_string_value(value),
-		    json_string_length(value), &decoded, &e.value_len) != 0)
-			return -1;
-		e.value = decoded;
-	} else
-		e.value = "";
-	fn(&e, arg);
-	free(decoded);
-	return 0;
-}
-
-/* Element callbacks carry what they need in one of these. */
-struct scan_ctx {
-	const char	*prefix;
-	kv_scan_fn	*fn;
-	void		*arg;
-	long long	 max;
-	int		 all;		/* foreign keys too */
-};
-
-int
-kv_scan_element(const char *text, size_t len, const char *prefix, int all,
-    kv_scan_fn *fn, void *arg)
-{
-	json_t *el = json_loadb(text, len, 0, NULL);
-	int rc = el ? scan_element(el, prefix, all, fn, arg) : -1;
-
-	json_decref(el);
-	return rc;
-}
-
-static int
-scan_one(const char *text, size_t len, void *arg)
-{
-	struct scan_ctx *ctx = arg;
-
-	return kv_scan_element(text, len, ctx->prefix, ctx->all, ctx->fn,
-	    ctx->arg);
 }
 
 int
@@ -216,40 +183,22 @@ kv_scan(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg)
 {
 	struct scan_ctx ctx = { prefix, fn, arg, 0, 0 };
 
-	return list_prefix(c, prefix, "recurse", scan_one, &ctx);
+	return list_prefix(c, "recurse", &ctx);
 }
 
 int
 kv_scan_all(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg)
 {
-	struct scan_ctx ctx = { prefix, fn, arg, 0, 1 };
+	struct scan_ctx ctx = { prefix, fn, arg, 1, 0 };
 
-	return list_prefix(c, prefix, "recurse", scan_one, &ctx);
-}
-
-static int
-max_one(const char *text, size_t len, void *arg)
-{
-	struct scan_ctx *ctx = arg;
-	json_t *key = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-	long long n;
-
-	if (!json_is_string(key)) {
-		json_decref(key);
-		return -1;
-	}
-	n = kv_key_number(ctx->prefix, json_string_value(key));
-	if (n > ctx->max)
-		ctx->max = n;
-	json_decref(key);
-	return 0;
+	return list_prefix(c, "recurse", &ctx);
 }
 
 int
 kv_max_number(struct consul *c, const char *prefix, long long *max)
 {
 	struct scan_ctx ctx = { prefix, NULL, NULL, 0, 0 };
-	int rc = list_prefix(c, prefix, "keys&separator=/", max_one, &ctx);
+	int rc = list_prefix(c, "keys&separator=/", &ctx);
 
 	*max = ctx.max;
 	return rc;

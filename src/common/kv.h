@@ -37,14 +37,6 @@ int	kv_scan(struct consul *c, const char *prefix, kv_scan_fn *fn, void *arg);
 /* As kv_scan, and foreign keys under prefix/ too, with number 0. */
 int	kv_scan_all(struct consul *c, const char *prefix, kv_scan_fn *fn,
 	    void *arg);
-/*
- * One element of the JSON array a recursive GET answers (text, len bytes,
- * as jsonsplit hands it over): fn is called when it is a PREFIX/N key (any
- * key, with all, as kv_scan_all).  0, or -1 when the element is not a KV
- * entry as Consul sends one.
- */
-int	kv_scan_element(const char *text, size_t len, const char *prefix,
-	    int all, kv_scan_fn *fn, void *arg);
 /* The largest N of the PREFIX/N keys (0 when none), from one GET ?keys. */
 int	kv_max_number(struct consul *c, const char *prefix, long long *max);
 /* The number of PREFIX/N, or 0 when key is not of that form. */

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 
 #include "diag.h"
-#include "jsonsplit.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,28 +53,6 @@ fuzz_init(const char *name)
 	done = 1;
 	diag_init(name);
 	setvbuf(stderr, NULL, _IOFBF, 1 << 16);
-}
-
-/*
- * Splits data with fn, fed in pieces of `piece` bytes as curl hands a
- * body over: 0 when it was one whole array, else -1.
- */
-static inline int
-fuzz_split(const uint8_t *data, size_t size, size_t piece,
-    json_element_fn *fn, void *arg)
-{
-	struct json_split s;
-	size_t i;
-	int rc = 0;
-
-	json_split_init(&s, fn, arg);
-	for (i = 0; i < size && rc == 0; i += piece)
-		rc = json_split_feed(&s, (const char *)data + i,
-		    size - i < piece ? size - i : piece);
-	if (rc == 0)
-		rc = json_split_end(&s);
-	json_split_free(&s);
-	return rc;
 }
 
 #endif

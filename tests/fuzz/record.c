@@ -1,16 +1,12 @@
 /*
- * The record reader (src/common/record.c) and the array splitter
- * (src/common/jsonsplit.c), each against jansson:
+ * The record reader (src/common/record.c) against jansson:
  *
  * - the input read as lines: the reader takes and refuses the same lines
  *   as the rules of record.h written out again here over jansson, in order,
  *   each record equal to jansson's object and its text the line trimmed;
  * - every record taken, edited (index set and removed, a member replaced,
  *   added and removed) re-parses from its text to its object after each
- *   edit, and record_write() prints exactly that text;
- * - the input read as one JSON array, fed to the splitter in pieces: it
- *   splits into the elements jansson finds, and an input it splits into
- *   elements jansson takes is an array jansson takes whole.
+ *   edit, and record_write() prints exactly that text.
  */
 #include <string.h>
 
@@ -181,75 +177,11 @@ check_reader(const uint8_t *data, size_t size)
 	fclose(fp);
 }
 
-/* The elements the splitter hands over, as jansson values. */
-struct elements {
-	json_t	*values;	/* an array; a NULL member for one jansson refuses */
-	int	 refused;
-};
-
-static int
-collect(const char *text, size_t len, void *arg)
-{
-	struct elements *el = arg;
-	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-
-	FUZZ_CHECK(text[len] == '\0', "the element text is NUL-terminated");
-	if (v == NULL) {
-		el->refused = 1;
-		return 0;
-	}
-	json_array_append_new(el->values, v);
-	return 0;
-}
-
-/* Nesting deeper than jansson takes whole, but not element by element. */
-static int
-deep(const uint8_t *data, size_t size)
-{
-	size_t i;
-	int depth = 0, most = 0;
-
-	for (i = 0; i < size; i++) {
-		depth += (data[i] == '[' || data[i] == '{') -
-		    (data[i] == ']' || data[i] == '}');
-		if (depth > most)
-			most = depth;
-	}
-	return most >= 2048;
-}
-
-static void
-check_split(const uint8_t *data, size_t size)
-{
-	struct elements el = { json_array(), 0 };
-	int ok = fuzz_split(data, size, size > 0 ? 1 + data[0] % 16 : 1,
-	    collect, &el);
-	json_t *whole;
-
-	whole = json_loadb((const char *)data, size, 0, NULL);
-	if (json_is_array(whole) && memchr(data, '\0', size) == NULL) {
-		FUZZ_CHECK(ok == 0 && !el.refused,
-		    "an array jansson takes is split whole");
-		FUZZ_CHECK(json_equal(whole, el.values),
-		    "into the elements jansson finds");
-	}
-	if (ok == 0 && !el.refused && !deep(data, size)) {
-		FUZZ_CHECK(json_is_array(whole),
-		    "what is split into elements jansson takes is an array");
-		FUZZ_CHECK(json_equal(whole, el.values),
-		    "whose elements jansson finds");
-	}
-	json_decref(whole);
-	json_decref(el.values);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-
 	fuzz_init("fuzz-record");
 	if (size > 0)
 		check_reader(data, size);
-	check_split(data, size);
 	return 0;
 }
