@@ -6,10 +6,17 @@
 . "$(dirname "$0")/lib.sh"
 D=$T/root
 run make -C "$TOP" install PREFIX=/usr/local DESTDIR="$D"
-[ "$status" = 0 ] && ok "make install into DESTDIR" || fail "make install" "$(cat "$T/err")"
+if [ "$status" = 0 ]; then
+	ok "make install into DESTDIR"
+else
+	fail "make install" "$(cat "$T/err")"
+fi
 for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan recsync; do
-	[ -x "$D/usr/local/bin/$tool" ] && [ -f "$D/usr/local/share/man/man1/$tool.1" ] &&
-		ok "installed: $tool and $tool.1" || fail "installed: $tool and $tool.1"
+	if [ -x "$D/usr/local/bin/$tool" ] && [ -f "$D/usr/local/share/man/man1/$tool.1" ]; then
+		ok "installed: $tool and $tool.1"
+	else
+		fail "installed: $tool and $tool.1"
+	fi
 done
 start_consul
 start_redis
@@ -17,9 +24,15 @@ new_prefix
 printf '%s\n' '{"record":"hke:heavy_expr:i1","expr":"up"}' >"$T/in"
 run -i "$T/in" env PATH=/usr/bin:/bin "$D/usr/local/bin/recsync" --dry-run --prefix "$PREFIX" \
 	--rules-dir "$T"
-[ "$status" = 0 ] && grep -q '"new":1' "$T/out" && ok "the installed recsync runs its installed tools" ||
+if [ "$status" = 0 ] && grep -q '"new":1' "$T/out"; then
+	ok "the installed recsync runs its installed tools"
+else
 	fail "installed recsync" "status $status" "$(cat "$T/err")"
+fi
 run make -C "$TOP" uninstall PREFIX=/usr/local DESTDIR="$D"
-[ "$status" = 0 ] && [ -z "$(find "$D" -type f)" ] && ok "make uninstall removes every file" ||
+if [ "$status" = 0 ] && [ -z "$(find "$D" -type f)" ]; then
+	ok "make uninstall removes every file"
+else
 	fail "make uninstall" "$(find "$D" -type f)"
+fi
 done_testing
