@@ -27,10 +27,17 @@ done <<'ROWS'
 --consul https:///x|64|no host
 ROWS
 run kvdiff --help
-grep -q -- '--all' "$T/out" && ok "--help goes to stdout" || fail "--help goes to stdout"
+if grep -q -- '--all' "$T/out"; then
+	ok "--help goes to stdout"
+else
+	fail "--help goes to stdout"
+fi
 run kvdiff --version
-grep -Eq '^kvdiff .*[0-9]+\.[0-9]+' "$T/out" && ok "--version names kvdiff and its version" ||
+if grep -Eq '^kvdiff .*[0-9]+\.[0-9]+' "$T/out"; then
+	ok "--version names kvdiff and its version"
+else
 	fail "--version names kvdiff and its version" "stdout: $(cat "$T/out")"
+fi
 
 # --- an empty store: everything is new, sorted and deduplicated
 new_prefix
@@ -65,10 +72,16 @@ run -i "$T/in" kvdiff --prefix "$PREFIX"
 printf '%s\n' '{"record":"b","expr":"up"}' >"$T/want"
 expect "stored records subtracted; PREFIX-old is not ours" 0 \
 	"$PREFIX/2: value is not JSON" "$T/want"
-grep -q "$PREFIX/7: \"record\" is not a valid" "$T/err" &&
-	ok "a malformed stored record is named" || fail "a malformed stored record is named" "$(cat "$T/err")"
-grep -q 'c is stored in Consul with a different expression' "$T/err" &&
-	ok "same record, other expr: warned" || fail "same record, other expr: warned" "$(cat "$T/err")"
+if grep -q "$PREFIX/7: \"record\" is not a valid" "$T/err"; then
+	ok "a malformed stored record is named"
+else
+	fail "a malformed stored record is named" "$(cat "$T/err")"
+fi
+if grep -q 'c is stored in Consul with a different expression' "$T/err"; then
+	ok "same record, other expr: warned"
+else
+	fail "same record, other expr: warned" "$(cat "$T/err")"
+fi
 
 run -i "$T/in" kvdiff --all --prefix "$PREFIX"
 printf '%s\n' '{"record":"a","expr":"x","index":1}' \
@@ -114,13 +127,24 @@ for pat in '<stdin>:3: not a JSON object' '<stdin>:4: "record" is not a valid me
 	'<stdin>:8: "expr" is not a string' '<stdin>:9: "index" is not a positive integer' \
 	'<stdin>:11: not a JSON record: end of file expected near '"'\\x1b'" \
 	'<stdin>:12: not a JSON record'; do
-	grep -qF -- "$pat" "$T/err" && ok "reported: $pat" || fail "reported: $pat" "$(cat "$T/err")"
+	if grep -qF -- "$pat" "$T/err"; then
+		ok "reported: $pat"
+	else
+		fail "reported: $pat" "$(cat "$T/err")"
+	fi
 done
 if grep -q "$(printf '\033')" "$T/err"; then fail "no raw escape reaches stderr"; else ok "no raw escape reaches stderr"; fi
 run kvdiff --prefix "$PREFIX" "$T/bad" "$T/missing-file"
-grep -qF "$T/bad:2: not a JSON record" "$T/err" && ok "diagnostics name the file" ||
+if grep -qF "$T/bad:2: not a JSON record" "$T/err"; then
+	ok "diagnostics name the file"
+else
 	fail "diagnostics name the file" "$(cat "$T/err")"
-[ "$status" = 66 ] && ok "a missing input file: 66" || fail "a missing input file: 66" "status $status"
+fi
+if [ "$status" = 66 ]; then
+	ok "a missing input file: 66"
+else
+	fail "a missing input file: 66" "status $status"
+fi
 
 # --- Consul unreachable
 run -i "$T/in" kvdiff --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 2s

@@ -29,8 +29,11 @@ print(bool(eval(sys.argv[2])), "ops", ops, "bytes", size)' "$MARK" "$2")
 }
 # pushed NAME N: the last run printed N records and PREFIX holds N keys.
 pushed() {
-	[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = "$2" ] && [ "$(keys | wc -l)" = "$2" ] && ok "$1" ||
+	if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = "$2" ] && [ "$(keys | wc -l)" = "$2" ]; then
+		ok "$1"
+	else
 		fail "$1" "status $status, $(wc -l <"$T/out") printed, $(keys | wc -l) keys" "$(tail -3 "$T/err")"
+	fi
 }
 
 # --- by count: 64, 65, 130 records; --max-ops 3
@@ -71,7 +74,11 @@ if [ "$STANDIN" = 1 ]; then
 	run -i "$T/big" kvpush --prefix "$PREFIX" --max-bytes 1000000
 	expect "--max-bytes 1000000: the server's 413, kvpush 76" 76 \
 		'Consul answered HTTP 413: Request body\([0-9]+ bytes\) too large, max size: 524288 bytes' /dev/null
-	[ "$(keys | wc -l)" = 0 ] && ok "...nothing written" || fail "nothing written" "$(keys)"
+	if [ "$(keys | wc -l)" = 0 ]; then
+		ok "...nothing written"
+	else
+		fail "nothing written" "$(keys)"
+	fi
 else
 	skip "the stand-in's 413s for 65 operations and 1 MB bodies (a real agent's limits vary by version)"
 fi
@@ -81,9 +88,12 @@ new_prefix
 records 130 | kvpush --prefix "$PREFIX" >/dev/null
 mark
 run -i <(records 130) kvpush --delete --prefix "$PREFIX" -v
-[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 130 ] && [ "$(keys | wc -l)" = 0 ] &&
-	grep -q '130 keys of 130 records found and removed' "$T/err" && ok "--delete of 130 records" ||
+if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 130 ] && [ "$(keys | wc -l)" = 0 ] &&
+    grep -q '130 keys of 130 records found and removed' "$T/err"; then
+	ok "--delete of 130 records"
+else
 	fail "--delete of 130 records" "status $status, $(wc -l <"$T/out") printed" "$(tail -3 "$T/err")"
+fi
 server "...in transactions of 64, 64, 2 operations" "ops == [64, 64, 2]"
 
 # --- --delete of records not stored: reported in the count, not an error
@@ -91,10 +101,12 @@ new_prefix
 records 3 | kvpush --prefix "$PREFIX" >/dev/null
 mark
 run -i <(records 1 2; records 2 500) kvpush --delete --prefix "$PREFIX" -v
-[ "$status" = 0 ] && [ "$(indexes)" = 2 ] && grep -q '1 key of 3 records found and removed' "$T/err" &&
-	[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] &&
-	ok "--delete of 1 stored and 2 unknown records: the stored one removed, exit 0" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = 2 ] && grep -q '1 key of 3 records found and removed' "$T/err" &&
+    [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ]; then
+	ok "--delete of 1 stored and 2 unknown records: the stored one removed, exit 0"
+else
 	fail "--delete with unknown records" "status $status $(indexes)" "$(cat "$T/err")"
+fi
 server "...in one transaction of one operation" "ops == [1]"
 mark
 run -i <(records 2 500) kvpush --delete --prefix "$PREFIX" -v
