@@ -13,7 +13,6 @@ if [ "$STANDIN" != 1 ]; then
 	done_testing
 fi
 
-put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$1" >/dev/null; }
 raw() { consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$1?raw"; }
 # elapsed CMD...: run CMD (as run does) and set $ms to how long it took.
 elapsed() {
@@ -26,14 +25,22 @@ elapsed() {
 # judges them.
 counted() { counts=$(standin_eval '"%d %d" % (d["reads_seen"], d["writes_seen"])'); }
 seen() {
-	[ "$counts" = "$2 $3" ] && ok "$1" || fail "$1" "reads, writes: $counts, want $2 $3"
+	if [ "$counts" = "$2 $3" ]; then
+		ok "$1"
+	else
+		fail "$1" "reads, writes: $counts, want $2 $3"
+	fi
 }
 
 # ================================================================ reads
 new_prefix
 records 50 | kvpush --prefix "$PREFIX" >/dev/null
 kvdiff --all --prefix "$PREFIX" </dev/null >"$T/want"
-[ "$(wc -l <"$T/want")" = 50 ] && ok "50 records to read" || fail "50 records to read"
+if [ "$(wc -l <"$T/want")" = 50 ]; then
+	ok "50 records to read"
+else
+	fail "50 records to read"
+fi
 
 # Rows: fault | kvdiff's options | status | stderr | stdout (want or
 # empty) | reads the stand-in saw | what is checked.
@@ -60,7 +67,11 @@ stalled() {
 	elapsed kvdiff --all --prefix "$PREFIX" --timeout 1s --retries "$3"
 	counted
 	expect "kvdiff: $1: 69, nothing printed" 69 "cannot reach Consul at http" /dev/null
-	[ "$ms" -lt "$4" ] && ok "...given up on within $4 ms ($ms ms)" || fail "$1: given up on in time" "$ms ms"
+	if [ "$ms" -lt "$4" ]; then
+		ok "...given up on within $4 ms ($ms ms)"
+	else
+		fail "$1: given up on in time" "$ms ms"
+	fi
 	seen "...$5 tries" "$5" 0
 }
 # Stalled before its answer: a transport failure, tried again; --timeout 1s
@@ -85,18 +96,22 @@ fault '{}'
 new_prefix
 fault '{"fail_reads":[1],"status":500}'
 run -i <(records 3) kvpush --prefix "$PREFIX" -v
-[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && grep -q 'trying again' "$T/err" &&
-	ok "kvpush: a 5xx on the listing of numbers, then 1 2 3" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && grep -q 'trying again' "$T/err"; then
+	ok "kvpush: a 5xx on the listing of numbers, then 1 2 3"
+else
 	fail "kvpush: a 5xx on the listing of numbers" "status $status $(indexes)" "$(cat "$T/err")"
+fi
 
 new_prefix
 fault '{"stall_ms":10000,"stall_on":[1],"stall_phase":"after","fail_reads":[2],"status":500}'
 run -i <(records 3) kvpush --prefix "$PREFIX" -v --timeout 1s --retries 2
 counted
-[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
-	grep -q "GET /v1/kv/$PREFIX/1?raw: HTTP 500, trying again" "$T/err" && grep -q 'but it landed' "$T/err" &&
-	ok "kvpush: a lost answer, a 5xx on its read-back, read again: landed, no duplicate" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+    grep -q "GET /v1/kv/$PREFIX/1?raw: HTTP 500, trying again" "$T/err" && grep -q 'but it landed' "$T/err"; then
+	ok "kvpush: a lost answer, a 5xx on its read-back, read again: landed, no duplicate"
+else
 	fail "kvpush: a 5xx on the read-back" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+fi
 seen "...1 write; the listing and 1+1+1+1 read-backs" 5 1
 
 # ================================================================ writes
@@ -106,9 +121,11 @@ new_prefix
 fault '{"drop_before_apply":[1]}'
 run -i <(records 3) kvpush --prefix "$PREFIX" -v
 counted
-[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
-	ok "a write dropped before it was applied, sent again by curl: 1 2 3" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ]; then
+	ok "a write dropped before it was applied, sent again by curl: 1 2 3"
+else
 	fail "a write dropped before it was applied" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+fi
 seen "...the listing, 2 writes" 1 2
 # ... and when the second one is dropped too, kvpush finds nothing landed
 # and sends the batch again: still no duplicate.
@@ -116,10 +133,12 @@ new_prefix
 fault '{"drop_before_apply":[1,2]}'
 run -i <(records 3) kvpush --prefix "$PREFIX" -v --retries 2
 counted
-[ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
-	grep -q 'trying again' "$T/err" && ! grep -q 'but it landed' "$T/err" &&
-	ok "two drops before the commit: kvpush reads back, sends again, no duplicate" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+    grep -q 'trying again' "$T/err" && ! grep -q 'but it landed' "$T/err"; then
+	ok "two drops before the commit: kvpush reads back, sends again, no duplicate"
+else
 	fail "two drops before the commit" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+fi
 seen "...3 writes, 1 read-back" 2 3
 
 # Every write loses its numbers: another writer takes PREFIX/k just before
@@ -132,14 +151,23 @@ before=$(standin_eval 'd["txn_conflicts"]')
 run -i <(records 1) kvpush --prefix "$PREFIX" -v
 fault '{}'
 expect "every write in conflict: gives up with 75" 75 "gave up after 10 conflicting writes" /dev/null
-[ "$(grep -c renumbering "$T/err")" = 10 ] && ok "...after renumbering 10 times" ||
+if [ "$(grep -c renumbering "$T/err")" = 10 ]; then
+	ok "...after renumbering 10 times"
+else
 	fail "renumbered 10 times" "$(grep -c renumbering "$T/err")"
-[ $(($(standin_eval 'd["txn_conflicts"]') - before)) = 11 ] && ok "...11 transactions answered 409" ||
+fi
+if [ $(($(standin_eval 'd["txn_conflicts"]') - before)) = 11 ]; then
+	ok "...11 transactions answered 409"
+else
 	fail "11 transactions answered 409" "$(standin_eval 'd["txn_conflicts"]') - $before"
-[ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
+fi
+if [ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?recurse" | python3 -c '
 import base64, json, sys
-print(sorted(base64.b64decode(e["Value"]).decode() for e in json.load(sys.stdin)) == sorted("theirs %d" % k for k in range(1, 12)))')" = True ] &&
-	ok "...nothing of ours written, the other writer's 11 keys intact" || fail "nothing of ours written" "$(keys)"
+print(sorted(base64.b64decode(e["Value"]).decode() for e in json.load(sys.stdin)) == sorted("theirs %d" % k for k in range(1, 12)))')" = True ]; then
+	ok "...nothing of ours written, the other writer's 11 keys intact"
+else
+	fail "nothing of ours written" "$(keys)"
+fi
 
 # ================================================================ --delete
 # The key is rewritten between kvpush's read and its delete-cas, still with
@@ -156,11 +184,17 @@ fault '{}'
 printf '%s\n' '{"record":"hke:heavy_expr:r000002","expr":"changed","index":2}' >"$T/want"
 expect "--delete: a key changed after the read is read again, then removed" 0 \
 	"keys changed meanwhile; reading $PREFIX/ again" "$T/want"
-[ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 4 5 " ] && ok "...PREFIX/2 gone, the others kept" ||
+if [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 4 5 " ]; then
+	ok "...PREFIX/2 gone, the others kept"
+else
 	fail "PREFIX/2 gone, the others kept" "$(keys)"
+fi
 after=$(standin_eval '(d["txn_conflicts"], d["txn_writes"])')
-python3 -c 'import sys; b, a = eval(sys.argv[1]), eval(sys.argv[2]); sys.exit(not (a[0] - b[0] == 1 and a[1] - b[1] == 1))' "$before" "$after" &&
-	ok "...one delete-cas refused (409), one committed" || fail "one 409, one commit" "$before -> $after"
+if python3 -c 'import sys; b, a = eval(sys.argv[1]), eval(sys.argv[2]); sys.exit(not (a[0] - b[0] == 1 and a[1] - b[1] == 1))' "$before" "$after"; then
+	ok "...one delete-cas refused (409), one committed"
+else
+	fail "one 409, one commit" "$before -> $after"
+fi
 
 # Rewritten with another record: a plain DELETE would remove it; the
 # delete-cas fails, and read again the key no longer holds the record.
@@ -171,8 +205,11 @@ run -i "$T/gone" kvpush --delete --prefix "$PREFIX" -v
 fault '{}'
 expect "--delete: a key rewritten with another record after the read is left alone" 0 \
 	"0 keys of 1 record found and removed" /dev/null
-[ "$(raw "$PREFIX/2")" = '{"record":"someone_else","expr":"up"}' ] && [ "$(keys | wc -l)" = 3 ] &&
-	ok "...the other writer's record is still at PREFIX/2" || fail "the other record kept" "$(keys)"
+if [ "$(raw "$PREFIX/2")" = '{"record":"someone_else","expr":"up"}' ] && [ "$(keys | wc -l)" = 3 ]; then
+	ok "...the other writer's record is still at PREFIX/2"
+else
+	fail "the other record kept" "$(keys)"
+fi
 
 # Changed before every delete: 10 new reads, then 75 with nothing printed.
 new_prefix
@@ -182,7 +219,11 @@ fault "$races"
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 fault '{}'
 expect "--delete: keys changing all the time: 75 after 10 new reads" 75 "gave up: $PREFIX/ keeps changing" /dev/null
-[ "$(keys | wc -l)" = 3 ] && ok "...nothing removed" || fail "nothing removed" "$(keys)"
+if [ "$(keys | wc -l)" = 3 ]; then
+	ok "...nothing removed"
+else
+	fail "nothing removed" "$(keys)"
+fi
 
 # The answer to a delete lost: curl sends it again, delete-cas of a key
 # already gone is true, and the record is printed once.
@@ -191,16 +232,20 @@ records 3 | kvpush --prefix "$PREFIX" >/dev/null
 fault '{"drop_after_commit":[1]}'
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 fault '{}'
-[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 1 ] && [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ] &&
-	ok "--delete: a lost answer, sent again: removed, printed once" ||
+if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 1 ] && [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ]; then
+	ok "--delete: a lost answer, sent again: removed, printed once"
+else
 	fail "--delete: a lost answer" "status $status" "$(cat "$T/out" "$T/err")" "$(keys)"
+fi
 
 # A 5xx on the listing before deleting is tried again.
 fault '{"fail_reads":[1],"status":500}'
 run -i <(records 1 3) kvpush --delete --prefix "$PREFIX"
 fault '{}'
-[ "$status" = 0 ] && [ "$(indexes)" = 3 ] && [ "$(keys | awk '{print $1}')" = 1 ] &&
-	ok "--delete: a 5xx on the listing, then removed" ||
+if [ "$status" = 0 ] && [ "$(indexes)" = 3 ] && [ "$(keys | awk '{print $1}')" = 1 ]; then
+	ok "--delete: a 5xx on the listing, then removed"
+else
 	fail "--delete: a 5xx on the listing" "status $status" "$(cat "$T/err")" "$(keys)"
+fi
 
 done_testing
