@@ -31,12 +31,22 @@ ROWS
 
 # --- held while the command runs, released after, status passed on
 run kvlock --prefix "$PREFIX" -- sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/during'"
-python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))[0].get("Session"))' "$T/during" &&
-	ok "the key is locked while the command runs" || fail "locked while running" "$(cat "$T/during")"
-[ -z "$(lock_session)" ] && ok "the lock is released after the command" || fail "released after" "$(lock_session)"
+if python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))[0].get("Session"))' "$T/during"; then
+	ok "the key is locked while the command runs"
+else
+	fail "locked while running" "$(cat "$T/during")"
+fi
+if [ -z "$(lock_session)" ]; then
+	ok "the lock is released after the command"
+else
+	fail "released after" "$(lock_session)"
+fi
 sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Session"])' "$T/during" 2>/dev/null)
-[ -n "$sid" ] && [ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/info/$sid")" = "[]" ] &&
-	ok "the session is destroyed" || fail "session destroyed" "$sid"
+if [ -n "$sid" ] && [ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/info/$sid")" = "[]" ]; then
+	ok "the session is destroyed"
+else
+	fail "session destroyed" "$sid"
+fi
 run kvlock --prefix "$PREFIX" -- sh -c 'exit 3'
 expect "the command's exit status comes back" 3 ""
 run kvlock --prefix "$PREFIX" -- sh -c 'kill -TERM $$'
@@ -46,7 +56,10 @@ expect "a command that cannot run: 127" 127 "nonexistent"
 
 # $T/gate FILE: a command that holds the lock until the test creates FILE
 # (no sleep that a busy machine could outlast).
-printf '#!/bin/sh\nwhile [ ! -e "$1" ]; do sleep 0.05; done\n' >"$T/gate"
+cat >"$T/gate" <<'EOF'
+#!/bin/sh
+while [ ! -e "$1" ]; do sleep 0.05; done
+EOF
 chmod +x "$T/gate"
 
 # --- a second holder waits for the first, and takes the lock once it is
@@ -59,8 +72,11 @@ kvlock --prefix "$PREFIX" --lock-timeout 120s -- true 2>"$T/second.err" & second
 wait_for grep -q 'held by' "$T/second.err"
 touch "$T/first.go"
 wait "$first"; wait "$second"; st=$?
-[ "$st" = 0 ] && grep -q 'held by' "$T/second.err" && ok "a second holder waits, then runs" ||
+if [ "$st" = 0 ] && grep -q 'held by' "$T/second.err"; then
+	ok "a second holder waits, then runs"
+else
 	fail "a second holder waits" "status $st" "$(cat "$T/second.err")"
+fi
 kvlock --prefix "$PREFIX" -- true
 run kvlock --prefix "$PREFIX" --lock-timeout 0 -- true
 expect "the next holder takes the lock at once: no lock-delay after a release" 0 ""
@@ -75,15 +91,22 @@ wait_for grep -q 'held by' "$T/waiter.err"
 kill -INT "$waiter"; wait "$waiter"; st=$?
 touch "$T/stop.go"
 wait "$first"
-[ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err" && ok "SIGINT stops a waiting kvlock at once (130)" ||
+if [ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err"; then
+	ok "SIGINT stops a waiting kvlock at once (130)"
+else
 	fail "SIGINT while waiting" "status $st" "$(cat "$T/waiter.err")"
+fi
 ln -s /bin/true "$T/$(printf 'bad\xff')"
 run kvlock --prefix "$PREFIX" -- "$T/$(printf 'bad\xff')"
 expect "a command name that is not UTF-8" 0 ""
 
 # --- --key names the lock's key
 run kvlock --key "$PREFIX-other.lock" -- sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX-other.lock' >'$T/other'"
-grep -q Session "$T/other" && ok "--key: the lock is taken on that key" || fail "--key" "$(cat "$T/other")"
+if grep -q Session "$T/other"; then
+	ok "--key: the lock is taken on that key"
+else
+	fail "--key" "$(cat "$T/other")"
+fi
 
 # --- a lock lost while the command runs: the command is stopped
 kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "echo \$\$ >'$T/victim'; exec sleep 60" 2>"$T/lost.err" & holder=$!
@@ -92,31 +115,41 @@ sid=$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY" | python3 -c 'import json,sy
 consul_curl -s -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
 wait "$holder"; st=$?
 kill -0 "$(cat "$T/victim")" 2>/dev/null; alive=$?
-[ "$st" = 143 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err" &&
-	ok "a lost lock stops the command (143)" || fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
+if [ "$st" = 143 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err"; then
+	ok "a lost lock stops the command (143)"
+else
+	fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
+fi
 kill "$(cat "$T/victim")" 2>/dev/null
 
 # --- the command's group: a writer it leaves in the background keeps the
 # lock until it is done; one that stays is stopped after --grace
 run kvlock --prefix "$PREFIX" -- sh -c "(sleep 1.5; curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/gc.during') >/dev/null & exit 0"
-[ "$status" = 0 ] && grep -q Session "$T/gc.during" 2>/dev/null && [ -z "$(lock_session)" ] &&
-	ok "a background writer the command left holds the lock until it ends" ||
+if [ "$status" = 0 ] && grep -q Session "$T/gc.during" 2>/dev/null && [ -z "$(lock_session)" ]; then
+	ok "a background writer the command left holds the lock until it ends"
+else
 	fail "background writer" "status $status" "$(cat "$T/gc.during" 2>&1)" "$(cat "$T/err")"
+fi
 start=$SECONDS
 run kvlock --prefix "$PREFIX" --grace 1s -- sh -c "sleep 60 & echo \$! >'$T/gc1'; (trap '' TERM; exec sleep 60) & echo \$! >'$T/gc2'; exit 5"
 kill -0 "$(cat "$T/gc1")" 2>/dev/null; a1=$?
 kill -0 "$(cat "$T/gc2")" 2>/dev/null; a2=$?
-[ "$status" = 5 ] && [ "$a1" != 0 ] && [ "$a2" != 0 ] && [ $((SECONDS - start)) -lt 20 ] &&
-	grep -q 'SIGTERM' "$T/err" && grep -q 'SIGKILL' "$T/err" && [ -z "$(lock_session)" ] &&
-	ok "stragglers: SIGTERM after --grace, SIGKILL after twice; then the lock goes" ||
+if [ "$status" = 5 ] && [ "$a1" != 0 ] && [ "$a2" != 0 ] && [ $((SECONDS - start)) -lt 20 ] &&
+    grep -q 'SIGTERM' "$T/err" && grep -q 'SIGKILL' "$T/err" && [ -z "$(lock_session)" ]; then
+	ok "stragglers: SIGTERM after --grace, SIGKILL after twice; then the lock goes"
+else
 	fail "stragglers" "status $status, alive $a1 $a2" "$(cat "$T/err")"
+fi
 kill "$(cat "$T/gc1")" "$(cat "$T/gc2")" 2>/dev/null
 kvlock --prefix "$PREFIX" -- sh -c "sleep 60 & echo \$! >'$T/gc3'; wait" & holder=$!
 wait_for test -s "$T/gc3"
 kill -TERM "$holder"; wait "$holder"; st=$?
 kill -0 "$(cat "$T/gc3")" 2>/dev/null; alive=$?
-[ "$st" = 143 ] && [ "$alive" != 0 ] && ok "SIGTERM to kvlock reaches the command's whole group" ||
+if [ "$st" = 143 ] && [ "$alive" != 0 ]; then
+	ok "SIGTERM to kvlock reaches the command's whole group"
+else
 	fail "SIGTERM to the group" "status $st, alive $alive"
+fi
 kill "$(cat "$T/gc3")" 2>/dev/null
 cat >"$T/catch" <<SH
 #!/bin/sh
@@ -128,8 +161,11 @@ chmod +x "$T/catch"
 kvlock --prefix "$PREFIX-killed" -- "$T/catch" & holder=$!
 wait_for test -s "$T/catcher"
 kill -9 "$holder"; wait "$holder" 2>/dev/null
-wait_for test -s "$T/caught" && ok "kvlock killed: its command gets SIGTERM" ||
+if wait_for test -s "$T/caught"; then
+	ok "kvlock killed: its command gets SIGTERM"
+else
 	fail "kvlock killed: the command carries on"
+fi
 kill "$(cat "$T/catcher")" 2>/dev/null
 
 # --- a stopped command still ends when kvlock is told to stop: each signal
@@ -140,9 +176,11 @@ wait_for test -s "$T/stopped"
 read -r cpid kpid <"$T/stopped"
 wait_for grep -q '^State:.*stopped' "/proc/$cpid/status"
 kill -TERM "$kpid"; wait "$holder"; st=$?
-[ "$st" = 143 ] && [ -z "$(lock_session)" ] &&
-	ok "SIGTERM to kvlock ends a stopped command (SIGCONT follows) and the lock goes" ||
+if [ "$st" = 143 ] && [ -z "$(lock_session)" ]; then
+	ok "SIGTERM to kvlock ends a stopped command (SIGCONT follows) and the lock goes"
+else
 	fail "a stopped command" "status $st (137: still waiting after 60 s)" "lock: $(lock_session)"
+fi
 kill -KILL "$kpid" 2>/dev/null; kill -KILL -- "-$cpid" 2>/dev/null
 
 # The report: a run on a terminal, not in its foreground (timeout(1) makes a
@@ -154,9 +192,11 @@ start=$SECONDS
 timeout -s KILL 60 script -qec "timeout 5 kvlock --prefix '$PREFIX' -- sh -c 'echo \$\$ \$PPID >\"$T/ttyrun\"; cat'; echo status \$?" \
 	/dev/null </dev/null >"$T/tty" 2>&1
 st=$?
-[ "$st" = 0 ] && test -s "$T/ttyrun" && grep -q 'status 124' "$T/tty" && [ -z "$(lock_session)" ] &&
-	ok "timeout 5 kvlock ... -- cat on a terminal ends after $((SECONDS - start)) s and releases the lock" ||
+if [ "$st" = 0 ] && test -s "$T/ttyrun" && grep -q 'status 124' "$T/tty" && [ -z "$(lock_session)" ]; then
+	ok "timeout 5 kvlock ... -- cat on a terminal ends after $((SECONDS - start)) s and releases the lock"
+else
 	fail "a stopped terminal reader" "script's status $st (137: killed after 60 s)" "$(cat -v "$T/tty")" "lock: $(lock_session)"
+fi
 if [ -s "$T/ttyrun" ]; then
 	read -r cpid kpid <"$T/ttyrun"
 	kill -KILL "$kpid" 2>/dev/null; kill -KILL -- "-$cpid" 2>/dev/null
@@ -169,14 +209,20 @@ run kvlock -v --consul "127.0.0.1:$port" --retries 0 -- true
 expect "refused, --retries 0: one try, 69" 69 "creating a session: cannot reach Consul"
 grep -q 'trying again' "$T/err" && fail "--retries 0 tries again" "$(cat "$T/err")"
 run kvlock -v --consul "127.0.0.1:$port" --retries 2 -- true
-[ "$status" = 69 ] && [ "$(grep -c 'session/create: .*trying again' "$T/err")" = 2 ] &&
-	ok "refused, --retries 2: three tries, then 69" || fail "refused, --retries 2" "status $status" "$(cat "$T/err")"
+if [ "$status" = 69 ] && [ "$(grep -c 'session/create: .*trying again' "$T/err")" = 2 ]; then
+	ok "refused, --retries 2: three tries, then 69"
+else
+	fail "refused, --retries 2" "status $status" "$(cat "$T/err")"
+fi
 kvlock -v --consul "127.0.0.1:$port" --retries 100 --prefix "$PREFIX" -- touch "$T/late.ran" 2>"$T/late.err" & late=$!
 if wait_for grep -q 'trying again' "$T/late.err"; then
 	start_standin late --port "$port"
 	wait "$late"; st=$?
-	[ "$st" = 0 ] && [ -e "$T/late.ran" ] && ok "a session is created once Consul listens" ||
+	if [ "$st" = 0 ] && [ -e "$T/late.ran" ]; then
+		ok "a session is created once Consul listens"
+	else
 		fail "Consul listening late" "status $st" "$(cat "$T/late.err")"
+	fi
 else
 	fail "Consul listening late: no retry" "$(cat "$T/late.err")"
 	kill "$late" 2>/dev/null
@@ -205,9 +251,11 @@ while True:  # read a request's head, then hang up without an answer
 PY
 wait_for test -s "$T/mute.port"
 run kvlock --consul "127.0.0.1:$(cat "$T/mute.port")" --retries 3 -- true
-[ "$status" = 69 ] && [ "$(cat "$T/mute.count" 2>/dev/null)" = 1 ] &&
-	ok "a session request sent and unanswered is not sent again (69)" ||
+if [ "$status" = 69 ] && [ "$(cat "$T/mute.count" 2>/dev/null)" = 1 ]; then
+	ok "a session request sent and unanswered is not sent again (69)"
+else
 	fail "sent once" "status $status, requests $(cat "$T/mute.count" 2>/dev/null)" "$(cat "$T/err")"
+fi
 
 # --- kvlock never leaves its session or the lock behind when it gives up:
 # it reads the key, releases it if it holds it, destroys the session.  On
@@ -230,16 +278,21 @@ gave_up() {
 	left=$(sessions) holder=$(lock_session)
 	fault '{}'
 	kvlock --prefix "$PREFIX" --lock-timeout 0 -- true 2>"$T/next.err"; next=$?
-	[ "$status" = 69 ] && [ -z "$holder" ] && [ "$left" = 0 ] && [ ! -e "$2" ] && [ "$next" = 0 ] &&
-		ok "$1: 69, the key names no session, none is left, the next run takes the lock at once" ||
+	if [ "$status" = 69 ] && [ -z "$holder" ] && [ "$left" = 0 ] && [ ! -e "$2" ] && [ "$next" = 0 ]; then
+		ok "$1: 69, the key names no session, none is left, the next run takes the lock at once"
+	else
 		fail "$1" "status $status, key held by '$holder', $left session(s) left, next run $next" \
 			"$(cat "$T/err")" "$(cat "$T/next.err")"
+	fi
 }
 new_prefix; KEY=$PREFIX.lock
 fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"drop_after_commit\":[$MANY]}"
 run kvlock --prefix "$PREFIX" --retries 2 -- touch "$T/ran.dropped"
-[ "$(lock_index)" -ge 1 ] 2>/dev/null && ok "the fault applied the acquire (LockIndex $(lock_index))" ||
+if [ "$(lock_index)" -ge 1 ] 2>/dev/null; then
+	ok "the fault applied the acquire (LockIndex $(lock_index))"
+else
 	fail "the fault applied the acquire" "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY")"
+fi
 gave_up "every acquire applied, its answer lost" "$T/ran.dropped"
 new_prefix; KEY=$PREFIX.lock
 fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"fail_writes\":[$MANY],\"status\":500}"
@@ -255,8 +308,11 @@ fault "{\"only_key\":\"$KEY\",\"only_param\":\"acquire\",\"drop_after_commit\":[
 records 2 >"$T/two"
 run -i "$T/two" env REDIS_URL="unix://$T/no-redis.sock" recsync --prefix "$PREFIX" --rules-dir "$T/rules.dropped"
 gave_up "recsync, every acquire applied and lost" "$T/no-such-file"
-[ -z "$(ls -A "$T/rules.dropped")" ] && [ -z "$(keys)" ] && ok "recsync that could not lock wrote nothing" ||
+if [ -z "$(ls -A "$T/rules.dropped")" ] && [ -z "$(keys)" ]; then
+	ok "recsync that could not lock wrote nothing"
+else
 	fail "recsync that could not lock wrote" "$(ls -A "$T/rules.dropped")" "$(keys)"
+fi
 CONSUL_HTTP_ADDR=$MAIN_CONSUL
 new_prefix; KEY=$PREFIX.lock
 
@@ -280,10 +336,17 @@ for attempt in 1 2 3; do
 	kill "$(cat "$T/orphan")" 2>/dev/null	# the command, left behind by its killed holder
 	[ $(($(ms_now) - t_kill)) -lt 2500 ] && break
 done
-[ -n "$held" ] && ok "a killed holder's lock stays held" || fail "a killed holder's lock stays held" "attempts: $attempt"
+if [ -n "$held" ]; then
+	ok "a killed holder's lock stays held"
+else
+	fail "a killed holder's lock stays held" "attempts: $attempt"
+fi
 run kvlock --prefix "$PREFIX" --lock-timeout 120s -- true
-[ "$status" = 0 ] && ok "a dead holder's lock is freed by its TTL" ||
+if [ "$status" = 0 ]; then
+	ok "a dead holder's lock is freed by its TTL"
+else
 	fail "a dead holder's lock is freed by its TTL" "status $status" "$(cat "$T/err")"
+fi
 
 # --- a waiter keeps its own session alive: it waits here longer than the
 # 6 s in which an unrenewed session is invalidated, then takes the lock.
@@ -294,14 +357,19 @@ wait_for grep -q 'held by' "$T/long-wait.err"
 sleep 9	# at least this long: a busier machine only makes the wait longer
 touch "$T/long-wait.go"
 wait "$first"; wait "$waiter"; st=$?
-[ "$st" = 0 ] && ok "a waiter renews its session while it waits (9 s, more than the 6 s it would live)" ||
+if [ "$st" = 0 ]; then
+	ok "a waiter renews its session while it waits (9 s, more than the 6 s it would live)"
+else
 	fail "a long waiter" "status $st" "$(cat "$T/long-wait.err")"
+fi
 
 # --- a command outliving the TTL keeps the lock by renewing the session:
 # the command itself looks at the key once the session, unrenewed, would
 # have been invalidated (6 s here), so no race with its end.
 run kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "sleep 8; curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' >'$T/long'"
-[ "$status" = 0 ] && grep -q Session "$T/long" && [ -z "$(lock_session)" ] &&
-	ok "held past the TTL (6 s here) by renewal, released after" ||
+if [ "$status" = 0 ] && grep -q Session "$T/long" && [ -z "$(lock_session)" ]; then
+	ok "held past the TTL (6 s here) by renewal, released after"
+else
 	fail "renewal" "status $status" "$(cat "$T/long")" "$(cat "$T/err")"
+fi
 done_testing
