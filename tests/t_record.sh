@@ -99,9 +99,11 @@ qlog() {	# qlog QUERY PREP: a query-log line, 8 s of evaluation
 { qlog 'sum(a)' 0.1; qlog 'sum(b)' 0.1; } >"$T/qgood"
 run qlogscan "$T/qgood"
 cp "$T/out" "$T/qgood.want"
-[ "$status" = 0 ] && [ "$(wc -l <"$T/qgood.want")" = 2 ] &&
-	ok "NUL rows: qlogscan selects both good log lines" ||
+if [ "$status" = 0 ] && [ "$(wc -l <"$T/qgood.want")" = 2 ]; then
+	ok "NUL rows: qlogscan selects both good log lines"
+else
 	fail "NUL rows: qlogscan selects both good log lines" "$(cat "$T/err" "$T/out")"
+fi
 while IFS="|" read -r what line qline; do
 	# shellcheck disable=SC2059 # the row's line is a printf format
 	{ cat "$T/good1"; printf "$line\\n"; cat "$T/good2"; } >"$T/nul"
@@ -119,12 +121,16 @@ while IFS="|" read -r what line qline; do
 	done
 	# the same NUL in a query log's line, between two heavy ones: a bad
 	# line, which leaves qlogscan's status 0 (qlogscan(1): logs are noisy)
+	# shellcheck disable=SC2059 # the row's qline is a printf format
 	{ qlog 'sum(a)' 0.1; printf "$qline\\n"; qlog 'sum(b)' 0.1; } >"$T/qnul"
 	run qlogscan --stats "$T/qnul"
 	expect "qlogscan: a NUL $what: a bad line at FILE:2, the good lines flow" 0 \
 		"^qlogscan: $T/qnul:2: a NUL byte" "$T/qgood.want"
-	grep -q '^qlogscan: stats: bad 1$' "$T/err" && ok "qlogscan: a NUL $what: counted bad" ||
+	if grep -q '^qlogscan: stats: bad 1$' "$T/err"; then
+		ok "qlogscan: a NUL $what: counted bad"
+	else
 		fail "qlogscan: a NUL $what: counted bad" "$(cat "$T/err")"
+	fi
 done <<'ROWS'
 after a number|{"record":"r","expr":"up","n":3\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9\x00,"innerEvalTime":8}}}
 after true|{"record":"r","expr":"up","t":true\x00}|{"params":{"query":"x","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"httpRequest":{"path":"/api/v1/query_range"},"t":true\x00,"stats":{"timings":{"evalTotalTime":8,"queryPreparationTime":9,"innerEvalTime":8}}}
@@ -259,18 +265,25 @@ for tool in kvdiff kvpush kvlock; do
 	case $tool in kvlock) targs=(-- true) ;; *) targs=() ;; esac
 	run "$tool" --consul "http://alice:s3cret@127.0.0.1:$closed" --retries 0 "${targs[@]}"
 	expect "$tool: cannot reach Consul: its password masked" 69 "alice:\*\*\*@127.0.0.1:$closed"
-	grep -q s3cret "$T/err" && fail "$tool: the password is not shown" "$(cat "$T/err")" ||
+	if grep -q s3cret "$T/err"; then
+		fail "$tool: the password is not shown" "$(cat "$T/err")"
+	else
 		ok "$tool: the password is not shown"
+	fi
 	while IFS='|' read -r how addr pat; do
 		how=$(trim "$how") addr=$(trim "$addr") pat=$(trim "$pat")
+		# shellcheck disable=SC2016 # the table says '$tool' for the tool's name
 		pat=${pat//'$tool'/$tool}
 		case $how in
 		opt) run "$tool" --consul "$addr" "${targs[@]}" ;;
 		env) run env CONSUL_HTTP_ADDR="$addr" "$tool" "${targs[@]}" ;;
 		esac
 		expect "$tool: $how $addr: 64" 64 "$pat"
-		grep -q s3cret "$T/err" && fail "$tool: $how $addr: the password is not shown" "$(cat "$T/err")" ||
+		if grep -q s3cret "$T/err"; then
+			fail "$tool: $how $addr: the password is not shown" "$(cat "$T/err")"
+		else
 			ok "$tool: $how $addr: the password is not shown"
+		fi
 	done <<-'ROWS'
 	opt | http//host                  | ^$tool: --consul: 'http//host': an address is host:port, with no path
 	env | redis//u:s3cret@host        | ^$tool: CONSUL_HTTP_ADDR: 'redis//u:\*\*\*@host': an address is host:port
@@ -290,12 +303,15 @@ mkdir -p "$T/cs.rules"
 closed=$(free_port)
 while IFS='|' read -r tool args want pat; do
 	tool=$(trim "$tool") want=$(trim "$want") pat=$(trim "$pat")
-	# shellcheck disable=SC2086 # the table's arguments are words
+	# shellcheck disable=SC2046 # the table's arguments are words
 	run -i "$T/bad.in" env CONSUL_HTTP_ADDR="127.0.0.1:$closed" REDIS_URL="redis://127.0.0.1:$closed" \
 		"$tool" --check-settings $(trim "$args")
 	expect "$tool --check-settings $(trim "$args"): $want" "$want" "$pat"
-	[ -z "$(ls -A "$T/cs.rules")" ] && [ ! -e "$T/cs.ran" ] && ok "$tool --check-settings $(trim "$args"): nothing written or run" ||
+	if [ -z "$(ls -A "$T/cs.rules")" ] && [ ! -e "$T/cs.ran" ]; then
+		ok "$tool --check-settings $(trim "$args"): nothing written or run"
+	else
 		fail "$tool --check-settings $(trim "$args"): nothing written or run" "$(ls -A "$T/cs.rules")"
+	fi
 done <<ROWS
 kvdiff   | --prefix p                              | 0  |
 kvdiff   | --prefix / --consul x:1                 | 64 | ^kvdiff: --prefix:
