@@ -69,14 +69,14 @@ judge() {
 	expect "$what" 0 "stats: $reason 1\$" "$T/want"
 }
 
-# The selection rules: each a line that must be selected and one that must
-# not.  Columns: name | options | path (R range, I instant) | query (JSON
-# text) | start | end (@0, @1: $T0, $T1) | queryPreparationTime | innerEvalTime |
-# execQueueTime | reason | reason with --full-parse ("=" the same) |
-# expected expression (JSON text).
+# The selection rules, a table of hand-made lines in data/qlogscan/rules.table
+# (its header names the columns): each rule a line that must be selected
+# and one that must not.
+rows=0
 while IFS='|' read -r row args path query start end prep inner queue reason full expr; do
 	case $row in ''|'#'*) continue ;; esac
-	row=$(trim "$row")
+	rows=$((rows + 1))
+	row=$(trim "$row") args=${args//@D/$D}
 	case $path in R) path=/api/v1/query_range ;; I) path=/api/v1/query ;; esac
 	start=${start/@0/$T0} start=${start/@1/$T1}
 	end=${end/@0/$T0} end=${end/@1/$T1}
@@ -88,78 +88,8 @@ while IFS='|' read -r row args path query start end prep inner queue reason full
 	# shellcheck disable=SC2086
 	run -i "$T/line" qlogscan --stats --full-parse $args
 	judge "rule: $row (--full-parse)" "$args" "$full" "$expr"
-done <<EOF
-path query_range            |                 |R|up|@0|@1|6|0|0|selected|=|up
-path query not taken        |                 |I|up|@0|@0|6|0|0|path|=|
-path query with --instant   |-i               |I|up|@0|@0|6|0|0|selected|=|up
-path series with --instant  |-i               |/api/v1/series|up|@0|@1|6|0|0|path|=|
-path with a trailing slash  |                 |/api/v1/query_range/|up|@0|@1|6|0|0|path|=|
-threshold prep at 5s        |                 |R|up|@0|@1|5|0|0|selected|=|up
-threshold inner at 5s       |                 |R|up|@0|@1|0|5.0|0|selected|=|up
-threshold inner as 5e0      |                 |R|up|@0|@1|3.91e-7|5e0|0|selected|=|up
-threshold inner as 51E-1    |                 |R|up|@0|@1|3.91e-7|51E-1|0|selected|=|up
-threshold both just below   |                 |R|up|@0|@1|4.999|4.999|0|light-precheck|light|
-threshold -t 500ms at       |-t 500ms         |R|up|@0|@1|0|0.5|0|selected|=|up
-threshold -t 500ms below    |-t 500ms         |R|up|@0|@1|0.0004|0.4999|0|light-precheck|light|
-threshold -t 2m at          |-t 2m --max-time 1h|R|up|@0|@1|0|120|0|selected|=|up
-threshold -t 2m below       |-t 2m --max-time 1h|R|up|@0|@1|0|119.9|0|light-precheck|light|
-threshold -t 0              |-t 0             |R|up|@0|@1|0|0|0|selected|=|up
-max-time inner at 40s       |                 |R|up|@0|@1|0|40|0|selected|=|up
-max-time inner over 40s     |                 |R|up|@0|@1|0|40.001|0|timeout|=|
-max-time queue over 40s     |                 |R|up|@0|@1|0|6|41|timeout|=|
-max-time light and queued   |                 |R|up|@0|@1|0|1|41|light-precheck|light|
-max-time --max-time 1m      |--max-time 1m    |R|up|@0|@1|0|50|0|selected|=|up
-max-time --max-time 1m over |--max-time 1m    |R|up|@0|@1|0|61|0|timeout|=|
-range 6h                    |                 |R|up|2024-05-01T10:00:00Z|2024-05-01T16:00:00Z|6|0|0|selected|=|up
-range 6h and 1ms            |                 |R|up|2024-05-01T10:00:00Z|2024-05-01T16:00:00.001Z|6|0|0|range|=|
-range 6h in nanoseconds     |                 |R|up|2024-05-01T10:00:00.123456789Z|2024-05-01T16:00:00.123456789Z|6|0|0|selected|=|up
-range 6h and 1ns            |                 |R|up|2024-05-01T10:00:00.123456788Z|2024-05-01T16:00:00.123456789Z|6|0|0|range|=|
-range offsets 4h            |                 |R|up|2024-05-01T10:00:00+08:00|2024-05-01T08:00:00+02:00|6|0|0|selected|=|up
-range offsets 6h            |                 |R|up|2024-05-01T00:00:00Z|2024-05-01T14:00:00+08:00|6|0|0|selected|=|up
-range offsets 6h and 0.5s   |                 |R|up|2024-05-01T00:00:00Z|2024-05-01T14:00:00.5+08:00|6|0|0|range|=|
-range west offset 6h        |                 |R|up|2024-05-01T00:00:00-05:00|2024-05-01T11:00:00Z|6|0|0|selected|=|up
-range west offset 6h 1s     |                 |R|up|2024-05-01T00:00:00-05:00|2024-05-01T11:00:01Z|6|0|0|range|=|
-range over a leap day       |                 |R|up|2024-02-28T23:00:00Z|2024-03-01T01:00:00Z|6|0|0|range|=|
-range across a leap day     |                 |R|up|2024-02-29T23:00:00Z|2024-03-01T01:00:00Z|6|0|0|selected|=|up
-range across new year       |                 |R|up|2023-12-31T22:00:00Z|2024-01-01T03:59:59Z|6|0|0|selected|=|up
-range lowercase t and z     |                 |R|up|2024-05-01t10:00:00z|2024-05-01t11:00:00z|6|0|0|selected|=|up
-range --max-range 1h in     |--max-range 1h   |R|up|@0|@1|6|0|0|selected|=|up
-range --max-range 1h over   |--max-range 1h   |R|up|@0|2024-05-01T11:00:00.001Z|6|0|0|range|=|
-range instant has none      |-i               |I|up|2024-01-01T00:00:00Z|2024-05-01T00:00:00Z|6|0|0|selected|=|up
-range not a time            |                 |R|up|yesterday|@1|6|0|0|bad|=|
-range 2023-02-29            |                 |R|up|2023-02-28T23:00:00Z|2023-02-29T01:00:00Z|6|0|0|bad|=|
-range hour 24               |                 |R|up|2024-05-01T24:00:00Z|@1|6|0|0|bad|=|
-range no time zone          |                 |R|up|2024-05-01T10:00:00|@1|6|0|0|bad|=|
-range unix seconds          |                 |R|up|1714557600|@1|6|0|0|bad|=|
-range bad but light         |                 |R|up|yesterday|@1|0|1|0|light-precheck|light|
-clean surrounding spaces    |                 |R|  up  |@0|@1|6|0|0|selected|=|up
-clean one leading minus     |                 |R|-up|@0|@1|6|0|0|selected|=|up
-clean only one minus        |                 |R|--up|@0|@1|6|0|0|selected|=|-up
-clean minus then space      |                 |R|- up|@0|@1|6|0|0|selected|=| up
-clean CRLF inside           |                 |R|sum(up)\r\n + 1|@0|@1|6|0|0|selected|=|sum(up) + 1
-clean CR LF as \\u escapes  |                 |R|up\u000d\u000a|@0|@1|6|0|0|selected|=|up
-clean LF then minus         |                 |R|\n  -up\t|@0|@1|6|0|0|selected|=|up
-clean tab, VT, FF           |                 |R|\t\u000bup\f|@0|@1|6|0|0|selected|=|up
-clean keeps inner tabs      |                 |R|sum(up)\t+\t1|@0|@1|6|0|0|selected|=|sum(up)\t+\t1
-clean empty                 |                 |R|   |@0|@1|6|0|0|empty|=|
-clean only a minus          |                 |R| - |@0|@1|6|0|0|empty|=|
-clean UTF-8 label value     |                 |R|up{x=\"日本 ünï\"}|@0|@1|6|0|0|selected|=|up{x=\"日本 ünï\"}
-clean escaped UTF-8         |                 |R|up{x=\"\u00e9\ud83d\ude00\"}|@0|@1|6|0|0|selected|=|up{x=\"é😀\"}
-clean Go's HTML escapes     |                 |R|up \u003e 0 \u0026\u0026 x \u003c 1|@0|@1|6|0|0|selected|=|up > 0 && x < 1
-clean backslash kept        |                 |R|up{a=~\"x\\\\d+\"}|@0|@1|6|0|0|selected|=|up{a=~\"x\\\\d+\"}
-exclude -x matches          |-x ALERTS        |R|ALERTS{a=\"1\"}|@0|@1|6|0|0|excluded|=|
-exclude -x does not match   |-x ALERTS        |R|up|@0|@1|6|0|0|selected|=|up
-exclude -x twice            |-x foo -x ALERTS |R|sum(ALERTS)|@0|@1|6|0|0|excluded|=|
-exclude -x is case-sensitive|-x alerts        |R|sum(ALERTS)|@0|@1|6|0|0|selected|=|sum(ALERTS)
-exclude after cleaning      |-x up)+          |R|sum(up)\r\n+ 1|@0|@1|6|0|0|excluded|=|
-exclude -X file matches     |-X $D/skip-substrings.txt|R|count(ALERTS)|@0|@1|6|0|0|excluded|=|
-exclude -X file with CRLF   |-X $D/skip-substrings.txt|R|foo|@0|@1|6|0|0|excluded|=|
-exclude -X blank line inert |-X $D/skip-substrings.txt|R|up|@0|@1|6|0|0|selected|=|up
-recorded default prefix     |                 |R|sum(hke:heavy_expr:0123)|@0|@1|6|0|0|recorded|=|
-recorded after cleaning     |                 |R|hke:heavy\r\n_expr:1|@0|@1|6|0|0|recorded|=|
-recorded another prefix     |-p my:rules      |R|sum(hke:heavy_expr:0123)|@0|@1|6|0|0|selected|=|sum(hke:heavy_expr:0123)
-recorded by -p prefix       |-p my:rules      |R|sum(my:rules:0123)|@0|@1|6|0|0|recorded|=|
-EOF
+done <"$D/rules.table"
+is "rules table: every row was run" "$rows" "$(grep -Ec '^[^#]' "$D/rules.table")"
 
 # Noise and wrong types, as raw lines: name | line | reason | with
 # --full-parse.  A good light line is "light-precheck" by default: the
@@ -300,8 +230,7 @@ fi
 run qlogscan "$D/noisy.log"
 expect "noisy log: without --stats, only the bad lines" 0 \
 	'^qlogscan: 7 bad lines skipped \(the first 5 shown\)$' "$T/noisy.want"
-if [ "$(wc -l <"$T/err")" -eq 6 ]; then ok "noisy log: five bad lines and a total"
-else fail "noisy log: five bad lines and a total" "$(cat "$T/err")"; fi
+is "noisy log: five bad lines and a total" "$(wc -l <"$T/err")" 6
 run qlogscan -v "$D/noisy.log"
 expect "noisy log: -v tells of the incomplete last line" 0 \
 	'noisy.log:23: skipped an incomplete last line'
@@ -446,8 +375,7 @@ exclude an empty substring     |-x '' $D/noisy.log       |64|--exclude: an empty
 read error, with its cause     |/proc/self/mem            |74|/proc/self/mem: read error: Input/output error$
 EOF
 run qlogscan --help
-if grep -q '^usage: qlogscan \[-iqsuv\]' "$T/out"; then ok "--help prints the usage"
-else fail "--help prints the usage" "$(cat "$T/out")"; fi
+has "--help prints the usage" '^usage: qlogscan \[-iqsuv\]' "$T/out"
 
 run qlogscan -q "$T/nope.log" "$D/noisy.log"
 expect "a missing file does not stop the others" 66 'nope.log' "$T/noisy.want"
@@ -585,19 +513,15 @@ if names != sorted(names) or {g["record"]: g for g in got} != want:
 PY
 run qlogscan --threshold 0 --stats "$T/prom/query.log"
 expect "prometheus log: range queries at --threshold 0" 0 'stats: recorded 1$'
-if grep -q 'stats: path 12$' "$T/err"; then ok "prometheus log: instant queries not taken"
-else fail "prometheus log: instant queries not taken" "$(cat "$T/err")"; fi
+has "prometheus log: instant queries not taken" 'stats: path 12$' "$T/err"
 check "prometheus log: records match the range queries sent" \
 	python3 "$T/want_log.py" "$T/queries.py" "$T/prom/query.log" 0 "$T/out"
 run qlogscan --threshold 0 --instant "$T/prom/query.log"
 expect "prometheus log: --instant" 0 ""
 check "prometheus log: records match all the queries sent" \
 	python3 "$T/want_log.py" "$T/queries.py" "$T/prom/query.log" 1 "$T/out"
-if grep -q '"expr":"up{job=\\"self\\"}","count":4,' "$T/out"; then
-	ok "prometheus log: a query sent four times counts 4"
-else
-	fail "prometheus log: a query sent four times counts 4" "$(cat "$T/out")"
-fi
+has "prometheus log: a query sent four times counts 4" \
+	'"expr":"up\{job=\\"self\\"\}","count":4,' "$T/out"
 run qlogscan "$T/prom/query.log"
 expect "prometheus log: nothing is heavy at the default 5s" 0 "" /dev/null
 
