@@ -30,16 +30,55 @@ kv_key_number(const char *prefix, const char *key)
 	return n;
 }
 
-int
-kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
+/*
+ * The value without the blanks between its tokens, or NULL when it has
+ * none: a value someone stored pretty-printed must still print as one
+ * line of the record stream.  A blank in JSON text is one outside strings.
+ */
+static char *
+compact_value(const char *text, size_t len, size_t *outlen)
 {
-	json_error_t err;
-	json_t *obj;
+	int in_string = 0, escaped = 0;
+	char *out = NULL;
+	size_t i, n = 0;
 
-	/* jansson would take a NUL after a number, true, false or null. */
-	if (memchr(e->value, '\0', e->value_len) != NULL)
-		return *why = "value holds a NUL byte", -1;
-	obj = json_loadb(e->value, e->value_len, JSON_REJECT_DUPLICATES, &err);
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = 0;
+			else if (c == '\\')
+				escaped = 1;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (out == NULL) {
+				out = xmalloc(len);
+				memcpy(out, text, i);
+				n = i;
+			}
+			continue;
+		} else if (c == '"')
+			in_string = 1;
+		if (out != NULL)
+			out[n++] = c;
+	}
+	*outlen = out != NULL ? n : len;
+	return out;
+}
+
+/*
+ * A value whose "index" is not a positive integer: the member is dropped,
+ * as the key's number is the index, and the rest read again.  Rare (no
+ * recsync tool stores an index), so through a jansson tree.
+ */
+static int
+record_without_index(const char *text, size_t len, struct record *r,
+    const char **why)
+{
+	json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+
 	if (obj == NULL)
 		return *why = "value is not JSON", -1;
 	json_object_del(obj, "index");
@@ -47,8 +86,32 @@ kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
 		json_decref(obj);
 		return -1;
 	}
-	record_set_index(r, e->number);
 	return 0;
+}
+
+int
+kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
+{
+	size_t len = e->value_len;
+	char *compact;
+	const char *text;
+	int rc;
+
+	/* JSON text never holds one; a NUL in a string is \u0000. */
+	if (memchr(e->value, '\0', e->value_len) != NULL)
+		return *why = "value holds a NUL byte", -1;
+	compact = compact_value(e->value, e->value_len, &len);
+	text = compact != NULL ? compact : e->value;
+	/* The value is read as an input line is: one parse, no tree. */
+	rc = record_parse(text, len, r, why, NULL);
+	if (rc != 0 && *why == NULL)
+		*why = "value is not JSON";
+	else if (rc != 0 && strstr(*why, "\"index\"") != NULL)
+		rc = record_without_index(text, len, r, why);
+	free(compact);
+	if (rc == 0)
+		record_set_index(r, e->number);
+	return rc;
 }
 
 char *

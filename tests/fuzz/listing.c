@@ -11,6 +11,11 @@
  * same, in order, keys, numbers, indexes and value bytes; and a body the
  * stream takes is one jansson takes (but for nesting deeper than jansson
  * goes).
+ *
+ * The whole input is also read as one stored value by kv_entry_record(),
+ * against jansson: a record exactly when jansson's tree of it (without
+ * its "index", the key's number being the index) is one, and then the
+ * record's text is one line and jansson's tree with "index": N.
  */
 #include <string.h>
 
@@ -181,6 +186,64 @@ tree_entries(json_t *arr, int all, json_t *want)
 	return 0;
 }
 
+/* The record a stored value makes for key N = 1 by jansson, or NULL. */
+static json_t *
+value_oracle(const char *v, size_t len)
+{
+	json_t *o, *name, *expr;
+
+	if (memchr(v, '\0', len) != NULL)
+		return NULL;
+	o = json_loadb(v, len, JSON_REJECT_DUPLICATES, NULL);
+	json_object_del(o, "index");
+	name = json_object_get(o, "record");
+	expr = json_object_get(o, "expr");
+	if (!json_is_object(o) || !json_is_string(name) ||
+	    !record_name_valid(json_string_value(name)) ||
+	    !json_is_string(expr) || json_string_length(expr) == 0) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "index", json_integer(1));
+	return o;
+}
+
+static void
+check_value(const uint8_t *data, size_t size)
+{
+	char *v = malloc(size + 1);
+	struct kv_entry e = { PREFIX "/1", 1, 7, v, size };
+	json_t *want, *got;
+	struct record r;
+	const char *why = NULL;
+	int rc;
+
+	memcpy(v, data, size);
+	v[size] = '\0';
+	want = value_oracle(v, size);
+	rc = kv_entry_record(&e, &r, &why);
+	FUZZ_CHECK((rc == 0) == (want != NULL), "a value is a record exactly "
+	    "when jansson's tree of it is one");
+	FUZZ_CHECK(rc == 0 || why != NULL, "a refused value says why");
+	if (rc == 0 && r.text != NULL) {
+		got = json_loadb(r.text, r.text_len, JSON_REJECT_DUPLICATES,
+		    NULL);
+		FUZZ_CHECK(memchr(r.text, '\n', r.text_len) == NULL,
+		    "a record from a value is one line");
+		FUZZ_CHECK(json_equal(got, want), "a record from a value is "
+		    "jansson's tree of it, with index N");
+		json_decref(got);
+	}
+	if (rc == 0) {
+		FUZZ_CHECK(strcmp(r.name, json_string_value(json_object_get(
+		    want, "record"))) == 0 && r.index == 1,
+		    "its name and index are jansson's");
+		record_free(&r);
+	}
+	json_decref(want);
+	free(v);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -189,6 +252,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	fuzz_init("fuzz-listing");
+	check_value(data, size);
 	rc = stream(data, size, size > 0 ? 1 + data[0] % 32 : 1, &seen);
 	whole = json_loadb((const char *)data, size, 0, NULL);
 	if (rc == 0 && !deep(data, size))
