@@ -78,20 +78,50 @@ heavy_count(const struct heavy_table *t)
 	return t->n;
 }
 
+static EVP_MD *md5;
+
+static void
+md5_release(void)
+{
+	EVP_MD_free(md5);
+}
+
+/*
+ * OpenSSL 3 looks an algorithm up by name on every EVP_md5() digest
+ * unless it is fetched once: here, on first use.
+ */
+static const EVP_MD *
+md5_md(void)
+{
+	if (md5 == NULL) {
+		if ((md5 = EVP_MD_fetch(NULL, "MD5", NULL)) == NULL)
+			die(EX_SOFTWARE, "MD5 is not available from OpenSSL");
+		atexit(md5_release);
+	}
+	return md5;
+}
+
 /* The same name as Python's hashlib.md5(query.encode()).hexdigest(). */
 char *
 heavy_name(const char *prefix, const char *query)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int i, mdlen;
+	size_t plen = strlen(prefix);
 	char *name, *p;
 
-	if (EVP_Digest(query, strlen(query), md, &mdlen, EVP_md5(), NULL) != 1)
+	if (EVP_Digest(query, strlen(query), md, &mdlen, md5_md(), NULL) != 1)
 		die(EX_SOFTWARE, "MD5 is not available from OpenSSL");
-	name = xmalloc(strlen(prefix) + 1 + 2 * mdlen + 1);
-	p = name + snprintf(name, strlen(prefix) + 2, "%s:", prefix);
-	for (i = 0; i < mdlen; i++, p += 2)
-		snprintf(p, 3, "%02x", md[i]);
+	name = xmalloc(plen + 1 + 2 * mdlen + 1);
+	memcpy(name, prefix, plen);
+	p = name + plen;
+	*p++ = ':';
+	for (i = 0; i < mdlen; i++) {
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 0xf];
+	}
+	*p = '\0';
 	return name;
 }
 

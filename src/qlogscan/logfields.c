@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "bytescan.h"
 #include "qlogscan.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -34,26 +35,20 @@ struct walk {
 	int			 depth;
 };
 
-/* Which bytes end a run of plain string bytes: '"', '\\', controls, 8-bit. */
-static unsigned char stops[256];
-
 static void
-init_stops(void)
-{
-	int c;
-
-	if (stops['"'])
-		return;
-	for (c = 0; c < 256; c++)
-		stops[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-}
-
-static void
-skip_space(struct walk *w)
+skip_spaces(struct walk *w)
 {
 	while (w->p < w->end && (*w->p == ' ' || *w->p == '\t' ||
 	    *w->p == '\n' || *w->p == '\r'))
 		w->p++;
+}
+
+/* Prometheus writes no white space: one test, inline, nearly always. */
+static inline void
+skip_space(struct walk *w)
+{
+	if (w->p < w->end && *w->p <= ' ')
+		skip_spaces(w);
 }
 
 static int
@@ -81,7 +76,9 @@ escape(struct walk *w)
 
 	if (w->p >= w->end)
 		return -1;
-	if (strchr("\"\\/bfnrt", *w->p) != NULL && *w->p != '\0') {
+	switch (*w->p) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
+	case 't':
 		w->p++;
 		return 0;
 	}
@@ -90,24 +87,6 @@ escape(struct walk *w)
 		return -1;
 	w->p += 5;
 	return 0;
-}
-
-/*
- * Whether none of 8 bytes ends a plain run: no control, '"', '\\' or
- * 8-bit byte.  It may say no for a word that is plain (a borrow from a
- * lower byte), never yes for one that is not: the byte loop decides then.
- */
-static int
-plain_word(const unsigned char *p)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
-	uint64_t x, quote, backslash;
-
-	memcpy(&x, p, sizeof(x));
-	quote = x ^ (ones * '"');
-	backslash = x ^ (ones * '\\');
-	return (((x - ones * 0x20) | x | ((quote - ones) & ~quote) |
-	    ((backslash - ones) & ~backslash)) & highs) == 0;
 }
 
 /* A string from its opening quote; *s gets its raw text, quotes included. */
@@ -120,10 +99,8 @@ string(struct walk *w, struct span *s)
 
 	s->escaped = 0;
 	for (;;) {
-		while (w->end - w->p >= 8 && plain_word(w->p))
-			w->p += 8;
-		while (w->p < w->end && !stops[*w->p])
-			w->p++;
+		w->p = (const unsigned char *)scan_string_stop(
+		    (const char *)w->p, (const char *)w->end);
 		if (w->p >= w->end || *w->p < 0x20)
 			return -1;
 		if (*w->p == '"')
@@ -364,7 +341,6 @@ log_fields_walk(const char *line, size_t len, struct log_fields *f)
 	struct walk w = { (const unsigned char *)line,
 	    (const unsigned char *)line + len, f, 0 };
 
-	init_stops();
 	f->http = 0;
 	f->nmatch = 0;
 	f->time.text = f->query.text = NULL;

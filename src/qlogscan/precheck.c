@@ -24,132 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytescan.h"
 #include "qlogscan.h"
 
 static int
 json_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/*
- * The two scans that take the time: to the end of a string, and between
- * strings to the next token that matters.  With SSE2 (every x86-64) they
- * look at 16 bytes a step, else at 8 in a 64-bit word.
- */
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-#define STEP	16
-typedef unsigned mask;
-
-/* The bytes of [p, p + 16) equal to a or b, as a bit mask. */
-static mask
-step_mask2(const char *p, char a, char b)
-{
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8(a)),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8(b))));
-}
-
-/* Bytes that may be '"' or a bracket; '[' | 0x20 is '{', ']' | 0x20 '}'. */
-static mask
-step_mask_token(const char *p)
-{
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20));
-
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-	    _mm_cmpeq_epi8(y, _mm_set1_epi8('{'))),
-	    _mm_cmpeq_epi8(y, _mm_set1_epi8('}'))));
-}
-
-static size_t
-first_marked(mask m)
-{
-	return (size_t)__builtin_ctz(m);
-}
-#else
-#define STEP	8
-typedef uint64_t mask;
-#define ONES	0x0101010101010101ULL
-#define HIGHS	(ONES << 7)
-
-/*
- * The high bit of each byte of x equal to c.  Bits above the lowest may be
- * false (a borrow), the lowest never is: only the first one is used.
- */
-static uint64_t
-bytes_equal(uint64_t x, unsigned char c)
-{
-	uint64_t y = x ^ (ONES * c);
-
-	return (y - ONES) & ~y & HIGHS;
-}
-
-static mask
-step_mask2(const char *p, char a, char b)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return bytes_equal(x, (unsigned char)a) | bytes_equal(x,
-	    (unsigned char)b);
-}
-
-static mask
-step_mask_token(const char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return bytes_equal(x, '"') | bytes_equal(x | ONES * 0x20, '{') |
-	    bytes_equal(x | ONES * 0x20, '}');
-}
-
-static size_t
-first_marked(mask m)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return (size_t)__builtin_clzll(m) / 8;
-#else
-	return (size_t)__builtin_ctzll(m) / 8;
-#endif
-}
-#endif
-
-/* The first '"' or '\\' in [p, end), or end. */
-static const char *
-quote_or_backslash(const char *p, const char *end)
-{
-	mask m;
-
-	for (; end - p >= STEP; p += STEP)
-		if ((m = step_mask2(p, '"', '\\')) != 0)
-			return p + first_marked(m);
-	while (p < end && *p != '"' && *p != '\\')
-		p++;
-	return p;
-}
-
-/*
- * The first byte in [p, end) that may be '"' or a bracket, or end: all the
- * others outside strings leave the walk as it is.
- */
-static const char *
-next_token(const char *p, const char *end)
-{
-	mask m;
-
-	for (; end - p >= STEP; p += STEP)
-		if ((m = step_mask_token(p)) != 0)
-			return p + first_marked(m);
-	while (p < end && *p != '"' && (*p | 0x20) != '{' && (*p | 0x20) != '}')
-		p++;
-	return p;
 }
 
 /*
@@ -162,7 +43,7 @@ skip_string(const char *p, const char *end, int *escaped)
 {
 	*escaped = 0;
 	for (;;) {
-		p = quote_or_backslash(p, end);
+		p = scan_escapable(p, end);
 		if (p == end)
 			return NULL;
 		if (*p == '"')
@@ -319,7 +200,7 @@ precheck_may_be_heavy(const char *line, size_t len, double threshold)
 		end--;
 	if (p == end || *p != '{' || end[-1] != '}')
 		return 1;
-	while ((p = next_token(p, end)) < end) {
+	while ((p = scan_token(p, end)) < end) {
 		switch (*p) {
 		case '"':
 			if ((p = string_token(p, end, threshold, &seen)) == NULL)
