@@ -19,6 +19,7 @@ mkdir -p "$RULES" "$T/m"
 N=hke:heavy_expr:r0000
 
 # rs [SUBCOMMAND] ARGS...: recsync with this test's prefix, set and rules.
+# shellcheck disable=SC2317 # called through run
 rs() {
 	local sub=()
 	case ${1:-} in retire|rebuild|render|status) sub=("$1"); shift ;; esac
@@ -33,6 +34,7 @@ for x in d["drift"][sys.argv[2]]:
 }
 # jget PY: a Python expression over status --json's object as d.
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/out" "$1"; }
+# shellcheck disable=SC2012 # ls -t: the newest of our own record_*.yml
 newest() { ls -t "$RULES"/record_*.yml | head -n 1; }
 kv_put() { consul_curl -X PUT --data-binary "$2" "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/$1" >/dev/null; }
 kv_del() { consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/$1" >/dev/null; }
@@ -51,14 +53,20 @@ run -i "$T/in" rs -q
 [ "$status" = 0 ] || fail "the first sync" "$(cat "$T/err")"
 run rs status
 expect "in step: status exits 0" 0 ""
-grep -q '^drift:  none$' "$T/out" && grep -q '^consul: 6 records under' "$T/out" &&
-	grep -q '^redis:  6 members in' "$T/out" && grep -q "^rules:  6 rules in $(newest)\$" "$T/out" &&
-	grep -q '^lock:   free$' "$T/out" &&
-	ok "the report for people: counts, rule file, lock, no drift" || fail "report" "$(cat "$T/out")"
+if grep -q '^drift:  none$' "$T/out" && grep -q '^consul: 6 records under' "$T/out" &&
+    grep -q '^redis:  6 members in' "$T/out" && grep -q "^rules:  6 rules in $(newest)\$" "$T/out" &&
+    grep -q '^lock:   free$' "$T/out"; then
+	ok "the report for people: counts, rule file, lock, no drift"
+else
+	fail "report" "$(cat "$T/out")"
+fi
 run rs status --json
-[ "$status" = 0 ] && [ "$(jget '[d["counts"][k] for k in ("consul", "redis", "rules", "foreign_keys")]')" = "[6, 6, 6, 0]" ] &&
-	[ "$(jget 'd["drift_total"], d["lock"]["held"], d["status"]')" = "(0, False, 0)" ] &&
-	ok "--json: one object, counts of each store, no drift" || fail "--json" "$status" "$(cat "$T/out")"
+if [ "$status" = 0 ] && [ "$(jget '[d["counts"][k] for k in ("consul", "redis", "rules", "foreign_keys")]')" = "[6, 6, 6, 0]" ] &&
+    [ "$(jget 'd["drift_total"], d["lock"]["held"], d["status"]')" = "(0, False, 0)" ]; then
+	ok "--json: one object, counts of each store, no drift"
+else
+	fail "--json" "$status" "$(cat "$T/out")"
+fi
 
 # --- the kinds a sync heals, each made by hand
 rcli DEL "${N}02" >/dev/null				# a member with no value
@@ -68,27 +76,43 @@ rcli SADD "$SETKEY" hke:heavy_expr:gone >/dev/null	# not in Consul
 rcli SET hke:heavy_expr:gone 'up' >/dev/null
 sed -i "s/${N}05/${N}99/" "$(newest)"			# one rule renamed by hand
 run rs status --json
-[ "$status" = 1 ] && ok "drift: status exits 1" || fail "drift exit" "$status" "$(cat "$T/err")"
+if [ "$status" = 1 ]; then
+	ok "drift: status exits 1"
+else
+	fail "drift exit" "$status" "$(cat "$T/err")"
+fi
 for row in "redis_no_value|${N}02" "redis_differs|${N}03" "redis_missing|${N}04" \
 	"redis_extra|hke:heavy_expr:gone" "rules_missing|${N}05" "rules_extra|${N}99"; do
 	kind=${row%%|*} name=${row#*|}
-	[ "$(drift "$kind")" = "$name" ] && ok "status names $kind: $name" ||
+	if [ "$(drift "$kind")" = "$name" ]; then
+		ok "status names $kind: $name"
+	else
 		fail "status names $kind" "want $name" "$(cat "$T/out")"
+	fi
 done
-[ "$(jget 'd["drift_total"]')" = 6 ] && ok "six drift items, no more" || fail "drift total" "$(cat "$T/out")"
+if [ "$(jget 'd["drift_total"]')" = 6 ]; then
+	ok "six drift items, no more"
+else
+	fail "drift total" "$(cat "$T/out")"
+fi
 run rs status
-grep -q '^drift:  6$' "$T/out" && grep -q "in Redis's set, with no value (1):" "$T/out" &&
-	grep -q "^    ${N}02\$" "$T/out" && grep -q "^    ${N}99\$" "$T/out" &&
-	ok "the report for people names them too" || fail "report names" "$(cat "$T/out")"
+if grep -q '^drift:  6$' "$T/out" && grep -q "in Redis's set, with no value (1):" "$T/out" &&
+    grep -q "^    ${N}02\$" "$T/out" && grep -q "^    ${N}99\$" "$T/out"; then
+	ok "the report for people names them too"
+else
+	fail "report names" "$(cat "$T/out")"
+fi
 
 # --- a plain sync heals them; status exits 0
 run -i /dev/null rs -q
 [ "$status" = 0 ] || fail "the healing sync" "$status" "$(cat "$T/err")"
 run rs status
 expect "after a plain sync, status exits 0" 0 ""
-[ "$(rcli EXISTS hke:heavy_expr:gone)" = 0 ] && [ "$(rcli GET "${N}03")" != 'sum(up)' ] &&
-	ok "the sync pruned the member Consul lacks and rewrote the value" ||
+if [ "$(rcli EXISTS hke:heavy_expr:gone)" = 0 ] && [ "$(rcli GET "${N}03")" != 'sum(up)' ]; then
+	ok "the sync pruned the member Consul lacks and rewrote the value"
+else
 	fail "healed" "$(rcli GET "${N}03")"
+fi
 
 # --- Consul's own faults: a name under two keys, a key holding no record,
 # a foreign key; none of them stops the report
@@ -97,12 +121,21 @@ kv_put 41 'not a record at all'
 kv_put 42 '{"record":"not a name!","expr":"up"}'
 kv_put notes 'a foreign key'
 run rs status --json
-[ "$status" = 1 ] && [ "$(drift duplicates)" = "{\"record\":\"${N}03\",\"keys\":[3,40]}" ] &&
-	ok "status names a record stored under two keys, and both keys" || fail "duplicates" "$(cat "$T/out")"
-[ "$(drift junk | grep -c "\"$PREFIX/4[12]\"")" = 2 ] &&
-	ok "status names the numbered keys that hold no record" || fail "junk" "$(cat "$T/out")"
-[ "$(jget 'd["counts"]["foreign_keys"], d["counts"]["consul"]')" = "(1, 6)" ] &&
-	ok "a foreign key is counted, not drift" || fail "foreign" "$(cat "$T/out")"
+if [ "$status" = 1 ] && [ "$(drift duplicates)" = "{\"record\":\"${N}03\",\"keys\":[3,40]}" ]; then
+	ok "status names a record stored under two keys, and both keys"
+else
+	fail "duplicates" "$(cat "$T/out")"
+fi
+if [ "$(drift junk | grep -c "\"$PREFIX/4[12]\"")" = 2 ]; then
+	ok "status names the numbered keys that hold no record"
+else
+	fail "junk" "$(cat "$T/out")"
+fi
+if [ "$(jget 'd["counts"]["foreign_keys"], d["counts"]["consul"]')" = "(1, 6)" ]; then
+	ok "a foreign key is counted, not drift"
+else
+	fail "foreign" "$(cat "$T/out")"
+fi
 kv_del 40; kv_del 41; kv_del 42; kv_del notes
 run rs status
 expect "the keys removed by hand: status exits 0" 0 ""
@@ -112,12 +145,18 @@ rcli SADD "$SETKEY" "$(printf 'esc\033[31mred')" >/dev/null
 rcli SADD "$SETKEY" "$(printf 'bad\377byte')" >/dev/null
 rcli DEL "${N}06" >/dev/null; rcli LPUSH "${N}06" x >/dev/null
 run rs status --json
-[ "$status" = 1 ] && [ "$(jget 'sorted(d["drift"]["redis_extra"]) == ["bad\ufffdbyte", "esc\x1b[31mred"]')" = True ] &&
-	[ "$(drift redis_no_value)" = "${N}06" ] &&
-	ok "junk members are named (escaped in JSON); a list is no value" || fail "junk members" "$(cat "$T/out")" "$(cat "$T/err")"
+if [ "$status" = 1 ] && [ "$(jget 'sorted(d["drift"]["redis_extra"]) == ["bad\ufffdbyte", "esc\x1b[31mred"]')" = True ] &&
+    [ "$(drift redis_no_value)" = "${N}06" ]; then
+	ok "junk members are named (escaped in JSON); a list is no value"
+else
+	fail "junk members" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 run rs status
-! grep -q "$(printf '\033')" "$T/out" && grep -q '"esc\\u001b\[31mred"' "$T/out" &&
-	ok "no raw control byte reaches the terminal" || fail "escaped" "$(cat -v "$T/out")"
+if ! grep -q "$(printf '\033')" "$T/out" && grep -q '"esc\\u001b\[31mred"' "$T/out"; then
+	ok "no raw control byte reaches the terminal"
+else
+	fail "escaped" "$(cat -v "$T/out")"
+fi
 rcli DEL "${N}06" >/dev/null
 run -i /dev/null rs -q
 run rs status
@@ -129,17 +168,27 @@ sid=$(consul_curl -X PUT --data '{"Name":"t_status","TTL":"60s"}' "$CONSUL_HTTP_
 consul_curl -X PUT --data '{"host":"host-a","pid":4242,"since":1700000000}' \
 	"$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock?acquire=$sid" >/dev/null
 run rs status
-[ "$status" = 0 ] && grep -q '^lock:   held by host-a (pid 4242) since 2023-11-14T22:13:20Z; its session is alive$' "$T/out" &&
-	ok "status: the lock held, by whom, since when, its session alive" || fail "lock held" "$(cat "$T/out")" "$(cat "$T/err")"
+if [ "$status" = 0 ] && grep -q '^lock:   held by host-a (pid 4242) since 2023-11-14T22:13:20Z; its session is alive$' "$T/out"; then
+	ok "status: the lock held, by whom, since when, its session alive"
+else
+	fail "lock held" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 run rs status --json
-[ "$(SID=$sid jget 'd["lock"]["held"], d["lock"]["host"], d["lock"]["pid"], d["lock"]["since_date"], d["lock"]["alive"], d["lock"]["session"] == __import__("os").environ["SID"]')" = \
-	"(True, 'host-a', 4242, '2023-11-14T22:13:20Z', True, True)" ] &&
-	ok "--json: the lock's holder, date and session" || fail "lock json" "$(cat "$T/out")"
+if [ "$(SID=$sid jget 'd["lock"]["held"], d["lock"]["host"], d["lock"]["pid"], d["lock"]["since_date"], d["lock"]["alive"], d["lock"]["session"] == __import__("os").environ["SID"]')" = \
+    "(True, 'host-a', 4242, '2023-11-14T22:13:20Z', True, True)" ]; then
+	ok "--json: the lock's holder, date and session"
+else
+	fail "lock json" "$(cat "$T/out")"
+fi
 # Released before the session goes, as kvlock does: no lock-delay after it.
 consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock?release=$sid" >/dev/null
 consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
 run rs status
-grep -q '^lock:   free$' "$T/out" && ok "a released lock is free" || fail "lock freed" "$(cat "$T/out")"
+if grep -q '^lock:   free$' "$T/out"; then
+	ok "a released lock is free"
+else
+	fail "lock freed" "$(cat "$T/out")"
+fi
 
 # --- stores that cannot be read: the usual statuses, no report
 run rs status --consul 127.0.0.1:1
@@ -156,9 +205,12 @@ expect "the set key holds a string: 78" 78 "not a set"
 rcli DEL "${N}02" >/dev/null
 run rs status --rule-file "$T/bad.yml"
 expect "a rule file that is not YAML: 65, FILE:LINE" 65 "bad.yml:[0-9]+:"
-grep -q "^rules:  not compared: $T/bad.yml could not be read\$" "$T/out" && grep -q "^    ${N}02\$" "$T/out" &&
-	! grep -q "${N}77" "$T/out" &&
-	ok "a bad rule file: the rest is still compared and reported" || fail "bad rule file report" "$(cat "$T/out")"
+if grep -q "^rules:  not compared: $T/bad.yml could not be read\$" "$T/out" && grep -q "^    ${N}02\$" "$T/out" &&
+    ! grep -q "${N}77" "$T/out"; then
+	ok "a bad rule file: the rest is still compared and reported"
+else
+	fail "bad rule file report" "$(cat "$T/out")"
+fi
 run -i /dev/null rs -q
 run rs status --rule-file "$T/none.yml"
 expect "a rule file that is not there: 66" 66 "none.yml"
@@ -172,8 +224,11 @@ else
 fi
 rm -rf "$T/empty"; mkdir "$T/empty"
 run rs status --rules-dir "$T/empty" --json
-[ "$status" = 1 ] && [ "$(drift rules_missing | wc -l)" = 6 ] && grep -q 'no rule file in' "$T/err" &&
-	ok "no rule file at all: every record is missing from the rules" || fail "no rule file" "$(cat "$T/out")"
+if [ "$status" = 1 ] && [ "$(drift rules_missing | wc -l)" = 6 ] && grep -q 'no rule file in' "$T/err"; then
+	ok "no rule file at all: every record is missing from the rules"
+else
+	fail "no rule file" "$(cat "$T/out")"
+fi
 
 # --- the metrics file
 M=$T/m/recsync.prom
@@ -182,35 +237,48 @@ metric() {	# metric NAME LABELS: the value of one series in $M
 }
 records 3 7 >"$T/in2"
 run -i "$T/in2" rs -q --metrics-file "$M"
-[ "$status" = 0 ] && [ "$(metric recsync_records 'command="sync",store="consul"')" = 9 ] &&
-	[ "$(metric recsync_last_run_records 'command="sync",result="new"')" = 3 ] &&
-	[ "$(metric recsync_last_run_exit_status 'command="sync"')" = 0 ] &&
-	[ -n "$(metric recsync_lock_wait_seconds 'command="sync"')" ] &&
-	ok "sync with --metrics-file (records from stdin): counts, status, lock wait" ||
+if [ "$status" = 0 ] && [ "$(metric recsync_records 'command="sync",store="consul"')" = 9 ] &&
+    [ "$(metric recsync_last_run_records 'command="sync",result="new"')" = 3 ] &&
+    [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 0 ] &&
+    [ -n "$(metric recsync_lock_wait_seconds 'command="sync"')" ]; then
+	ok "sync with --metrics-file (records from stdin): counts, status, lock wait"
+else
 	fail "sync metrics" "$status" "$(cat "$T/err")" "$(cat "$M" 2>&1)"
+fi
 check "promtool check metrics: clean" sh -c "promtool check metrics <'$M'"
-[ "$(stat -c %a "$M")" = 644 ] && [ -z "$(find "$T/m" -name '.*')" ] &&
-	ok "the file is readable by node_exporter; no temporary file is left" || fail "mode" "$(ls -la "$T/m")"
+if [ "$(stat -c %a "$M")" = 644 ] && [ -z "$(find "$T/m" -name '.*')" ]; then
+	ok "the file is readable by node_exporter; no temporary file is left"
+else
+	fail "mode" "$(ls -la "$T/m")"
+fi
 success=$(metric recsync_last_success_timestamp_seconds 'command="sync"')
 rcli DEL "${N}01" >/dev/null
 RECSYNC_METRICS_FILE=$M run rs status
-[ "$status" = 1 ] && [ "$(metric recsync_drift_records 'command="status",kind="redis_no_value"')" = 1 ] &&
-	[ "$(metric recsync_records 'command="status",store="redis"')" = 9 ] &&
-	[ "$(metric recsync_last_run_exit_status 'command="status"')" = 1 ] &&
-	[ "$(metric recsync_last_run_exit_status 'command="sync"')" = 0 ] &&
-	ok "RECSYNC_METRICS_FILE: status adds its series and keeps sync's" || fail "status metrics" "$(cat "$M")"
+if [ "$status" = 1 ] && [ "$(metric recsync_drift_records 'command="status",kind="redis_no_value"')" = 1 ] &&
+    [ "$(metric recsync_records 'command="status",store="redis"')" = 9 ] &&
+    [ "$(metric recsync_last_run_exit_status 'command="status"')" = 1 ] &&
+    [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 0 ]; then
+	ok "RECSYNC_METRICS_FILE: status adds its series and keeps sync's"
+else
+	fail "status metrics" "$(cat "$M")"
+fi
 check "promtool check metrics: clean with two commands" sh -c "promtool check metrics <'$M'"
 sleep 1	# a later second, so that a new success would show
 run -i /dev/null rs -q --metrics-file "$M" --consul 127.0.0.1:1
-[ "$status" = 69 ] && [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 69 ] &&
-	[ "$(metric recsync_last_success_timestamp_seconds 'command="sync"')" = "$success" ] &&
-	ok "a failed run (the lock never taken): its status, the last success carried over" ||
+if [ "$status" = 69 ] && [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 69 ] &&
+    [ "$(metric recsync_last_success_timestamp_seconds 'command="sync"')" = "$success" ]; then
+	ok "a failed run (the lock never taken): its status, the last success carried over"
+else
 	fail "carried over" "$status" "$(cat "$M")"
+fi
 run -i /dev/null rs -q --metrics-file "$T/nodir/recsync.prom"
 expect "--metrics-file in a missing directory: 73 before the run" 73 "no such directory"
 run -i /dev/null rs -q --metrics-file "$T/m"
 expect "--metrics-file naming a directory: 73" 73 "not a regular file"
 run -i "$T/in" rs -q --dry-run --metrics-file "$M"
-[ "$status" = 0 ] && [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 69 ] &&
-	ok "a dry run leaves the metrics alone" || fail "dry run metrics" "$(cat "$M")"
+if [ "$status" = 0 ] && [ "$(metric recsync_last_run_exit_status 'command="sync"')" = 69 ]; then
+	ok "a dry run leaves the metrics alone"
+else
+	fail "dry run metrics" "$(cat "$M")"
+fi
 done_testing
