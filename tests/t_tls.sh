@@ -65,8 +65,11 @@ tls() {
 }
 # landed NAME: the last run printed the three records and left no stderr.
 landed() {
-	[ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && [ ! -s "$T/err" ] && ok "$1" ||
+	if [ "$status" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && [ ! -s "$T/err" ]; then
+		ok "$1"
+	else
 		fail "$1" "status $status, $(wc -l <"$T/out") lines" "$(cat "$T/err")"
+	fi
 }
 TLSFAIL='cannot reach Consul at https://127\.0\.0\.1:[0-9]+: .*(SSL|TLS|certificate)'
 
@@ -111,8 +114,11 @@ tls CONSUL_HTTP_ADDR="$MTLS" CONSUL_CACERT="$P/ca.crt" -- kvpush --prefix "$PREF
 expect "kvpush without its client certificate: 69, nothing printed" 69 'cannot reach Consul' /dev/null
 failed_after=$(consul_curl --cacert "$P/ca.crt" --cert "$P/client.crt" --key "$P/client.key" \
 	"$MTLS/_standin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tls_failed"])')
-[ "$failed_after" -ge $((failed_before + 2)) ] && ok "the server refused the handshakes without a client certificate" ||
+if [ "$failed_after" -ge $((failed_before + 2)) ]; then
+	ok "the server refused the handshakes without a client certificate"
+else
 	fail "the server refused the handshakes" "tls_failed $failed_before -> $failed_after"
+fi
 
 # --- host:port with CONSUL_HTTP_SSL=true is https
 tls CONSUL_HTTP_ADDR="$HOSTPORT" CONSUL_HTTP_SSL=true CONSUL_CACERT="$P/ca.crt" -- kvdiff --all --prefix "$PREFIX"
@@ -147,8 +153,11 @@ else
 	expect "no CONSUL_HTTP_ADDR: 127.0.0.1:8500, refused" 69 \
 		'cannot reach Consul at http://127\.0\.0\.1:8500: .*(refused|Could not connect|Couldn.t connect)'
 	# not the 30 s --timeout; room for a busy machine
-	[ "$ms" -lt 20000 ] && ok "a refused connection fails at once (${ms} ms)" ||
+	if [ "$ms" -lt 20000 ]; then
+		ok "a refused connection fails at once (${ms} ms)"
+	else
 		fail "a refused connection fails at once" "${ms} ms"
+	fi
 fi
 
 done_testing

@@ -18,6 +18,7 @@ SETKEY="test:unused:$PREFIX_SEQ"
 RULES=$T/rules
 mkdir -p "$RULES"
 
+# shellcheck disable=SC2317 # called through run
 rs() { recsync "$@" --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES"; }
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$T/out" "$1"; }
 same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "want '$2', got '$3'"; fi; }
