@@ -7,11 +7,6 @@
 
 SET=hke:heavy_query_set
 
-# is NAME GOT WANT: passes when GOT equals WANT.
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', want '$3'"; fi
-}
-
 # no_secret NAME REGEX: passes when the last run's stderr does not match.
 no_secret() {
 	if grep -Eq -- "$2" "$T/err"; then fail "$1" "$(cat "$T/err")"; else ok "$1"; fi
@@ -81,10 +76,10 @@ MAIN_URL=$REDIS_URL
 
 run redisput --help
 expect "--help: usage on stdout" 0 ""
-grep -q '^usage: redisput ' "$T/out" || fail "--help prints the usage line"
+has "--help prints the usage line" '^usage: redisput ' "$T/out"
 run redisput --version
 expect "--version" 0 ""
-grep -q '^redisput (recsync) ' "$T/out" || fail "--version prints the version"
+has "--version prints the version" '^redisput \(recsync\) ' "$T/out"
 
 # --- values byte for byte ---------------------------------------------------
 python3 - "$T" <<'PY'
@@ -128,7 +123,7 @@ expect "extra fields pass through unchanged" 0 "" "$T/extra.jsonl"
 crecords 5 >"$T/five"
 run -i "$T/five" redisput -v
 expect "-v reports the counts" 0 "chunks committed: 1; keys set: 5; members added: 5" "$T/five"
-grep -q "set $SET has 12 members" "$T/err" || fail "-v reports SCARD" "$(cat "$T/err")"
+has "-v reports SCARD" "set $SET has 12 members" "$T/err"
 run -i "$T/five" redisput -v
 expect "-v: members added counts new members only" 0 "keys set: 5; members added: 0"
 rcli CONFIG RESETSTAT >/dev/null
