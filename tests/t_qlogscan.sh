@@ -91,12 +91,13 @@ while IFS='|' read -r row args path query start end prep inner queue reason full
 done <"$D/rules.table"
 is "rules table: every row was run" "$rows" "$(grep -Ec '^[^#]' "$D/rules.table")"
 
-# Noise and wrong types, as raw lines: name | line | reason | with
-# --full-parse.  A good light line is "light-precheck" by default: the
-# pre-check skips it without decoding.
+# Noise and wrong types, as raw lines: a table in data/qlogscan/noise.table
+# (its header names the columns).
 L='{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":'
+rows=0
 while IFS='|' read -r row line reason full; do
 	case $row in ''|'#'*) continue ;; esac
+	rows=$((rows + 1))
 	row=$(trim "$row")
 	[ "$full" = = ] && full=$reason
 	printf '%s\n' "${line//@/"$L"}" >"$T/line"
@@ -104,43 +105,8 @@ while IFS='|' read -r row line reason full; do
 	expect "noise: $row" 0 "stats: $reason 1\$"
 	run -i "$T/line" qlogscan --stats --full-parse
 	expect "noise: $row (--full-parse)" 0 "stats: $full 1\$"
-done <<'EOF'
-heavy baseline             |@{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|selected|=
-light baseline             |@{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|light
-not JSON                   |hello world|bad|=
-a server log line          |ts=2024-05-01T10:00:00Z caller=main.go:1 level=info msg="Server is ready"|bad|=
-JSON array                 |[1,2]|bad|=
-JSON string                |"x"|bad|=
-cut in the middle          |{"httpRequest":{"path":"/api/v1/query_range"},"par|bad|=
-two objects on a line      |@{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}{}|bad|=
-rule evaluation, light     |{"params":{"query":"up"},"ruleGroup":{"name":"g"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|not-http
-rule evaluation, heavy     |{"params":{"query":"up"},"ruleGroup":{"name":"g"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|not-http|=
-httpRequest a string       |{"httpRequest":"x","stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-path a number              |{"httpRequest":{"path":5},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-no stats                   |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up"}}|bad|=
-timings an array           |{"httpRequest":{"path":"/api/v1/query_range"},"stats":{"timings":[]}}|bad|=
-inner a string             |@{"queryPreparationTime":0,"innerEvalTime":"9","evalTotalTime":9}}}|bad|=
-inner a light string       |@{"queryPreparationTime":0,"innerEvalTime":"1","evalTotalTime":9}}}|bad|=
-inner null                 |@{"queryPreparationTime":0,"innerEvalTime":null,"evalTotalTime":9}}}|bad|=
-prep missing               |@{"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-evalTotalTime missing      |@{"queryPreparationTime":0,"innerEvalTime":9}}}|bad|=
-another timing a string    |@{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9,"execQueueTime":"x"}}}|bad|=
-inner 1e999                |@{"queryPreparationTime":0,"innerEvalTime":1e999,"evalTotalTime":9}}}|bad|=
-inner a bare minus         |@{"queryPreparationTime":0,"innerEvalTime":-,"evalTotalTime":9}}}|bad|=
-query missing              |{"httpRequest":{"path":"/api/v1/query_range"},"params":{},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-query a number             |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":5},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-start missing              |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-query with \u0000          |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"u\u0000p"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":9,"evalTotalTime":9}}}|bad|=
-escaped key, heavy         |@{"queryPreparationTime":0,"inner\u0045valTime":9,"evalTotalTime":9}}}|selected|=
-escaped key, light         |@{"queryPreparationTime":0,"inner\u0045valTime":1,"evalTotalTime":1}}}|light|=
-key inside the query text  |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"x{a=\"\\\"innerEvalTime\\\":99\"}","start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light-precheck|light
-duplicate key, last light  |@{"queryPreparationTime":0,"innerEvalTime":9,"innerEvalTime":1,"evalTotalTime":1}}}|light|=
-duplicate key, last heavy  |@{"queryPreparationTime":0,"innerEvalTime":1,"innerEvalTime":9,"evalTotalTime":9}}}|selected|=
-heavy value elsewhere      |{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"up","innerEvalTime":9,"start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},"stats":{"timings":{"queryPreparationTime":0,"innerEvalTime":1,"evalTotalTime":1}}}|light|=
-Prometheus 3 (slog) line   |{"time":"2024-05-01T10:00:09.412Z","level":"INFO","source":"engine.go:710","msg":"promql query logged","params":{"end":"2024-05-01T11:00:00.000Z","query":"up","start":"2024-05-01T10:00:00.000Z","step":15},"stats":{"timings":{"evalTotalTime":9,"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":9,"execQueueTime":3.91e-7,"execTotalTime":9},"samples":{"totalQueryableSamples":1,"peakSamples":1}},"httpRequest":{"clientIP":"127.0.0.1","method":"GET","path":"/api/v1/query_range"}}|selected|=
-white space around colons  |{ "httpRequest" : { "path" : "/api/v1/query_range" } , "params" : { "query" : "up" , "start" : "2024-05-01T10:00:00Z" , "end" : "2024-05-01T11:00:00Z" } , "stats" : { "timings" : { "queryPreparationTime" : 0 , "innerEvalTime" :	9 , "evalTotalTime" : 9 } } }|selected|=
-blank line of spaces       |   	 |blank|=
-EOF
+done <"$D/noise.table"
+is "noise table: every row was run" "$rows" "$(grep -Ec '^[^#]' "$D/noise.table")"
 
 # Trimming is Python's str.strip(): every character str.isspace() holds, at
 # either end, raw UTF-8 or escaped; names from hashlib on the original's
