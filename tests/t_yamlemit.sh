@@ -180,10 +180,10 @@ EOF
 
 run yamlemit --help
 expect "--help: usage on stdout, status 0" 0 ""
-grep -q '^usage: yamlemit -o FILE | -d DIR' "$T/out" || fail "--help prints the usage"
+has "--help prints the usage" '^usage: yamlemit -o FILE \| -d DIR' "$T/out"
 run yamlemit --version
 expect "--version" 0 ""
-grep -q '^yamlemit (recsync) ' "$T/out" || fail "--version prints the version"
+has "--version prints the version" '^yamlemit \(recsync\) ' "$T/out"
 printf 'label\xffvalue' >"$T/badutf8"
 run -i "$T/six.jsonl" yamlemit -o "$T/u.yml" --label "a=$(cat "$T/badutf8")"
 expect "usage: label value not UTF-8" 64 "--label: not valid UTF-8"
@@ -229,8 +229,7 @@ run -i "$D/promql-hard.jsonl" yamlemit -o "$T/hard.yml" --label region=华东
 expect "hard expressions: written" 0 "" "$D/promql-hard.jsonl"
 promcheck "hard expressions" "$T/hard.yml"
 readback "hard expressions" "$T/hard.yml" "$D/promql-hard.jsonl" --label region=华东
-grep -q 'up{job="数据库",region="华东"}' "$T/hard.yml"
-verdict "hard expressions: Chinese stays readable (not escaped)" $?
+has "hard expressions: Chinese stays readable (not escaped)" 'up\{job="数据库",region="华东"\}' "$T/hard.yml"
 
 # Strings that are not PromQL but must survive anyway: every YAML indicator
 # first, breaks, blanks, control characters, non-BMP text, YAML keywords.
@@ -263,8 +262,7 @@ run -i "$T/big.jsonl" yamlemit -o "$T/big.yml"
 expect "200 KB expression: written" 0 "" "$T/big.jsonl"
 promcheck "200 KB expression" "$T/big.yml"
 readback "200 KB expression" "$T/big.yml" "$T/big.jsonl"
-[ "$(wc -l <"$T/big.yml")" -eq 5 ]
-verdict "200 KB expression: on one line" $? "$(wc -l <"$T/big.yml") lines"
+is "200 KB expression: on one line" "$(wc -l <"$T/big.yml")" 5
 
 # --group-size: groups of at most M, numbered, in name order.
 records 10 >"$T/ten.jsonl"
@@ -332,8 +330,7 @@ promcheck "a missing input" "$T/multi.yml"
 echo previous >"$T/empty.yml"
 run yamlemit -o "$T/empty.yml" /dev/null
 expect "empty input: refused, 65" 65 "no records read; nothing written"
-[ "$(cat "$T/empty.yml")" = previous ]
-verdict "empty input: the file is left alone" $?
+is "empty input: the file is left alone" "$(cat "$T/empty.yml")" previous
 printf '{"bad"\n' >"$T/allbad"
 run yamlemit -o "$T/empty.yml" "$T/allbad"
 expect "only bad lines: refused, 65" 65 "no records read"
@@ -424,8 +421,12 @@ TZ=UTC run yamlemit -v -d "$T/plant/d" "$T/ten.jsonl"
 expect "-d: symbolic links at the name: written, exit 0" 0 "^yamlemit: wrote $T/plant/d/record_10_[0-9_-]+_3\.yml \(10 rules\)$" "$T/ten.jsonl"
 expect "-d: symbolic links at the name: each said to be left alone" 0 "record_10_[0-9_-]+_2\.yml exists; left alone$" "$T/ten.jsonl"
 f=$(sed -n 's/^yamlemit: wrote \(.*\) (10 rules)$/\1/p' "$T/err")
-[ -f "$f" ] && [ ! -L "$f" ] && readback "-d: symbolic links at the name: the new file" "$f" "$T/ten.jsonl" ||
+if [ -f "$f" ] && [ ! -L "$f" ]; then
+	readback "-d: symbolic links at the name: the new file" "$f" "$T/ten.jsonl"
+else
+	# shellcheck disable=SC2012 # ls -la for a human to read
 	fail "-d: symbolic links at the name: a regular file of its own" "$f" "$(ls -la "$T/plant/d" | head)"
+fi
 [ "$(cat "$T/plant/target")" = secret ] && [ "$(stat -c %a "$T/plant/target")" = 600 ]
 verdict "-d: the linked file is untouched, content and mode" $? "$(stat -c '%a %s' "$T/plant/target")"
 [ ! -e "$T/plant/nowhere" ]
@@ -441,11 +442,9 @@ expect "-v with one record: \"(1 rule)\"" 0 "^yamlemit: wrote $T/one/record_1_[0
 expect "-v with one record: \"1 rule written, 1 record read\"" 0 "^yamlemit: 1 rule written, 1 record read$" "$T/good1"
 
 (umask 077; yamlemit -o "$T/mode.yml" "$T/good1" >/dev/null)
-[ "$(stat -c %a "$T/mode.yml")" = 644 ]
-verdict "mode 0644 whatever the umask" $? "$(stat -c %a "$T/mode.yml")"
+is "mode 0644 whatever the umask" "$(stat -c %a "$T/mode.yml")" 644
 yamlemit --mode 0640 -o "$T/mode.yml" "$T/good1" >/dev/null
-[ "$(stat -c %a "$T/mode.yml")" = 640 ]
-verdict "--mode 0640" $? "$(stat -c %a "$T/mode.yml")"
+is "--mode 0640" "$(stat -c %a "$T/mode.yml")" 640
 
 # --- atomic replace -----------------------------------------------------------
 # The old file is replaced by a rename, not rewritten: a hard link to it
@@ -533,8 +532,7 @@ no_temps "rejects cannot be created" "$T/at"
 echo previous >"$T/at/rej.jsonl"
 run yamlemit --check --rejects "$T/at/rej.jsonl" -o "$T/at/missing/rules.yml" "$T/onebad.jsonl"
 expect "rule file cannot be created: 73, nothing passed on" 73 "cannot create a temporary file beside it" /dev/null
-[ "$(cat "$T/at/rej.jsonl")" = previous ]
-verdict "rule file cannot be created: the rejects file is untouched" $? "$(cat "$T/at/rej.jsonl")"
+is "rule file cannot be created: the rejects file is untouched" "$(cat "$T/at/rej.jsonl")" previous
 no_temps "rule file cannot be created" "$T/at"
 
 # A full disk is 74 and a read-only directory 73, as yamlemit(1) says, for
@@ -548,6 +546,7 @@ if unshare -m true 2>/dev/null; then NS=-m; elif unshare -rm true 2>/dev/null; t
 # fs_run CMD...: CMD with $T/fs/full a full file system and $T/fs/ro a
 # read-only one; what is left on the full one lands in $T/fs/left.
 fs_run() {
+	# shellcheck disable=SC2016 # the script's variables are its own
 	run unshare "$NS" sh -c 'fs=$1; shift
 		mount -t tmpfs -o size=64k tmpfs "$fs/full" || exit 90
 		mount -t tmpfs -o ro tmpfs "$fs/ro" || exit 90
@@ -564,8 +563,7 @@ else
 		# shellcheck disable=SC2086 # the row's words are the arguments
 		fs_run yamlemit $args "$T/onebad.jsonl"
 		expect "$row: $(trim "$want")" "$(trim "$want")" "$errpat" /dev/null
-		[ "$(cat "$T/fs/left" 2>/dev/null)" = filler ]
-		verdict "$row: nothing left on the full disk" $? "$(cat "$T/fs/left" 2>&1)"
+		is "$row: nothing left on the full disk" "$(cat "$T/fs/left" 2>/dev/null)" filler
 	done <<'EOF'
 # row                | arguments                                       | status | stderr
 -o on a full disk    | -o @FS/full/rules.yml                           | 74 | No space left on device
@@ -621,6 +619,7 @@ mkfifo "$T/at/rej.fifo"
 yamlemit --check --rejects "$T/at/rej.fifo" -o "$T/at/rules.yml" \
 	"$T/one.jsonl" >"$T/slow.out" 2>"$T/slow.err" &
 ypid=$!
+# shellcheck disable=SC2016 # the script's $1 is its own
 if wait_for sh -c 'ls -A "$1" | grep -q "^\.rules\.yml\."' sh "$T/at"; then
 	kill -TERM "$ypid"
 	wait "$ypid"
@@ -651,8 +650,7 @@ for mode in open closed; do
 	[ -s "$T/slow.pid" ] && gone $(cat "$T/slow.pid")
 	verdict "promtool hangs, output $mode: promtool and its child are gone" $? "$(cat "$T/slow.pid" 2>&1)"
 	same "promtool hangs, output $mode: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
-	[ "$(cat "$T/at/rej")" = previous ]
-	verdict "promtool hangs, output $mode: the rejects file is untouched" $?
+	is "promtool hangs, output $mode: the rejects file is untouched" "$(cat "$T/at/rej")" previous
 	no_temps "promtool hangs, output $mode" "$T/at"
 	# shellcheck disable=SC2046
 	[ -s "$T/slow.pid" ] && kill $(cat "$T/slow.pid") 2>/dev/null
@@ -673,8 +671,7 @@ grep -v bad "$T/chk.jsonl" >"$T/chk.good"
 grep bad "$T/chk.jsonl" >"$T/chk.bad"
 run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.jsonl"
 expect "--check: bad ones dropped, 65" 65 "^yamlemit: [^ ]*chk.jsonl:2: rule c:bad_paren: could not parse expression: .*unclosed left parenthesis" "$T/chk.good"
-grep -q '^yamlemit: [^ ]*chk.jsonl:4: rule c:bad_type: .*expected type range vector' "$T/err"
-verdict "--check: each bad rule with promtool's reason" $? "$(cat "$T/err")"
+has "--check: each bad rule with promtool's reason" '^yamlemit: [^ ]*chk.jsonl:4: rule c:bad_type: .*expected type range vector' "$T/err"
 promcheck "--check" "$T/chk.yml"
 readback "--check" "$T/chk.yml" "$T/chk.good"
 if $PY - "$T/rejects" "$T/chk.bad" <<'PY'
@@ -699,17 +696,14 @@ cp "$T/chk.yml" "$T/chk.before"
 echo previous >"$T/rejects"
 run yamlemit --check --rejects "$T/rejects" -o "$T/chk.yml" "$T/chk.bad"
 expect "--check refusing every rule: refused, 65" 65 "promtool refused every rule; nothing written \(--allow-empty" /dev/null
-grep -q 'rule c:bad_paren: could not parse' "$T/err"
-verdict "--check refusing every rule: each one still reported" $? "$(cat "$T/err")"
+has "--check refusing every rule: each one still reported" 'rule c:bad_paren: could not parse' "$T/err"
 same "--check refusing every rule: the file is left alone" "$T/chk.before" "$T/chk.yml"
-[ "$(cat "$T/rejects")" = previous ]
-verdict "--check refusing every rule: the rejects file is left alone" $?
+is "--check refusing every rule: the rejects file is left alone" "$(cat "$T/rejects")" previous
 run yamlemit --check --rejects "$T/rejects" --allow-empty -o "$T/chk.yml" "$T/chk.bad"
 expect "--check refusing every rule, --allow-empty: written, 65" 65 "rule c:bad_type" /dev/null
 promcheck "--check refusing every rule, --allow-empty" "$T/chk.yml"
 readback "--check refusing every rule, --allow-empty" "$T/chk.yml" /dev/null
-[ "$(grep -c '"error"' "$T/rejects")" = 2 ]
-verdict "--check refusing every rule, --allow-empty: the rejects written" $? "$(cat "$T/rejects")"
+is "--check refusing every rule, --allow-empty: the rejects written" "$(grep -c '"error"' "$T/rejects")" 2
 
 # Only records without index go to promtool; all of them with --check-all.
 mkdir "$T/spy"
@@ -761,10 +755,8 @@ wrap_promtool vague-promtool 's/, rule [0-9]*, "[^"]*"//'
 { records 20; records 20 21; } >"$T/bisect.good"
 run yamlemit --check="$T/vague-promtool" --rejects "$T/rejects" -o "$T/bisect.yml" "$T/bisect.jsonl"
 expect "bisect: the bad ones dropped" 65 "rule c:bad_paren: .*unclosed left parenthesis" "$T/bisect.good"
-grep -q 'rule c:bad_type: .*expected type range vector' "$T/err"
-verdict "bisect: each with its reason" $? "$(cat "$T/err")"
-[ "$(grep -c . "$T/rejects")" = 2 ]
-verdict "bisect: --rejects has the 2" $? "$(cat "$T/rejects")"
+has "bisect: each with its reason" 'rule c:bad_type: .*expected type range vector' "$T/err"
+is "bisect: --rejects has the 2" "$(grep -c . "$T/rejects")" 2
 promcheck "bisect" "$T/bisect.yml"
 readback "bisect" "$T/bisect.yml" "$T/bisect.good"
 
