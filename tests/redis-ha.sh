@@ -10,6 +10,7 @@ HA_WAIT=${HA_WAIT:-120}
 # The data nodes' password; redis-cli takes it from REDISCLI_AUTH, never
 # from its command line.
 HA_PW=dat%pw@1
+# shellcheck disable=SC2034 # HA_PW_URL is for the scripts that source this
 HA_PW_URL='dat%25pw%401'
 export REDISCLI_AUTH=$HA_PW
 
