@@ -4,7 +4,6 @@
  * with its index once its transaction has committed.  Records that carry
  * an index already are stored, and pass through untouched.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,42 +15,34 @@
 #include "push.h"
 #include "txn.h"
 
-enum { OPT_MAX_OPS = OPT_CONSUL_LAST, OPT_MAX_BYTES, OPT_DRY_RUN, OPT_DELETE,
-    OPT_TOUCH };
+enum { OPT_DELETE, OPT_TOUCH, OPT_DRY_RUN, OPT_MAX_OPS, OPT_MAX_BYTES };
 
-static int	deleting;	/* --delete */
-static int	touching;	/* --touch */
+static const struct cli_option options[] = {
+	{ OPT_DELETE, "delete", 0, NULL, "delete the input's records instead "
+	    "(every key of a name)" },
+	{ OPT_TOUCH, "touch", 0, NULL, "keep the use that qlogscan --usage "
+	    "found in the stored records" },
+	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "write nothing; print what would "
+	    "be written" },
+	{ OPT_MAX_OPS, "max-ops", 0, "N", "operations a transaction (64)" },
+	{ OPT_MAX_BYTES, "max-bytes", 0, "N", "bytes a transaction's body "
+	    "(512 KiB)" },
+	{ 0, NULL, 0, NULL, NULL }
+};
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [--delete | --touch] [--dry-run] [--max-ops N] "
-	    "[--max-bytes N]\n"
-	    "       " CONSUL_USAGE " [FILE ...]\n", progname);
-	exit(status);
-}
+enum action { PUSH, DELETE, TOUCH };
 
-static void
+static enum action
 parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct push_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "max-ops", required_argument, NULL, OPT_MAX_OPS },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "delete", no_argument, NULL, OPT_DELETE },
-		{ "touch", no_argument, NULL, OPT_TOUCH },
-		CLI_LONG_OPTIONS,
-		CONSUL_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	    "[-nqv] [--delete | --touch] [--max-ops N] "
+	    "[--max-bytes N]\n" CLI_CONSUL_SYNOPSIS " [FILE ...]" };
+	enum action action = PUSH;
+	int ch, actions = 0;
 
-	while ((ch = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
-		if (consul_config_option(cfg, ch, optarg) ||
-		    cli_option(ch, usage))
-			continue;
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_MAX_OPS:
 			o->max_ops = (size_t)opt_long("--max-ops", optarg, 1,
@@ -62,15 +53,15 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 			    256, 1LL << 30);
 			break;
 		case OPT_DRY_RUN: o->dry_run = 1; break;
-		case OPT_DELETE: deleting = 1; break;
-		case OPT_TOUCH: touching = 1; break;
-		default: usage(EX_USAGE);
+		case OPT_DELETE: action = DELETE; actions++; break;
+		case OPT_TOUCH: action = TOUCH; actions++; break;
 		}
 	}
-	if (deleting && touching) {
+	if (actions > 1) {
 		warnmsg("--delete and --touch: choose one");
-		usage(EX_USAGE);
+		cli_usage(&cl, EX_USAGE);
 	}
+	return action;
 }
 
 /* The worst of the input's status and the records too large to push. */
@@ -91,23 +82,24 @@ main(int argc, char *argv[])
 	struct pusher p;
 	struct consul *c;
 	struct record r;
+	enum action action;
 	int rc;
 
 	cli_init(argv);
 	consul_config_init(&cfg);
-	parse_options(argc, argv, &cfg, &o);
+	action = parse_options(argc, argv, &cfg, &o);
 	cli_settings_checked();
 	o.prefix = cfg.prefix;
 	o.retries = cfg.retries;
 	record_input_init(&in, argc - optind, argv + optind);
 	c = consul_open(&cfg);
 
-	if (touching) {
+	if (action == TOUCH) {
 		rc = touch_records(c, &o, argc - optind, argv + optind);
 		close_stdout();
 		exit(rc);
 	}
-	if (deleting) {
+	if (action == DELETE) {
 		rc = delete_records(c, &o, &in);
 		close_stdout();
 		exit(rc != EX_OK ? rc : record_input_status(&in));
