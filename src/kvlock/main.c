@@ -7,7 +7,6 @@
  * kvlock dies the TTL frees the lock.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +24,55 @@
 #include "session.h"
 #include "xalloc.h"
 
-enum { OPT_KEY = OPT_CONSUL_LAST, OPT_LOCK_TIMEOUT, OPT_TTL, OPT_GRACE };
+enum { OPT_GRACE, OPT_KEY, OPT_LOCK_TIMEOUT, OPT_TTL };
 
-static void __attribute__((noreturn))
-usage(int status)
+static const struct cli_option options[] = {
+	{ OPT_GRACE, "grace", 0, "DURATION", "how long processes the command "
+	    "left may go on before\nSIGTERM, and again before SIGKILL (10s)" },
+	{ OPT_KEY, "key", 0, "KEY", "the lock's key (PREFIX.lock)" },
+	{ OPT_LOCK_TIMEOUT, "lock-timeout", 0, "DURATION", "how long to wait "
+	    "for the lock (60s; 0: one try)" },
+	{ OPT_TTL, "ttl", 0, "DURATION", "the session's TTL, 10s to 24h (30s)" },
+	{ 0, NULL, 0, NULL, NULL }
+};
+
+/* What the command line asks for. */
+struct opts {
+	const char	*key;		/* NULL: PREFIX.lock */
+	double		 lock_timeout, grace, ttl;
+};
+
+/* Leaves optind at the COMMAND. */
+static void
+parse_options(int argc, char *argv[], struct consul_config *cfg,
+    struct opts *o)
 {
-	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [--grace DURATION] [--key KEY]\n"
-	    "       [--lock-timeout DURATION] [--ttl DURATION]\n"
-	    "       " CONSUL_USAGE " COMMAND [ARG ...]\n", progname);
-	exit(status);
+	/* in_order: options end at the command, whose own are its own. */
+	struct cli cl = { .options = options, .consul = cfg, .in_order = 1,
+	    .synopsis = "[-qv] [--grace DURATION] [--key KEY]\n"
+	    "[--lock-timeout DURATION] [--ttl DURATION]\n"
+	    CLI_CONSUL_SYNOPSIS " COMMAND [ARG ...]" };
+	int ch;
+
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
+		switch (ch) {
+		case OPT_KEY: o->key = optarg; break;
+		case OPT_LOCK_TIMEOUT:
+			o->lock_timeout = opt_duration("--lock-timeout", optarg);
+			break;
+		case OPT_GRACE:
+			o->grace = opt_duration("--grace", optarg);
+			break;
+		case OPT_TTL:
+			o->ttl = opt_duration("--ttl", optarg);
+			if (o->ttl < 10 || o->ttl > 86400)
+				die(EX_USAGE, "--ttl: Consul takes 10s to 24h");
+			break;
+		}
+	}
+	cli_settings_checked();		/* the COMMAND may be left out */
+	if (optind == argc)
+		cli_usage(&cl, EX_USAGE);
 }
 
 /* s with anything but printable ASCII as '?': JSON and logs take it. */
@@ -71,50 +109,19 @@ holder_note(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "grace", required_argument, NULL, OPT_GRACE },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		CLI_LONG_OPTIONS,
-		CONSUL_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
+	struct opts o = { NULL, 60, 10, 30 };
 	struct consul_config cfg;
-	struct lock l = { NULL, NULL, NULL, NULL, 30 };
+	struct lock l;
 	struct command child;
-	double timeout = 60, grace = 10;
 	sigset_t set, old;
-	char *key = NULL, *name, *cmd;
-	int ch, rc;
+	char *name, *cmd;
+	int rc;
 
 	cli_init(argv);
 	consul_config_init(&cfg);
-	/* "+": options end at the command, whose own options are its own. */
-	while ((ch = getopt_long(argc, argv, "+qv", longopts, NULL)) != -1) {
-		if (consul_config_option(&cfg, ch, optarg) ||
-		    cli_option(ch, usage))
-			continue;
-		switch (ch) {
-		case OPT_KEY: free(key); key = xstrdup(optarg); break;
-		case OPT_LOCK_TIMEOUT:
-			timeout = opt_duration("--lock-timeout", optarg);
-			break;
-		case OPT_GRACE:
-			grace = opt_duration("--grace", optarg);
-			break;
-		case OPT_TTL:
-			l.ttl = opt_duration("--ttl", optarg);
-			if (l.ttl < 10 || l.ttl > 86400)
-				die(EX_USAGE, "--ttl: Consul takes 10s to 24h");
-			break;
-		default: usage(EX_USAGE);
-		}
-	}
-	cli_settings_checked();		/* the COMMAND may be left out */
-	if (optind == argc)
-		usage(EX_USAGE);
-	l.key = key ? key : xasprintf("%s.lock", cfg.prefix);
+	parse_options(argc, argv, &cfg, &o);
+	l = (struct lock){ .ttl = o.ttl };
+	l.key = o.key ? xstrdup(o.key) : xasprintf("%s.lock", cfg.prefix);
 	l.holder = holder_note();
 	l.c = consul_open(&cfg);
 
@@ -133,11 +140,11 @@ main(int argc, char *argv[])
 	lock_session_create(&l, name);
 	free(name);
 	/* Whatever happens from here, the lock and session are let go. */
-	if ((rc = lock_acquire(&l, timeout, &set)) == 0) {
+	if ((rc = lock_acquire(&l, o.lock_timeout, &set)) == 0) {
 		info("holding %s", l.key);
 		rc = EX_OSERR;
 		if (command_start(&child, argv + optind, &old) == 0)
-			rc = command_supervise(&child, &l, &set, grace);
+			rc = command_supervise(&child, &l, &set, o.grace);
 	}
 	lock_release(&l);
 	lock_free(&l);
