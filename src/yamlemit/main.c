@@ -2,7 +2,6 @@
  * yamlemit: writes records as a Prometheus rule file, replaced atomically,
  * and passes the records on once the file is in place.  See yamlemit(1).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,59 +20,56 @@ struct opts {
 	struct shard	 sh;
 };
 
-enum { OPT_CHECK = 256, OPT_CHECK_ALL, OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE,
-    OPT_INTERVAL, OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_ORIGIN,
-    OPT_HELP, OPT_VERSION, OPT_CHECK_SETTINGS };
+enum { OPT_OUTPUT, OPT_DIRECTORY, OPT_CHECK, OPT_CHECK_ALL,
+    OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE, OPT_INTERVAL,
+    OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_ORIGIN };
 
-static const struct option longopts[] = {
-	{ "output",	required_argument, NULL, 'o' },
-	{ "directory",	required_argument, NULL, 'd' },
-	{ "check",	optional_argument, NULL, OPT_CHECK },
-	{ "check-all",	no_argument,	   NULL, OPT_CHECK_ALL },
-	{ "check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT },
-	{ "rejects",	required_argument, NULL, OPT_REJECTS },
-	{ "group",	required_argument, NULL, OPT_GROUP },
-	{ "group-size",	required_argument, NULL, OPT_GROUP_SIZE },
-	{ "interval",	required_argument, NULL, OPT_INTERVAL },
-	{ "label",	required_argument, NULL, OPT_LABEL },
-	{ "shard",	required_argument, NULL, OPT_SHARD },
-	{ "mode",	required_argument, NULL, OPT_MODE },
-	{ "allow-empty", no_argument,	   NULL, OPT_ALLOW_EMPTY },
-	{ "origin",	no_argument,	   NULL, OPT_ORIGIN },
-	{ "quiet",	no_argument,	   NULL, 'q' },
-	{ "verbose",	no_argument,	   NULL, 'v' },
-	{ "help",	no_argument,	   NULL, OPT_HELP },
-	{ "version",	no_argument,	   NULL, OPT_VERSION },
-	{ "check-settings", no_argument,   NULL, OPT_CHECK_SETTINGS },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_option options[] = {
+	{ OPT_OUTPUT, "output", 'o', "FILE", "write the rule file FILE (-: "
+	    "stdout, then no records)" },
+	{ OPT_DIRECTORY, "directory", 'd', "DIR", "write the rule file into DIR, "
+	    "named by its count and the time" },
+	{ OPT_CHECK, "check", 0, "[=PROMTOOL]", "leave out the rules promtool "
+	    "refuses; new ones are checked" },
+	{ OPT_CHECK_ALL, "check-all", 0, NULL, "--check every rule, those with an "
+	    "index too" },
+	{ OPT_CHECK_TIMEOUT, "check-timeout", 0, "DURATION", "how long "
+	    "promtool may take (10m)" },
+	{ OPT_REJECTS, "rejects", 0, "FILE", "write the records --check "
+	    "refused to FILE" },
+	{ OPT_GROUP, "group", 0, "NAME", "the rule group's name "
+	    "(heavy_expr_record)" },
+	{ OPT_GROUP_SIZE, "group-size", 0, "M", "at most M rules a group, "
+	    "NAME_0001, NAME_0002, ..." },
+	{ OPT_INTERVAL, "interval", 0, "DURATION", "the groups' evaluation "
+	    "interval (the server's)" },
+	{ OPT_LABEL, "label", 0, "NAME=VALUE", "a label on every rule; may be "
+	    "repeated" },
+	{ OPT_SHARD, "shard", 0, "K/N", "only the records whose index "
+	    "modulo N is K" },
+	{ OPT_MODE, "mode", 0, "OCTAL", "the files' permissions (0644)" },
+	{ OPT_ALLOW_EMPTY, "allow-empty", 0, NULL, "write a file even with no "
+	    "rules" },
+	{ OPT_ORIGIN, "origin", 0, NULL, "report a record at the "
+	    "FILE:LINE of its origin member" },
+	{ 0, NULL, 0, NULL, NULL }
 };
-
-static void __attribute__((noreturn))
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: %s -o FILE | -d DIR [-qv] [--check[=PROMTOOL]] "
-	    "[--check-all]\n"
-	    "\t[--check-timeout DURATION] [--rejects FILE] [--group NAME] [--group-size M] "
-	    "[--interval DURATION]\n"
-	    "\t[--label NAME=VALUE]... [--shard K/N] [--mode OCTAL] "
-	    "[--allow-empty] [--origin]\n"
-	    "\t[file ...]\n", progname);
-	if (fp == stdout)
-		close_stdout();
-	exit(status);
-}
 
 static void
 parse_options(struct opts *o, int argc, char **argv)
 {
+	struct cli cl = { .options = options, .synopsis =
+	    "-o FILE | -d DIR [-qv] [--check[=PROMTOOL]] [--check-all]\n"
+	    "[--check-timeout DURATION] [--rejects FILE] [--group NAME]\n"
+	    "[--group-size M] [--interval DURATION] [--label NAME=VALUE]...\n"
+	    "[--shard K/N] [--mode OCTAL] [--allow-empty] [--origin] "
+	    "[FILE ...]" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:o:qv", longopts, NULL)) != -1) {
+	while ((c = cli_next(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'o': o->w.out = optarg; break;
-		case 'd': o->w.dir = optarg; break;
-		case 'q': verbosity = 0; break;
-		case 'v': verbosity++; break;
+		case OPT_OUTPUT: o->w.out = optarg; break;
+		case OPT_DIRECTORY: o->w.dir = optarg; break;
 		case OPT_CHECK: o->ck.prog = optarg ? optarg : "promtool"; break;
 		case OPT_CHECK_ALL: o->ck.all = 1; break;
 		case OPT_CHECK_TIMEOUT: opt_check_timeout(&o->ck, optarg); break;
@@ -89,10 +85,6 @@ parse_options(struct opts *o, int argc, char **argv)
 		case OPT_MODE: o->w.mode = opt_mode(optarg); break;
 		case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
 		case OPT_ORIGIN: o->origin = 1; break;
-		case OPT_HELP: usage(stdout, EX_OK);
-		case OPT_VERSION: cli_version();
-		case OPT_CHECK_SETTINGS: cli_check_settings = 1; break;
-		default: usage(stderr, EX_USAGE);
 		}
 	}
 	if ((o->w.out == NULL) == (o->w.dir == NULL))
