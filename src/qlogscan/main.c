@@ -4,7 +4,6 @@
  * name.  See qlogscan(1).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,44 +16,38 @@
 #include "record.h"
 #include "xalloc.h"
 
-enum { OPT_FULL_PARSE = 256, OPT_MAX_LINE, OPT_MAX_RANGE, OPT_MAX_TIME,
-    OPT_VERSION };
-
 #define MAX_LINE	(16 << 20)	/* no query-log line comes near */
 #define DECODE_MEMORY	4	/* jansson may have 4 bytes a byte of line */
 
-static const struct option longopts[] = {
-	{ "exclude",		required_argument,	NULL, 'x' },
-	{ "exclude-file",	required_argument,	NULL, 'X' },
-	{ "full-parse",		no_argument,		NULL, OPT_FULL_PARSE },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "instant",		no_argument,		NULL, 'i' },
-	{ "max-line",		required_argument,	NULL, OPT_MAX_LINE },
-	{ "max-range",		required_argument,	NULL, OPT_MAX_RANGE },
-	{ "max-time",		required_argument,	NULL, OPT_MAX_TIME },
-	{ "prefix",		required_argument,	NULL, 'p' },
-	{ "quiet",		no_argument,		NULL, 'q' },
-	{ "stats",		no_argument,		NULL, 's' },
-	{ "threshold",		required_argument,	NULL, 't' },
-	{ "usage",		no_argument,		NULL, 'u' },
-	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "version",		no_argument,		NULL, OPT_VERSION },
-	{ NULL,			0,			NULL, 0 }
-};
+enum { OPT_INSTANT, OPT_PREFIX, OPT_STATS, OPT_THRESHOLD, OPT_USAGE,
+    OPT_EXCLUDE_FILE, OPT_EXCLUDE, OPT_FULL_PARSE, OPT_MAX_LINE,
+    OPT_MAX_RANGE, OPT_MAX_TIME };
 
-static void __attribute__((noreturn))
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: %s [-iqsuv] [-p prefix] [-t duration] "
-	    "[-X file] [-x substring]\n"
-	    "       %*s [--full-parse] [--max-line bytes] "
-	    "[--max-range duration]\n"
-	    "       %*s [--max-time duration] [file ...]\n",
-	    progname, (int)strlen(progname), "", (int)strlen(progname), "");
-	if (fp == stdout)
-		close_stdout();
-	exit(status);
-}
+static const struct cli_option options[] = {
+	{ OPT_INSTANT, "instant", 'i', NULL, "also take instant queries "
+	    "(/api/v1/query)" },
+	{ OPT_PREFIX, "prefix", 'p', "PREFIX", "the records' name prefix "
+	    "(hke:heavy_expr)" },
+	{ OPT_STATS, "stats", 's', NULL, "at the end, count the lines by "
+	    "reason on stderr" },
+	{ OPT_THRESHOLD, "threshold", 't', "DURATION", "how long a heavy "
+	    "query takes (5s)" },
+	{ OPT_USAGE, "usage", 'u', NULL, "print the records the logs show in "
+	    "use instead" },
+	{ OPT_EXCLUDE_FILE, "exclude-file", 'X', "FILE", "skip the queries "
+	    "that contain a line of FILE" },
+	{ OPT_EXCLUDE, "exclude", 'x', "SUBSTRING", "skip the queries that "
+	    "contain SUBSTRING" },
+	{ OPT_FULL_PARSE, "full-parse", 0, NULL, "decode every line in full, "
+	    "without the pre-check" },
+	{ OPT_MAX_LINE, "max-line", 0, "BYTES", "the longest line read "
+	    "(16 MiB)" },
+	{ OPT_MAX_RANGE, "max-range", 0, "DURATION", "the longest range of a "
+	    "selected range query (6h)" },
+	{ OPT_MAX_TIME, "max-time", 0, "DURATION", "a query with any timing "
+	    "above is a timeout (40s)" },
+	{ 0, NULL, 0, NULL, NULL }
+};
 
 static void
 add_exclude(struct rules *ru, const char *s)
@@ -127,22 +120,22 @@ static void
 parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
     int *stats, int *usage_mode)
 {
+	struct cli cl = { .options = options, .synopsis =
+	    "[-iqsuv] [-p prefix] [-t duration] [-X file] [-x substring]\n"
+	    "[--full-parse] [--max-line bytes] [--max-range duration]\n"
+	    "[--max-time duration] [file ...]" };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hiqsuvp:t:X:x:", longopts,
-	    NULL)) != -1) {
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
 		switch (ch) {
-		case 'h':	usage(stdout, EX_OK);
-		case 'i':	ru->instant = 1; break;
-		case 'p':	ru->prefix = optarg; break;
-		case 'q':	verbosity = 0; break;
-		case 's':	*stats = 1; break;
-		case 'u':	*usage_mode = 1; break;
-		case 't':	ru->threshold = opt_duration("--threshold",
-				    optarg); break;
-		case 'v':	verbosity++; break;
-		case 'X':	read_exclude_file(ru, optarg); break;
-		case 'x':	add_exclude(ru, optarg); break;
+		case OPT_INSTANT:	ru->instant = 1; break;
+		case OPT_PREFIX:	ru->prefix = optarg; break;
+		case OPT_STATS:		*stats = 1; break;
+		case OPT_USAGE:		*usage_mode = 1; break;
+		case OPT_THRESHOLD:	ru->threshold = opt_duration(
+					    "--threshold", optarg); break;
+		case OPT_EXCLUDE_FILE:	read_exclude_file(ru, optarg); break;
+		case OPT_EXCLUDE:	add_exclude(ru, optarg); break;
 		case OPT_FULL_PARSE:	sc->full_parse = 1; break;
 		case OPT_MAX_LINE:	sc->rd.max = (size_t)opt_long(
 					    "--max-line", optarg, 1024,
@@ -151,8 +144,6 @@ parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
 					    "--max-range", optarg); break;
 		case OPT_MAX_TIME:	ru->max_time = opt_duration(
 					    "--max-time", optarg); break;
-		case OPT_VERSION:	cli_version();
-		default:	usage(stderr, EX_USAGE);
 		}
 	}
 	check_prefix(ru->prefix);
@@ -169,6 +160,7 @@ main(int argc, char **argv)
 
 	cli_init(argv);
 	parse_options(argc, argv, &ru, &sc, &stats, &usage_mode);
+	cli_settings_checked();
 	jalloc_init(DECODE_MEMORY * sc.rd.max + (1 << 20));
 	argc -= optind;
 	argv += optind;
