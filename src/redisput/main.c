@@ -6,7 +6,6 @@
  * sentinels name, or a cluster written slot by slot (see redis_store.h).  With --delete, removes them instead;
  * with --prune, then removes the members the input did not name.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,108 +25,78 @@
 #define CHUNK_MAX	100000
 #define TIMEOUT_MAX	86400.0
 
-static long long	 chunk = 1000;
-static int		 delete, dry_run, prune;
-static const char	*redis_opt;
-static const char	*set_key = "hke:heavy_query_set";
-static double		 timeout = 10;
+enum { OPT_CHUNK, OPT_DELETE, OPT_DRY_RUN, OPT_PRUNE, OPT_REDIS,
+    OPT_SET_KEY, OPT_TIMEOUT };
 
-static void __attribute__((noreturn))
-usage(int status)
+static const struct cli_option options[] = {
+	{ OPT_CHUNK, "chunk", 'c', "N", "records a transaction (1000)" },
+	{ OPT_DELETE, "delete", 0, NULL, "remove the records' keys and members "
+	    "instead" },
+	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "connect, write nothing, print "
+	    "the records" },
+	{ OPT_PRUNE, "prune", 0, NULL, "then remove the set's other members "
+	    "and their keys" },
+	{ OPT_REDIS, "redis", 'r', "URL", "redis://[user:password@]host:port"
+	    "[/db],\nunix:///path[?db=N],\n"
+	    "redis+sentinel://[user:password@]host:port,.../MASTER[/db]\n"
+	    "[?sentinel_password=P], or\n"
+	    "redis+cluster://[user:password@]host:port,...\n"
+	    "($REDIS_URL, " REDIS_URL_DEFAULT ")" },
+	{ OPT_SET_KEY, "set-key", 0, "KEY", "the set of record names "
+	    "(hke:heavy_query_set)" },
+	{ OPT_TIMEOUT, "timeout", 0, "DURATION", "connect and command timeout "
+	    "(10s; 0: none)" },
+	{ 0, NULL, 0, NULL, NULL }
+};
+
+/* What the command line asks for. */
+struct opts {
+	long long	 chunk;
+	int		 delete, dry_run, prune;
+	const char	*redis;		/* NULL: $REDIS_URL or the default */
+	const char	*set_key;
+	double		 timeout;
+};
+
+static void
+parse_options(int argc, char **argv, struct opts *o)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
-
-	fprintf(fp, "usage: %s [-dnqv] [--prune] [-c chunk] [-r url] "
-	    "[-s set-key] [-t timeout]\n"
-	    "                [file ...]\n", progname);
-	if (status == 0)
-		fputs("  -c, --chunk N         records a transaction (1000)\n"
-		    "  -d, --delete          remove the records' keys and "
-		    "members instead\n"
-		    "  -n, --dry-run         connect, write nothing, print "
-		    "the records\n"
-		    "      --prune           then remove the set's other "
-		    "members and their keys\n"
-		    "  -q, --quiet           warnings and errors only\n"
-		    "  -r, --redis URL       redis://[user:password@]host:port"
-		    "[/db],\n"
-		    "                        unix:///path[?db=N],\n"
-		    "                        redis+sentinel://[user:password@]"
-		    "host:port,.../MASTER[/db]\n"
-		    "                        [?sentinel_password=P], or\n"
-		    "                        redis+cluster://[user:password@]"
-		    "host:port,...\n"
-		    "                        ($REDIS_URL, " REDIS_URL_DEFAULT
-		    ")\n"
-		    "  -s, --set-key KEY     the set of record names "
-		    "(hke:heavy_query_set)\n"
-		    "  -t, --timeout DUR     connect and command timeout (10s; "
-		    "0: none)\n"
-		    "  -v, --verbose         report what was done on stderr\n"
-		    "      --help, --version\n", fp);
-	if (status == 0)
-		close_stdout();
-	exit(status);
-}
-
-static int
-parse_options(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "chunk",	required_argument,	NULL, 'c' },
-		{ "delete",	no_argument,		NULL, 'd' },
-		{ "dry-run",	no_argument,		NULL, 'n' },
-		{ "prune",	no_argument,		NULL, 'P' },
-		{ "quiet",	no_argument,		NULL, 'q' },
-		{ "redis",	required_argument,	NULL, 'r' },
-		{ "set-key",	required_argument,	NULL, 's' },
-		{ "timeout",	required_argument,	NULL, 't' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "version",	no_argument,		NULL, 'V' },
-		{ "check-settings", no_argument,	NULL, CLI_OPT_CHECK_SETTINGS },
-		{ NULL,		0,			NULL, 0 },
-	};
+	struct cli cl = { .options = options, .synopsis =
+	    "[-nqv] [--delete] [--prune] [-c chunk] [-r url]\n"
+	    "[--set-key key] [--timeout duration] [file ...]" };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:dnqr:s:t:v", opts,
-	    NULL)) != -1) {
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c':
-			chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX);
+		case OPT_CHUNK:
+			o->chunk = opt_long("--chunk", optarg, 1, CHUNK_MAX);
 			break;
-		case 'd': delete = 1; break;
-		case 'n': dry_run = 1; break;
-		case 'P': prune = 1; break;
-		case 'q': verbosity = 0; break;
-		case 'r': redis_opt = optarg; break;
-		case 's': set_key = optarg; break;
-		case 't': timeout = opt_duration("--timeout", optarg); break;
-		case 'v': verbosity++; break;
-		case 'h': usage(0);
-		case 'V': cli_version();
-		case CLI_OPT_CHECK_SETTINGS: cli_check_settings = 1; break;
-		default: usage(EX_USAGE);
+		case OPT_DELETE: o->delete = 1; break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_PRUNE: o->prune = 1; break;
+		case OPT_REDIS: o->redis = optarg; break;
+		case OPT_SET_KEY: o->set_key = optarg; break;
+		case OPT_TIMEOUT:
+			o->timeout = opt_duration("--timeout", optarg);
+			break;
 		}
 	}
-	if (delete && prune)
+	if (o->delete && o->prune)
 		die(EX_USAGE, "--delete and --prune do not go together");
-	if (*set_key == '\0')
+	if (*o->set_key == '\0')
 		die(EX_USAGE, "--set-key: the key name is empty");
-	if (timeout > TIMEOUT_MAX)
+	if (o->timeout > TIMEOUT_MAX)
 		die(EX_USAGE, "--timeout: at most 24h");
-	return optind;
 }
 
 /* The URL to connect to; one that does not parse is a usage error. */
 static void
-parse_url(struct redis_url *u)
+parse_url(const char *redis, struct redis_url *u)
 {
 	const char *why;
 
-	if (redis_url_parse(redis_url_choose(redis_opt), u, &why) != 0)
-		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
-		    why);
+	if (redis_url_parse(redis_url_choose(redis), u, &why) != 0)
+		die(EX_USAGE, "%s: %s", redis ? "--redis" : "REDIS_URL", why);
 }
 
 /*
@@ -135,17 +104,18 @@ parse_url(struct redis_url *u)
  * of the failure that stopped it; *skipped counts records refused.
  */
 static int
-run(struct put *p, struct record_input *in, unsigned long *skipped)
+run(const struct opts *o, struct put *p, struct record_input *in,
+    unsigned long *skipped)
 {
 	int status = 0, complete;
 
-	if (prune && !dry_run)
+	if (o->prune && !o->dry_run)
 		status = prune_begin(p);
 	if (status == 0)
-		status = put_run(p, in, dry_run, skipped);
-	if (status != 0 || !prune)
+		status = put_run(p, in, o->dry_run, skipped);
+	if (status != 0 || !o->prune)
 		return status;
-	if (dry_run) {
+	if (o->dry_run) {
 		info("dry run: --prune would then remove the set's members "
 		    "not in the input");
 		return 0;
@@ -161,24 +131,26 @@ main(int argc, char **argv)
 	struct redis_url u;
 	struct put p;
 	struct redis_store s;
+	struct opts o = { .chunk = 1000, .set_key = "hke:heavy_query_set",
+	    .timeout = 10 };
 	unsigned long skipped = 0;
-	int status, first;
+	int status;
 
 	cli_init(argv);
-	first = parse_options(argc, argv);
-	parse_url(&u);
+	parse_options(argc, argv, &o);
+	parse_url(o.redis, &u);
 	cli_settings_checked();
 	put_sigpipe(0);
-	if ((status = redis_store_connect(&s, &u, timeout)) != 0)
+	if ((status = redis_store_connect(&s, &u, o.timeout)) != 0)
 		return status;
-	if ((status = put_check_set(&s, set_key)) != 0) {
+	if ((status = put_check_set(&s, o.set_key)) != 0) {
 		redis_store_close(&s);
 		return status;
 	}
-	record_input_init(&in, argc - first, argv + first);
-	put_init(&p, &s, set_key, (size_t)chunk, delete);
-	if ((status = run(&p, &in, &skipped)) == 0)
-		put_report(&p, dry_run);
+	record_input_init(&in, argc - optind, argv + optind);
+	put_init(&p, &s, o.set_key, (size_t)o.chunk, o.delete);
+	if ((status = run(&o, &p, &in, &skipped)) == 0)
+		put_report(&p, o.dry_run);
 	put_free(&p);
 	if (in.cur != NULL)		/* stopped early by a failed chunk */
 		record_reader_close(in.cur);
