@@ -8,7 +8,6 @@
  * Exits 0 when the stores agree and 1 when they do not, as diff(1) does.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,91 +23,87 @@
 #include "report.h"
 #include "xalloc.h"
 
-enum { OPT_JSON = OPT_CONSUL_LAST, OPT_RULES, OPT_SAMPLES, OPT_LOCK_KEY,
-	OPT_REDIS, OPT_SET_KEY };
+enum { OPT_JSON, OPT_RULES, OPT_REDIS, OPT_SET_KEY, OPT_LOCK_KEY,
+    OPT_SAMPLES };
 
-static int		 json;
-static const char	*rule_file, *samples_file, *lock_key, *redis_opt;
-static const char	*set_key = "hke:heavy_query_set";
+static const struct cli_option options[] = {
+	{ OPT_JSON, "json", 0, NULL, "one JSON object instead of the report "
+	    "for people" },
+	{ OPT_RULES, "rules", 0, "FILE", "the rule file to compare with" },
+	{ OPT_REDIS, "redis", 'r', "URL", "Redis, as redisput takes it "
+	    "($REDIS_URL, " REDIS_URL_DEFAULT ")" },
+	{ OPT_SET_KEY, "set-key", 0, "KEY", "the set of record names "
+	    "(hke:heavy_query_set)" },
+	{ OPT_LOCK_KEY, "lock-key", 0, "KEY", "the lock's key (PREFIX.lock)" },
+	{ OPT_SAMPLES, "samples", 0, "FILE", "also write the counts as "
+	    "Prometheus samples to FILE" },
+	{ 0, NULL, 0, NULL, NULL }
+};
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: %s [-qv] [--json] [--rules FILE] [--redis URL] "
-	    "[--set-key KEY]\n"
-	    "       [--lock-key KEY] [--samples FILE] " CONSUL_USAGE "\n",
-	    progname);
-	exit(status);
-}
+/* What the command line asks for. */
+struct opts {
+	int		 json;
+	const char	*rule_file, *samples_file, *lock_key;
+	const char	*redis;		/* NULL: $REDIS_URL or the default */
+	const char	*set_key;
+};
 
 static void
-parse_options(int argc, char *argv[], struct consul_config *cfg)
+parse_options(int argc, char *argv[], struct consul_config *cfg,
+    struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "lock-key", required_argument, NULL, OPT_LOCK_KEY },
-		{ "redis", required_argument, NULL, OPT_REDIS },
-		{ "set-key", required_argument, NULL, OPT_SET_KEY },
-		CLI_LONG_OPTIONS,
-		CONSUL_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	    "[-qv] [--json] [--rules FILE] [-r URL] [--set-key KEY]\n"
+	    "[--lock-key KEY] [--samples FILE]\n" CLI_CONSUL_SYNOPSIS };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
-		if (consul_config_option(cfg, ch, optarg) ||
-		    cli_option(ch, usage))
-			continue;
+	while ((ch = cli_next(&cl, argc, argv)) != -1) {
 		switch (ch) {
-		case OPT_JSON: json = 1; break;
-		case OPT_RULES: rule_file = optarg; break;
-		case OPT_SAMPLES: samples_file = optarg; break;
-		case OPT_LOCK_KEY: lock_key = optarg; break;
-		case OPT_REDIS: redis_opt = optarg; break;
-		case OPT_SET_KEY: set_key = optarg; break;
-		default: usage(EX_USAGE);
+		case OPT_JSON: o->json = 1; break;
+		case OPT_RULES: o->rule_file = optarg; break;
+		case OPT_SAMPLES: o->samples_file = optarg; break;
+		case OPT_LOCK_KEY: o->lock_key = optarg; break;
+		case OPT_REDIS: o->redis = optarg; break;
+		case OPT_SET_KEY: o->set_key = optarg; break;
 		}
 	}
 	if (optind != argc)
-		usage(EX_USAGE);
-	if (*set_key == '\0')
+		cli_usage(&cl, EX_USAGE);
+	if (*o->set_key == '\0')
 		die(EX_USAGE, "--set-key: the key name is empty");
 }
 
 /* The Redis URL parses, or the run ends (EX_USAGE) before any connection. */
 static void
-check_redis_url(void)
+check_redis_url(const char *redis)
 {
 	struct redis_url u;
 	const char *why;
 
-	if (redis_url_parse(redis_url_choose(redis_opt), &u, &why) != 0)
-		die(EX_USAGE, "%s: %s", redis_opt ? "--redis" : "REDIS_URL",
-		    why);
+	if (redis_url_parse(redis_url_choose(redis), &u, &why) != 0)
+		die(EX_USAGE, "%s: %s", redis ? "--redis" : "REDIS_URL", why);
 	redis_url_free(&u);
 }
 
 /* Redis's set, read through the URL given; 0 or an exit status. */
 static int
-read_redis(struct drift *d, double timeout)
+read_redis(struct drift *d, const struct opts *o, double timeout)
 {
 	struct redis_store s;
 	int status;
 
-	if ((status = redis_store_open(&s, redis_url_choose(redis_opt),
-	    redis_opt ? "--redis" : "REDIS_URL", timeout)) != 0)
+	if ((status = redis_store_open(&s, redis_url_choose(o->redis),
+	    o->redis ? "--redis" : "REDIS_URL", timeout)) != 0)
 		return status;
-	status = drift_read_redis(d, &s, set_key);
+	status = drift_read_redis(d, &s, o->set_key);
 	redis_store_close(&s);
 	return status;
 }
 
 /* The samples for recsync's metrics file, written whole or not at all. */
 static void
-write_samples(const struct drift *d, const struct lock_state *ls)
+write_samples(const char *samples_file, const struct drift *d,
+    const struct lock_state *ls)
 {
 	FILE *fp;
 
@@ -124,6 +119,7 @@ write_samples(const struct drift *d, const struct lock_state *ls)
 int
 main(int argc, char *argv[])
 {
+	struct opts o = { .set_key = "hke:heavy_query_set" };
 	struct consul_config cfg;
 	struct lock_state ls;
 	struct drift d;
@@ -134,23 +130,24 @@ main(int argc, char *argv[])
 
 	cli_init(argv);
 	consul_config_init(&cfg);
-	parse_options(argc, argv, &cfg);
-	check_redis_url();
+	parse_options(argc, argv, &cfg, &o);
+	check_redis_url(o.redis);
 	cli_settings_checked();
 	drift_init(&d);
 
 	c = consul_open(&cfg);
-	lkey = lock_key ? xstrdup(lock_key) : xasprintf("%s.lock", cfg.prefix);
+	lkey = o.lock_key ? xstrdup(o.lock_key) :
+	    xasprintf("%s.lock", cfg.prefix);
 	if ((rc = drift_read_consul(&d, c, cfg.prefix)) != 0 ||
 	    (rc = lock_read(c, lkey, &ls)) != 0)
 		exit(rc);
 	consul_close(c);
-	if ((rc = read_redis(&d, cfg.timeout)) != 0)
+	if ((rc = read_redis(&d, &o, cfg.timeout)) != 0)
 		exit(rc);
 	/* A rule file that is not YAML is junk like any other: reported, and
 	 * the other stores compared all the same. */
-	if (rule_file != NULL &&
-	    (rules_rc = drift_read_rules(&d, rule_file)) != 0 &&
+	if (o.rule_file != NULL &&
+	    (rules_rc = drift_read_rules(&d, o.rule_file)) != 0 &&
 	    rules_rc != EX_DATAERR)
 		exit(rules_rc);
 	drift_settle(&d);
@@ -158,12 +155,12 @@ main(int argc, char *argv[])
 	    "%zu out of step", d.consul, plural(d.consul), d.redis, d.rules,
 	    drift_total(&d));
 
-	w = (struct where){ cfg.prefix, set_key, rule_file };
-	if (json)
+	w = (struct where){ cfg.prefix, o.set_key, o.rule_file };
+	if (o.json)
 		report_json(stdout, &d, &ls, &w);
 	else
 		report_text(stdout, &d, &ls, &w);
-	write_samples(&d, &ls);
+	write_samples(o.samples_file, &d, &ls);
 	close_stdout();
 
 	rc = rules_rc ? rules_rc : drift_total(&d) > 0;
