@@ -23,10 +23,10 @@ static const struct cli_option consul_rows[] = {
 	    "token ($CONSUL_HTTP_TOKEN_FILE)" },
 	{ CONSUL_PREFIX, "prefix", 0, "PREFIX", "the records' KV prefix ("
 	    CONSUL_DEFAULT_PREFIX ")" },
-	{ CONSUL_TIMEOUT, "timeout", 0, "DURATION", "to connect, and at most "
-	    "without progress (30s)" },
-	{ CONSUL_RETRIES, "retries", 0, "N", "further tries of a failed "
-	    "read (4)" },
+	{ CONSUL_TIMEOUT, "timeout", 0, "DURATION", "for the connection and a whole "
+	    "answer (30s)" },
+	{ CONSUL_RETRIES, "retries", 0, "N", "further tries after a transport "
+	    "error or a 5xx (4)" },
 	{ 0, NULL, 0, NULL, NULL }
 };
 
@@ -44,7 +44,6 @@ static const struct cli_option common_rows[] = {
 enum segment { TOOL, CONSUL, COMMON, SEGMENTS };
 
 static int	check_settings;		/* --check-settings was given */
-extern int	cli_check_settings;
 
 void
 cli_init(char **argv)
@@ -53,8 +52,8 @@ cli_init(char **argv)
 	argv[0] = (char *)progname;
 }
 
-void
-cli_version(void)
+static void __attribute__((noreturn))
+version(void)
 {
 	printf("%s (recsync) %s\n", progname, RECSYNC_VERSION);
 	close_stdout();
@@ -143,7 +142,7 @@ common_option(const struct cli *cl, int id)
 	case HELP:
 		cli_usage(cl, EX_OK);
 	case VERSION:
-		cli_version();
+		version();
 	case CHECK_SETTINGS:
 		check_settings = 1;
 		break;
@@ -234,33 +233,8 @@ cli_usage(const struct cli *cl, int status)
 void
 cli_settings_checked(void)
 {
-	if (!check_settings && !cli_check_settings)
+	if (!check_settings)
 		return;
 	close_stdout();
 	exit(EX_OK);
-}
-
-/* The old idiom, while tools move to the table. */
-int	cli_check_settings;
-
-int
-cli_option(int ch, void (*usage)(int))
-{
-	switch (ch) {
-	case 'q':
-		verbosity = 0;
-		return 1;
-	case 'v':
-		verbosity++;
-		return 1;
-	case CLI_OPT_HELP:
-		usage(EX_OK);
-		return 1;
-	case CLI_OPT_VERSION:
-		cli_version();
-	case CLI_OPT_CHECK_SETTINGS:
-		check_settings = cli_check_settings = 1;
-		return 1;
-	}
-	return 0;
 }

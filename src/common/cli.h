@@ -29,6 +29,8 @@
 #ifndef RECSYNC_CLI_H
 #define RECSYNC_CLI_H
 
+#include <getopt.h>	/* optarg and optind, as cli_next() leaves them */
+
 struct consul_config;
 
 /*
@@ -68,9 +70,11 @@ void	cli_init(char **argv);
  * unknown one ends the run with the synopsis.
  */
 int	cli_next(struct cli *cl, int argc, char **argv);
-/* The synopsis: on stderr with a status, on stdout for EX_OK. */
+/*
+ * Ends the run with status: for EX_OK (--help) the synopsis and a line
+ * for each option on stdout, otherwise the synopsis on stderr.
+ */
 void	cli_usage(const struct cli *cl, int status) __attribute__((noreturn));
-void	cli_version(void) __attribute__((noreturn));
 /*
  * Called once every setting has been checked, before any input is read or
  * any connection made: with --check-settings, ends the run with EX_OK.
@@ -81,21 +85,5 @@ void	cli_settings_checked(void);
 #define CLI_CONSUL_SYNOPSIS						\
 	"[--consul ADDR] [--token-file FILE] [--prefix PREFIX]\n"	\
 	"[--timeout DURATION] [--retries N]"
-
-/*
- * The old idiom, while tools move to the table: CLI_LONG_OPTIONS in a
- * tool's getopt table and cli_option() for each option it returns.
- */
-#include <getopt.h>
-#include "version.h"
-enum { CLI_OPT_HELP = 0x80, CLI_OPT_VERSION, CLI_OPT_CHECK_SETTINGS };
-#define CLI_LONG_OPTIONS						\
-	{ "quiet", no_argument, NULL, 'q' },				\
-	{ "verbose", no_argument, NULL, 'v' },				\
-	{ "help", no_argument, NULL, CLI_OPT_HELP },			\
-	{ "version", no_argument, NULL, CLI_OPT_VERSION },		\
-	{ "check-settings", no_argument, NULL, CLI_OPT_CHECK_SETTINGS }
-extern int	cli_check_settings;
-int	cli_option(int ch, void (*usage)(int));
 
 #endif

@@ -230,15 +230,6 @@ consul_config_set(struct consul_config *cfg, enum consul_setting what,
 	}
 }
 
-int
-consul_config_option(struct consul_config *cfg, int opt, const char *arg)
-{
-	if (opt < OPT_CONSUL || opt >= OPT_CONSUL_LAST)
-		return 0;
-	consul_config_set(cfg, (enum consul_setting)(opt - OPT_CONSUL), arg);
-	return 1;
-}
-
 void
 consul_config_free(struct consul_config *cfg)
 {

@@ -21,7 +21,6 @@
 #ifndef RECSYNC_CONSUL_H
 #define RECSYNC_CONSUL_H
 
-#include <getopt.h>
 #include <stddef.h>
 
 #define CONSUL_DEFAULT_PREFIX	"prometheus/records"
@@ -46,21 +45,6 @@ enum consul_setting {
 	CONSUL_RETRIES
 };
 
-/* The old idiom, while tools move to cli.h's table. */
-enum {
-	OPT_CONSUL = 0x100, OPT_TOKEN_FILE, OPT_TIMEOUT, OPT_PREFIX,
-	OPT_RETRIES, OPT_CONSUL_LAST
-};
-#define CONSUL_LONG_OPTIONS						\
-	{ "consul", required_argument, NULL, OPT_CONSUL },		\
-	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },	\
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },		\
-	{ "prefix", required_argument, NULL, OPT_PREFIX },		\
-	{ "retries", required_argument, NULL, OPT_RETRIES }
-#define CONSUL_USAGE							\
-	"[--consul ADDR] [--token-file FILE] [--prefix PREFIX] "	\
-	"[--timeout DURATION] [--retries N]"
-
 /*
  * The base URL for an address (host:port, or http(s)://host:port; https
  * when CONSUL_HTTP_SSL asks for it), without a slash at the end, in a new
@@ -73,8 +57,6 @@ void	consul_config_init(struct consul_config *cfg);
 /* Sets one setting from its option's text; a bad value ends the run. */
 void	consul_config_set(struct consul_config *cfg, enum consul_setting what,
 	    const char *value);
-int	consul_config_option(struct consul_config *cfg, int opt,
-	    const char *arg);
 void	consul_config_free(struct consul_config *cfg);
 
 struct consul;

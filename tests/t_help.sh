@@ -1,0 +1,44 @@
+#!/bin/bash
+# Every tool's --help describes every option its man page's SYNOPSIS lists,
+# each on a line of its own that starts with it ("  -a, --all ...",
+# "      --stored ..."), as cli.c makes --help from the tool's option table.
+. "$(dirname "$0")/lib.sh"
+
+# synopsis_options PAGE: the options the SYNOPSIS of PAGE lists, one a line:
+# "Fl qv" is -q and -v, "Fl -all" is --all.
+synopsis_options() {
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$1" | grep -oE 'Fl [^ ]+' |
+	while read -r _ flag; do
+		case $flag in
+		-*)	echo "-$flag" ;;
+		*)	echo "$flag" | grep -o . | sed 's/^/-/' ;;
+		esac
+	done | sort -u
+}
+
+for main in "$TOP"/src/*/main.c; do
+	tool=$(basename "$(dirname "$main")")
+	page=$TOP/man/$tool.1
+	if [ ! -f "$page" ]; then fail "$tool has a man page"; continue; fi
+	if ! "$tool" --help >"$T/help" 2>"$T/help.err"; then
+		fail "$tool --help exits 0" "$(cat "$T/help.err")"
+		continue
+	fi
+	opts=$(synopsis_options "$page")
+	if [ -z "$opts" ]; then fail "$tool.1's SYNOPSIS lists options"; continue; fi
+	missing=
+	for opt in $opts; do
+		case $opt in
+		--*)	pat="^ +(-[[:alnum:]], )?$opt([ =[]|\$)" ;;
+		*)	pat="^ +$opt(, --[a-z-]+)?([ =[]|\$)" ;;
+		esac
+		grep -Eq -- "$pat" "$T/help" || missing="$missing $opt"
+	done
+	if [ -z "$missing" ]; then
+		ok "$tool --help describes each option of its SYNOPSIS on a line of its own"
+	else
+		fail "$tool --help describes each option of its SYNOPSIS on a line of its own" \
+			"missing:$missing"
+	fi
+done
+done_testing
