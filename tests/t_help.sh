@@ -2,6 +2,7 @@
 # Every tool's --help describes every option its man page's SYNOPSIS lists,
 # each on a line of its own that starts with it ("  -a, --all ...",
 # "      --stored ..."), as cli.c makes --help from the tool's option table.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # synopsis_options PAGE: the options the SYNOPSIS of PAGE lists, one a line:
