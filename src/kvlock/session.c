@@ -70,26 +70,27 @@ lock_session_create(struct lock *l, const char *name)
 }
 
 /*
- * PUT KEY?VERB=SESSION: 1 when Consul answers true, 0 for false, and
- * minus a sysexits status (after a message) when the request failed.
+ * PUT KEY?VERB=SESSION: 0 with *granted telling whether Consul answered
+ * true, or the failed request's sysexits status after a message.
  */
 static int
-kv_session_put(struct lock *l, const char *verb, const char *body)
+kv_session_put(struct lock *l, const char *verb, const char *body,
+    int *granted)
 {
 	char *query = xasprintf("%s=%s", verb, l->session);
 	char *path = consul_kv_path(l->key, query);
 	struct http_reply rep;
-	int rc, granted;
+	int rc;
 
 	rc = consul_call_idempotent(l->c, "PUT", path, body,
 	    body ? strlen(body) : 0, &rep);
 	free(query);
 	free(path);
 	if (rc != 0 || rep.status != 200)
-		return -failure(verb, l->c, rc, &rep);
-	granted = strncmp(rep.body, "true", 4) == 0;
+		return failure(verb, l->c, rc, &rep);
+	*granted = strncmp(rep.body, "true", 4) == 0;
 	http_reply_free(&rep);
-	return granted;
+	return 0;
 }
 
 /* The holder's note on the key and its session's state, for messages. */
@@ -120,10 +121,11 @@ lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 {
 	double deadline = now_seconds() + timeout;
 	double renew_at = now_seconds() + l->ttl / 3;
-	int tries = 0, got, sig;
+	int tries = 0, got = 0, rc, sig;
 	char *who;
 
-	while ((got = kv_session_put(l, "acquire", l->holder)) == 0) {
+	while ((rc = kv_session_put(l, "acquire", l->holder, &got)) == 0 &&
+	    !got) {
 		if (tries++ == 0) {
 			who = current_holder(l);
 			note("%s is held by %s; waiting up to %.0fs", l->key,
@@ -148,7 +150,7 @@ lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 			renew_at = now_seconds() + l->ttl / 3;
 		}
 	}
-	return got < 0 ? -got : 0;
+	return rc;
 }
 
 int
@@ -230,7 +232,7 @@ session_destroy(struct lock *l)
 void
 lock_release(struct lock *l)
 {
-	int ours, released = 0;
+	int ours, released = 0, failed = 0;
 
 	if (l->session == NULL)
 		return;
@@ -241,10 +243,10 @@ lock_release(struct lock *l)
 	 * changes nothing.
 	 */
 	if ((ours = lock_is_ours(l)) != 0)
-		released = kv_session_put(l, "release", NULL);
-	if (released == 1)
+		failed = kv_session_put(l, "release", NULL, &released);
+	if (released)
 		info("released %s", l->key);
-	else if (ours == 1 || released < 0)
+	else if (ours == 1 || failed)
 		warnmsg("%s could not be released: destroying the session "
 		    "frees it, after Consul's lock-delay", l->key);
 	/* After the release: destroying a holding session starts lock-delay. */
