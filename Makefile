@@ -1,8 +1,8 @@
 # recsync: see README.md.  `make` builds bin/, `make check` tests from a
 # fresh Debian 12 machine (installing what is missing when run as root).
 
-# Every folder of src/ with a main.c is a tool: kvdiff kvpush yamlemit
-# redisput qlogscan.
+# Every folder of src/ with a main.c is a tool: kvdiff kvpush kvlock
+# yamlemit redisput qlogscan kvdrift.
 TOOLS	= $(patsubst src/%/main.c,%,$(wildcard src/*/main.c))
 PKGS	= jansson yajl yaml-0.1 libcurl hiredis libcrypto
 

@@ -5,8 +5,24 @@
  * that are not UTF-8 escaped (\xNN), so bytes taken from the input can never
  * drive the terminal.
  *
- * Levels: diag_quiet() messages vanish with -q; diag_info() ones need -v.
- * Warnings and errors are always shown.
+ * Levels: note() messages vanish with -q; info() ones need -v, debug()
+ * ones -vv.  Warnings (warnmsg, warn_at) and errors (die) are always shown.
+ *
+ * How a function fails, the one convention of every tool:
+ * - It says why (warnmsg, warn_at) and returns -1, 0 meaning success.
+ * - Where its caller needs to know which exit status the failure means, it
+ *   returns that sysexits status instead (0 is EX_OK): never its negative.
+ *   An enum is for results that are not all failures (txn.h's outcomes).
+ * - A bad record warns with its FILE:LINE and the run goes on; the exit
+ *   status says so at the end (65, the mildest).
+ * - die() ends the run on the spot, for three things only: out of memory
+ *   (xalloc.h's x* functions, as sbase's e* ones), usage errors (EX_USAGE:
+ *   a bad option or setting, found before any input is read), and a
+ *   failure of the run's own setup or output that leaves nothing
+ *   half-done (a token file that cannot be read, a standard output that
+ *   cannot be written, a rule file not yet renamed into place).  Never in
+ *   the middle of a write to Consul or Redis: that returns its status up
+ *   to main, which reports what was done and exits with it.
  */
 #ifndef RECSYNC_DIAG_H
 #define RECSYNC_DIAG_H
@@ -33,8 +49,6 @@ void	note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Shown with -vv. */
 void	debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-void	vdiag(const char *fmt, va_list ap);
 
 /* A count's plural ending: "%zu record%s", n, plural(n). */
 static inline const char *

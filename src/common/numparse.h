@@ -1,7 +1,8 @@
 /*
  * numparse: bounds-checked parsing of option values.  Each returns 0 on
  * success and -1 (leaving *out alone) when the text is not entirely a number
- * in range.  Nothing here uses atoi or exits.
+ * in range.  Nothing here uses atoi; only the opt_* ones exit, on a usage
+ * error.
  */
 #ifndef RECSYNC_NUMPARSE_H
 #define RECSYNC_NUMPARSE_H
