@@ -40,7 +40,7 @@ put_escaped(const char *s, FILE *fp)
 	}
 }
 
-void
+static void
 vdiag(const char *fmt, va_list ap)
 {
 	char *msg = NULL;

@@ -233,6 +233,22 @@ from_seed(struct redis_cluster *cl, int i, int *status)
 	return why;
 }
 
+/* How many master nodes serve slots, for messages. */
+static size_t
+redis_cluster_masters(const struct redis_cluster *cl)
+{
+	size_t i, n = 0;
+	int k;
+
+	for (i = 0; i < cl->nnodes; i++)
+		for (k = 0; k < REDIS_SLOTS; k++)
+			if (cl->slot_node[k] == (int)i) {
+				n++;
+				break;
+			}
+	return n;
+}
+
 struct redis_cluster *
 redis_cluster_open(const struct redis_url *u, double timeout, int *status)
 {
@@ -266,21 +282,6 @@ redis_cluster_open(const struct redis_url *u, double timeout, int *status)
 	info("connected to %s: %zu masters", disp, redis_cluster_masters(cl));
 	free(disp);
 	return cl;
-}
-
-size_t
-redis_cluster_masters(const struct redis_cluster *cl)
-{
-	size_t i, n = 0;
-	int k;
-
-	for (i = 0; i < cl->nnodes; i++)
-		for (k = 0; k < REDIS_SLOTS; k++)
-			if (cl->slot_node[k] == (int)i) {
-				n++;
-				break;
-			}
-	return n;
 }
 
 void

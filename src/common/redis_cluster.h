@@ -63,8 +63,6 @@ int	redis_cluster_run(struct redis_cluster *cl, struct cluster_cmd *cmds,
 redisReply	*redis_cluster_command(struct redis_cluster *cl,
 		    const char *key, size_t keylen, int argc,
 		    const char **argv, const size_t *lens, int *status);
-/* How many master nodes serve slots (for messages and tests). */
-size_t	redis_cluster_masters(const struct redis_cluster *cl);
 void	redis_cluster_close(struct redis_cluster *cl);
 
 #endif

@@ -617,12 +617,6 @@ connect_any(const char *host, int port, const char *path, double timeout)
 	return c;
 }
 
-redisContext *
-redis_connect(const char *host, int port, double timeout)
-{
-	return connect_any(host, port, NULL, timeout);
-}
-
 /*
  * Runs one setup command; 0 when Redis answered the status want.
  * Otherwise sets *why (allocated) and *status: a lost connection, or an
@@ -747,22 +741,5 @@ redis_open(const struct redis_url *u, double timeout, int *status)
 	disp = redis_url_display(u);
 	info("connected to %s", disp);
 	free(disp);
-	return c;
-}
-
-redisContext *
-redis_open_url(const char *text, double timeout, int *status)
-{
-	struct redis_url u;
-	const char *why;
-	redisContext *c;
-
-	if (redis_url_parse(text, &u, &why) != 0) {
-		warnmsg("bad Redis URL: %s", why);
-		*status = EX_USAGE;
-		return NULL;
-	}
-	c = redis_open(&u, timeout, status);
-	redis_url_free(&u);
 	return c;
 }

@@ -83,11 +83,6 @@ char	*redis_url_display(const struct redis_url *u);
 char	*redis_addr_display(const char *host, int port);
 
 /*
- * A blocking connection to host:port with timeout seconds for connecting
- * and for every command (0: none); its err tells whether it connected.
- */
-redisContext	*redis_connect(const char *host, int port, double timeout);
-/*
  * Connects to host:port with u's user, password and db, without a word:
  * on failure returns NULL with *why (the caller frees it; it never quotes
  * a password) and *status as redis_open() sets it.
@@ -105,8 +100,6 @@ redisContext	*redis_node_open(const struct redis_url *u, const char *host,
  */
 redisContext	*redis_open(const struct redis_url *u, double timeout,
 		    int *status);
-/* redis_url_parse() then redis_open(); a URL that does not parse: EX_USAGE. */
-redisContext	*redis_open_url(const char *text, double timeout, int *status);
 
 /*
  * The exit status an error reply calls for: EX_NOPERM for NOAUTH, WRONGPASS
