@@ -42,4 +42,28 @@ for main in "$TOP"/src/*/main.c; do
 			"missing:$missing"
 	fi
 done
+
+# The version is written once, in src/common/version.h: every tool and
+# recsync say it, and no other source holds it.
+version=$(sed -n 's/^#define RECSYNC_VERSION[[:space:]]*"\(.*\)"$/\1/p' \
+	"$TOP/src/common/version.h")
+if [ -z "$version" ]; then
+	fail "src/common/version.h defines RECSYNC_VERSION"
+else
+	for tool in $(cd "$TOP/src" && echo */main.c | sed 's|/main\.c||g') recsync; do
+		got=$("$tool" --version 2>&1)
+		if [ "$got" = "$tool (recsync) $version" ]; then
+			ok "$tool --version says $version"
+		else
+			fail "$tool --version says $version" "got: $got"
+		fi
+	done
+	others=$(grep -rlF -- "$version" "$TOP/src" "$TOP/bin/recsync" |
+		grep -v '/src/common/version\.h$')
+	if [ -z "$others" ]; then
+		ok "the version is written in src/common/version.h only"
+	else
+		fail "the version is written in src/common/version.h only" "also in: $others"
+	fi
+fi
 done_testing
