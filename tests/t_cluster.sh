@@ -146,17 +146,26 @@ exec 3>&-
 wait "$rp"; status=$?
 expect "a slot migrated during the run: 0" 0 . "$T/mig"
 asking=$(node "$DST" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_asking:calls=\([0-9]*\),.*/\1/p')
-[ "${asking:-0}" -gt 0 ] && ok "ASK was followed ($asking ASKING)" || fail "ASK was followed" "no ASKING on $DST"
+if [ "${asking:-0}" -gt 0 ]; then
+	ok "ASK was followed ($asking ASKING)"
+else
+	fail "ASK was followed" "no ASKING on $DST"
+fi
 slots_calls=0
 for n in c1 c2 c3; do
 	c=$(node "$n" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_cluster|slots:calls=\([0-9]*\),.*/\1/p')
 	slots_calls=$((slots_calls + ${c:-0}))
 done
-[ "$slots_calls" -ge 2 ] && ok "MOVED made the run read the slot map again" ||
+if [ "$slots_calls" -ge 2 ]; then
+	ok "MOVED made the run read the slot map again"
+else
 	fail "MOVED made the run read the slot map again" "CLUSTER SLOTS ran $slots_calls times"
-[ "$(node "$DST" CLUSTER COUNTKEYSINSLOT "$SLOT")" = 60 ] && [ "$(node "$SRC" CLUSTER COUNTKEYSINSLOT "$SLOT")" = 0 ] &&
-	ok "all 60 keys of the slot are on its new node" ||
+fi
+if [ "$(node "$DST" CLUSTER COUNTKEYSINSLOT "$SLOT")" = 60 ] && [ "$(node "$SRC" CLUSTER COUNTKEYSINSLOT "$SLOT")" = 0 ]; then
+	ok "all 60 keys of the slot are on its new node"
+else
 	fail "the slot's keys" "$DST: $(node "$DST" CLUSTER COUNTKEYSINSLOT "$SLOT"), $SRC: $(node "$SRC" CLUSTER COUNTKEYSINSLOT "$SLOT")"
+fi
 node_dump 'hke:heavy_expr:mig*' $PORTS >"$T/dump"
 check "every migrated-slot record holds its expr" holds_exactly "$T/dump" "$T/mig"
 check "every member has a value" every_member_has_a_value
@@ -197,8 +206,9 @@ rs() {
 	RECSYNC_REDIS=$URL recsync "${sub[@]}" --prefix "$PREFIX" --set-key "$SETKEY" \
 		--rules-dir "$RULES" "$@"
 }
-set_is() {	# set_is NAME...: the set holds exactly these names
-	[ "$(redis-cli -c -p "$PORT_c1" SMEMBERS "$SETKEY" | sort | tr '\n' ' ')" = "$* " ]
+set_is() {	# set_is FILE: the set holds exactly the names of FILE's records
+	[ "$(redis-cli -c -p "$PORT_c1" SMEMBERS "$SETKEY" | sort | tr '\n' ' ')" = \
+	  "$(names "$1" | tr '\n' ' ')" ]
 }
 values_are() {	# values_are FILE: those records' keys hold their exprs
 	node_dump 'hke:heavy_expr:rc*' $PORTS >"$T/dump" && holds_exactly "$T/dump" "$1"
@@ -206,19 +216,19 @@ values_are() {	# values_are FILE: those records' keys hold their exprs
 records 6 1 | sed 's/heavy_expr:r/heavy_expr:rc/' >"$T/rc"
 run -i "$T/rc" rs
 expect "recsync sync into the cluster: 0" 0 ""
-check "sync: the set names the six records" set_is $(names "$T/rc")
+check "sync: the set names the six records" set_is "$T/rc"
 check "sync: their values are on the cluster" values_are "$T/rc"
 head -n 2 "$T/rc" >"$T/rc.retire"; tail -n 4 "$T/rc" >"$T/rc.kept"
 run -i "$T/rc.retire" rs retire
 expect "recsync retire in the cluster: 0" 0 ""
-check "retire: the set names the four others" set_is $(names "$T/rc.kept")
+check "retire: the set names the four others" set_is "$T/rc.kept"
 check "retire: only their values are left" values_are "$T/rc.kept"
 redis-cli -c -p "$PORT_c1" SET hke:heavy_expr:rcstale 'up' >/dev/null
 redis-cli -c -p "$PORT_c1" SADD "$SETKEY" hke:heavy_expr:rcstale >/dev/null
 { sed -n '3p;4p' "$T/rc"; records 1 7 | sed 's/heavy_expr:r/heavy_expr:rc/'; } >"$T/rc.want"
 run -i "$T/rc.want" rs rebuild --yes
 expect "recsync rebuild --yes in the cluster: 0" 0 ""
-check "rebuild: the set names exactly the input" set_is $(names "$T/rc.want")
+check "rebuild: the set names exactly the input" set_is "$T/rc.want"
 check "rebuild: the cluster holds exactly the input's values" values_are "$T/rc.want"
 check "rebuild: the temporary sets are gone" test -z "$(node_dump '*redisput-prune*' $PORTS;
 	for p in $PORTS; do redis-cli -p "$p" --scan --pattern '*redisput-prune*'; done)"
@@ -235,12 +245,15 @@ other=$(sed -n '2p' "$T/rc.want" | python3 -c 'import json,sys; print(json.load(
 redis-cli -c -p "$PORT_c1" DEL "$gone" >/dev/null
 redis-cli -c -p "$PORT_c1" SET "$other" 'sum(up)' >/dev/null
 run rs status --json
-[ "$status" = 1 ] && [ "$(drift redis_no_value)" = "$gone" ] && [ "$(drift redis_differs)" = "$other" ] &&
-	ok "status names a value gone and a value changed on the cluster" ||
+if [ "$status" = 1 ] && [ "$(drift redis_no_value)" = "$gone" ] && [ "$(drift redis_differs)" = "$other" ]; then
+	ok "status names a value gone and a value changed on the cluster"
+else
 	fail "status of the cluster's drift" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 run -i /dev/null rs -q
 run rs status --json
 expect "a sync heals the cluster: status 0" 0 ""
+# shellcheck disable=SC2012 # ls -t: the newest of our own record_*.yml
 vg "kvdrift reading the cluster" /dev/null 0 "$RECSYNC_BIN/kvdrift" --prefix "$PREFIX" \
 	--set-key "$SETKEY" --redis "$URL" --rules "$(ls -t "$RULES"/record_*.yml | head -n 1)"
 
@@ -249,12 +262,19 @@ start_node lone --cluster-enabled yes --cluster-config-file nodes.conf \
 	--cluster-port "$(free_port)"
 run -i "$T/mig1" redisput --redis "redis+cluster://:$HA_PW_URL@127.0.0.1:$PORT_lone"
 expect "cluster_state:fail: 69" 69 "cluster_state:fail"
-[ "$(node lone DBSIZE)" = 0 ] && ok "the failed cluster: nothing written" ||
+if [ "$(node lone DBSIZE)" = 0 ]; then
+	ok "the failed cluster: nothing written"
+else
 	fail "the failed cluster: nothing written" "DBSIZE $(node lone DBSIZE)"
+fi
 start_node plain
 run -i "$T/mig1" redisput --redis "redis+cluster://:$HA_PW_URL@127.0.0.1:$PORT_plain"
 expect "a server that is not a cluster node: 69" 69 "CLUSTER INFO refused: .*cluster support disabled"
-[ "$(node plain DBSIZE)" = 0 ] && ok "not a cluster: nothing written" || fail "not a cluster: nothing written"
+if [ "$(node plain DBSIZE)" = 0 ]; then
+	ok "not a cluster: nothing written"
+else
+	fail "not a cluster: nothing written"
+fi
 DEAD=$(free_port)
 run -i "$T/mig1" redisput --redis "redis+cluster://:$HA_PW_URL@127.0.0.1:$DEAD"
 expect "no seed answers: 69, naming it" 69 "seed .*127\.0\.0\.1:$DEAD: cannot connect"
