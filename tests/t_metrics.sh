@@ -17,6 +17,7 @@ new_prefix
 SETKEY="test:set:metrics"
 RULES=$T/rules TEXTFILE=$T/textfile
 mkdir -p "$RULES" "$TEXTFILE" "$T/prom"
+# shellcheck disable=SC2317 # called through run
 rs() {
 	local sub=()
 	case ${1:-} in status) sub=("$1"); shift ;; esac
@@ -68,40 +69,55 @@ records 7 >"$T/in"
 run -i "$T/in" rs -q
 [ "$status" = 0 ] || fail "the sync with --metrics-file" "$status" "$(cat "$T/err")"
 curl -sf "http://127.0.0.1:$NE_PORT/metrics" >"$T/scraped"
-grep -q '^recsync_records{command="sync",store="consul"} 7$' "$T/scraped" &&
-	grep -q '^node_textfile_scrape_error 0$' "$T/scraped" &&
-	ok "node_exporter serves the file without a scrape error" ||
+if grep -q '^recsync_records{command="sync",store="consul"} 7$' "$T/scraped" &&
+    grep -q '^node_textfile_scrape_error 0$' "$T/scraped"; then
+	ok "node_exporter serves the file without a scrape error"
+else
 	fail "node_exporter serves the file" "$(grep -E 'recsync_records|textfile' "$T/scraped")"
+fi
 if until_query 'recsync_records{store="consul",command="sync"}' 7; then
 	ok "Prometheus finds recsync_records{store=\"consul\"} = 7, the count just synced"
 else
 	fail "Prometheus finds recsync_records" "got '$(query 'recsync_records{store="consul",command="sync"}')'" \
 		"$(tail -n 5 "$T/prometheus.log")"
 fi
-until_query 'recsync_last_run_exit_status{command="sync"}' 0 &&
-	until_query 'count(time() - recsync_last_success_timestamp_seconds{command="sync"} < 600)' 1 &&
-	ok "Prometheus: the sync's exit status and a recent success" || fail "exit status and success"
+if until_query 'recsync_last_run_exit_status{command="sync"}' 0 &&
+    until_query 'count(time() - recsync_last_success_timestamp_seconds{command="sync"} < 600)' 1; then
+	ok "Prometheus: the sync's exit status and a recent success"
+else
+	fail "exit status and success"
+fi
 
 rcli DEL hke:heavy_expr:r000003 >/dev/null
 run rs status
 [ "$status" = 1 ] || fail "status finds the drift" "$status" "$(cat "$T/out")"
-until_query 'recsync_drift_records{kind="redis_no_value"}' 1 &&
-	until_query 'sum(recsync_drift_records)' 1 &&
-	ok "Prometheus: status's drift, by kind" || fail "drift in Prometheus" "$(cat "$TEXTFILE/recsync.prom")"
-until_query 'recsync_records{store="consul",command="sync"}' 7 &&
-	ok "status kept the sync's series in the shared file" || fail "sync's series kept"
+if until_query 'recsync_drift_records{kind="redis_no_value"}' 1 &&
+    until_query 'sum(recsync_drift_records)' 1; then
+	ok "Prometheus: status's drift, by kind"
+else
+	fail "drift in Prometheus" "$(cat "$TEXTFILE/recsync.prom")"
+fi
+if until_query 'recsync_records{store="consul",command="sync"}' 7; then
+	ok "status kept the sync's series in the shared file"
+else
+	fail "sync's series kept"
+fi
 
 # examples/alerts.yml in the real Prometheus.  Once RecsyncDrift is
 # pending (its hour not up), the rules have seen status's exit 1: that is
 # no failure, so RecsyncFailing stays silent; a sync that fails (Consul
 # unreachable: 69) makes it fire.
-until_query 'ALERTS{alertname="RecsyncDrift",alertstate="pending"}' 1 &&
-	[ "$(query 'count(ALERTS{alertname="RecsyncFailing"}) or vector(0)')" = 0 ] &&
-	ok "RecsyncDrift pending, RecsyncFailing silent on status's exit 1" ||
+if until_query 'ALERTS{alertname="RecsyncDrift",alertstate="pending"}' 1 &&
+    [ "$(query 'count(ALERTS{alertname="RecsyncFailing"}) or vector(0)')" = 0 ]; then
+	ok "RecsyncDrift pending, RecsyncFailing silent on status's exit 1"
+else
 	fail "alerts before the failure" "$(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/alerts")"
+fi
 run -i /dev/null rs -q --consul 127.0.0.1:1
 [ "$status" = 69 ] || fail "the failing sync" "$status" "$(cat "$T/err")"
-until_query 'ALERTS{alertname="RecsyncFailing",alertstate="firing",command="sync"}' 1 &&
-	ok "a real Prometheus with examples/alerts.yml fires RecsyncFailing" ||
+if until_query 'ALERTS{alertname="RecsyncFailing",alertstate="firing",command="sync"}' 1; then
+	ok "a real Prometheus with examples/alerts.yml fires RecsyncFailing"
+else
 	fail "RecsyncFailing fires" "$(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/alerts")"
+fi
 done_testing
