@@ -122,39 +122,58 @@ string(struct walk *w, struct span *s)
 	return 0;
 }
 
+/* A run of digits, at least one; *n gets how many. */
 static int
-digits(struct walk *w)
+digits(struct walk *w, size_t *n)
 {
 	const unsigned char *start = w->p;
 
 	while (w->p < w->end && *w->p >= '0' && *w->p <= '9')
 		w->p++;
-	return w->p > start ? 0 : -1;
+	*n = w->p - start;
+	return *n > 0 ? 0 : -1;
 }
 
-/* A number as JSON spells it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+/*
+ * A number as JSON spells it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * and as jansson takes it: an integer must fit a json_int_t and a real
+ * must not overflow a double.  Those near the edge go to jansson (18
+ * digits always fit; a real below 10^300 never overflows).
+ */
 static int
 number(struct walk *w)
 {
+	size_t nint = 1, n;
+	long x = 0;
+	int xneg = 0, real = 0;
+
 	if (w->p < w->end && *w->p == '-')
 		w->p++;
 	if (w->p < w->end && *w->p == '0')
 		w->p++;
-	else if (digits(w) != 0)
+	else if (digits(w, &nint) != 0)
 		return -1;
 	if (w->p < w->end && *w->p == '.') {
 		w->p++;
-		if (digits(w) != 0)
+		real = 1;
+		if (digits(w, &n) != 0)
 			return -1;
 	}
 	if (w->p < w->end && (*w->p == 'e' || *w->p == 'E')) {
 		w->p++;
+		real = 1;
 		if (w->p < w->end && (*w->p == '+' || *w->p == '-'))
-			w->p++;
-		if (digits(w) != 0)
+			xneg = *w->p++ == '-';
+		for (n = 0; w->p < w->end && *w->p >= '0' && *w->p <= '9';
+		    n++, w->p++)
+			if (n < 5)
+				x = x * 10 + (*w->p - '0');
+		if (n == 0 || n > 4)
 			return -1;
 	}
-	return 0;
+	if (real)
+		return xneg || (long)nint + x < 300 ? 0 : -1;
+	return nint <= 18 ? 0 : -1;
 }
 
 static int
