@@ -43,6 +43,21 @@ for main in "$TOP"/src/*/main.c; do
 	fi
 done
 
+# One letter means one option in every tool: "-x, --name" lines of every
+# --help, no letter with two names.
+for main in "$TOP"/src/*/main.c; do
+	"$(basename "$(dirname "$main")")" --help
+done | sed -n 's/^ *\(-[[:alnum:]]\), \(--[a-z-]*\).*/\1 \2/p' | sort -u >"$T/letters"
+twice=$(awk '{ n[$1]++ } n[$1] == 2 { print $1 }' "$T/letters")
+if [ ! -s "$T/letters" ]; then
+	fail "the tools' --help name letters"
+elif [ -z "$twice" ]; then
+	ok "a letter means one option in every tool ($(wc -l <"$T/letters") letters)"
+else
+	fail "a letter means one option in every tool" \
+		"$(grep -E "^($(echo "$twice" | paste -sd'|')) " "$T/letters")"
+fi
+
 # The version is written once, in src/common/version.h: every tool and
 # recsync say it, and no other source holds it.
 version=$(sed -n 's/^#define RECSYNC_VERSION[[:space:]]*"\(.*\)"$/\1/p' \
