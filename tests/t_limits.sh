@@ -64,6 +64,63 @@ server "...no body above 512 KiB, 10 operations in all" "max(size) <= LIMIT and 
 server "...each body but the last too full to take one more record" \
 	"all(s + (size[-1] - 2) // ops[-1] > LIMIT for s in size[:-1]) and len(ops) > 1"
 
+# --- at the byte boundary exactly: records whose transaction body is
+# 524288 bytes go in one transaction; one byte more in a value and the
+# last record goes in a second.  The sizes follow the value kvpush stores
+# ({"record":…,"expr":…} and STORED_EXTRA bytes it adds) and the
+# operation Consul's API takes ({"KV":{"Verb":"cas","Key":…,"Value":
+# base64,"Index":0}}): a change to either must change this test on purpose.
+STORED_EXTRA=0
+# boundary GROW: the prefix (made to fit), then the records, one a line.
+boundary() {
+	python3 - "$PREFIX" "$STORED_EXTRA" "$1" <<'PY'
+import json, sys
+prefix, extra, grow = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+LIMIT = 524288
+b64 = lambda n: 4 * ((n + 2) // 3)
+head = lambda i: '{"record":"big_%d","expr":"' % i
+def op(i, vlen):	# a record's operation at key number i
+    return len('{"KV":{"Verb":"cas","Key":%s,"Value":"' % json.dumps("%s/%d" % (prefix, i))) + \
+        b64(vlen) + len('","Index":0}}')
+# Every body is 1 + the sum of (op + 1): its residue mod 4 is set by the
+# prefix's length and the number of records; pick a fitting pair.
+for pad in ("", "x"):
+    prefix = sys.argv[1] + pad
+    for n in (3, 5):
+        fixed = 1 + sum(op(i, 0) + 1 for i in range(1, n + 1))
+        if (LIMIT - fixed) % 4 == 0:
+            break
+    else:
+        continue
+    break
+vlen = [3 * ((LIMIT - fixed) // 4 // n)] * n	# whole base64 blocks
+vlen[-1] += 3 * ((LIMIT - fixed) // 4) - sum(vlen)
+body = 1 + sum(op(i + 1, v) + 1 for i, v in enumerate(vlen))
+assert body == LIMIT, body
+print(prefix)
+for i, v in enumerate(vlen):
+    v += grow if i == n - 1 else 0
+    print('%s%s"}' % (head(i), "x" * (v - len(head(i)) - 2 - extra)))
+PY
+}
+new_prefix
+boundary 0 >"$T/edge"
+PREFIX=$(head -n 1 "$T/edge")
+tail -n +2 "$T/edge" >"$T/edge.in"
+n=$(wc -l <"$T/edge.in")
+mark
+run -i "$T/edge.in" kvpush --prefix "$PREFIX"
+pushed "$n records making a body of exactly 524288 bytes pushed" "$n"
+server "...in one transaction of $n operations and 524288 bytes" "ops == [$n] and size == [LIMIT]"
+new_prefix
+boundary 1 >"$T/edge"
+PREFIX=$(head -n 1 "$T/edge")
+tail -n +2 "$T/edge" >"$T/edge.in"
+mark
+run -i "$T/edge.in" kvpush --prefix "$PREFIX"
+pushed "the same with the last value one byte longer pushed" "$n"
+server "...in two transactions, $((n - 1)) operations and 1" "ops == [$((n - 1)), 1] and max(size) <= LIMIT"
+
 # --- what the server refuses, and kvpush reports (76): more than 64
 # operations (Consul <= 1.13; 1.14 takes 128), a body above 512 KiB
 if [ "$STANDIN" = 1 ]; then

@@ -114,19 +114,6 @@ kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
 	return rc;
 }
 
-char *
-kv_record_value(const struct record *r)
-{
-	json_t *v = json_pack("{s:s%, s:s%}", "record", r->name,
-	    strlen(r->name), "expr", r->expr, r->expr_len);
-	char *s = json_dumps(v, JSON_COMPACT);
-
-	json_decref(v);
-	if (s == NULL)
-		die(EX_OSERR, "out of memory");
-	return s;
-}
-
 /*
  * The verdict on a listing: 0, a sysexits status after a message, or -1
  * (also after a message) when Consul could not be reached at all.

@@ -47,7 +47,5 @@ long long kv_key_number(const char *prefix, const char *key);
  */
 int	kv_entry_record(const struct kv_entry *e, struct record *r,
 	    const char **why);
-/* The compact JSON value stored for a record: {"record":…,"expr":…}. */
-char	*kv_record_value(const struct record *r);
 
 #endif

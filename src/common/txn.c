@@ -1,90 +1,172 @@
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "base64.h"
 #include "diag.h"
-#include "kv.h"
 #include "txn.h"
 #include "xalloc.h"
 
-static char *
-dump_op(json_t *op)
+#define CAS_HEAD	"{\"KV\":{\"Verb\":\"cas\",\"Key\":"
+#define CAS_VALUE	",\"Value\":\""
+#define CAS_INDEX	"\",\"Index\":"
+#define DELETE_HEAD	"{\"KV\":{\"Verb\":\"delete-cas\",\"Key\":"
+#define DELETE_INDEX	",\"Index\":"
+#define OP_END		"}}"
+#define LIT(s)		(sizeof(s) - 1)
+
+char *
+txn_json_string(const char *s, size_t *len)
 {
-	char *s = json_dumps(op, JSON_COMPACT);
+	json_t *str = json_string(s);
+	char *text = str ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
 
-	json_decref(op);
-	if (s == NULL)
-		die(EX_OSERR, "out of memory");
-	return s;
-}
-
-/* key as a JSON string, quotes included. */
-static char *
-json_quoted(const char *key)
-{
-	json_t *s = json_string(key);
-	char *text = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-
-	json_decref(s);
+	json_decref(str);
 	if (text == NULL)
 		die(EX_SOFTWARE, "a Consul key that is not UTF-8");
+	*len = strlen(text);
 	return text;
 }
 
-/*
- * Put together by hand: base64 needs no JSON escaping, and having jansson
- * copy and scan every value once more cost a third of kvpush's time.
- */
-char *
-txn_op_cas(const char *key, const char *value, size_t len,
-    unsigned long long cas)
+static size_t
+digits(unsigned long long n)
 {
-	char *b64 = base64_encode(value, len), *quoted = json_quoted(key);
-	char *op = xasprintf("{\"KV\":{\"Verb\":\"cas\",\"Key\":%s,"
-	    "\"Value\":\"%s\",\"Index\":%llu}}", quoted, b64, cas);
+	size_t d = 1;
 
-	free(b64);
-	free(quoted);
-	return op;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
 }
 
-char *
-txn_op_delete_cas(const char *key, unsigned long long cas)
+/* Base64 as Consul's API carries values: 4 characters per 3 bytes, padded. */
+static size_t
+base64_len(size_t n)
 {
-	return dump_op(json_pack("{s:{s:s, s:s, s:I}}", "KV", "Verb",
-	    "delete-cas", "Key", key, "Index", (json_int_t)cas));
+	return 4 * ((n + 2) / 3);
 }
 
 size_t
-txn_op_cost(size_t oplen)
+txn_cas_len(size_t key_json_len, size_t value_len, unsigned long long cas)
 {
-	return oplen + 1;	/* the op and its comma (or a bracket) */
+	return LIT(CAS_HEAD) + key_json_len + LIT(CAS_VALUE) +
+	    base64_len(value_len) + LIT(CAS_INDEX) + digits(cas) + LIT(OP_END);
 }
 
-char *
-txn_body(char *const *ops, size_t n, size_t *len)
+size_t
+txn_delete_cas_len(size_t key_json_len, unsigned long long cas)
 {
-	size_t i, total = 2, off = 0;
-	char *body;
+	return LIT(DELETE_HEAD) + key_json_len + LIT(DELETE_INDEX) +
+	    digits(cas) + LIT(OP_END);
+}
 
-	for (i = 0; i < n; i++)
-		total += strlen(ops[i]) + (i > 0);
-	body = xmalloc(total + 1);
-	body[off++] = '[';
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(ops[i]);
+int
+txn_size_add(struct txn_size *s, size_t oplen, size_t max_ops,
+    size_t max_bytes)
+{
+	size_t bytes = s->bytes + oplen + (s->ops > 0);	/* and its comma */
 
-		if (i > 0)
-			body[off++] = ',';
-		memcpy(body + off, ops[i], l);
-		off += l;
-	}
-	body[off++] = ']';
-	body[off] = '\0';
-	*len = off;
-	return body;
+	if (s->ops >= max_ops || bytes > max_bytes)
+		return 0;
+	s->ops++;
+	s->bytes = bytes;
+	return 1;
+}
+
+static void
+body_room(struct txn_body *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->cap = b->len + more + 1 > 2 * b->cap ? b->len + more + 1 :
+	    2 * b->cap;
+	b->text = xreallocarray(b->text, b->cap, 1);
+}
+
+static void
+body_put(struct txn_body *b, const char *s, size_t len)
+{
+	memcpy(b->text + b->len, s, len);
+	b->len += len;
+}
+
+void
+txn_body_start(struct txn_body *b, size_t size)
+{
+	b->len = b->ops = 0;
+	body_room(b, size);
+	b->text[b->len++] = '[';
+}
+
+/* Room for one more operation of oplen bytes, and the comma before it. */
+static void
+body_next(struct txn_body *b, size_t oplen)
+{
+	body_room(b, oplen + 2);
+	if (b->ops++ > 0)
+		b->text[b->len++] = ',';
+}
+
+static void
+body_number(struct txn_body *b, unsigned long long n)
+{
+	size_t d = digits(n), i;
+
+	for (i = d; i > 0; i--, n /= 10)
+		b->text[b->len + i - 1] = (char)('0' + n % 10);
+	b->len += d;
+}
+
+/*
+ * Written in place: base64 needs no JSON escaping, and building each
+ * operation apart (or through jansson) cost a third of kvpush's time.
+ */
+void
+txn_body_cas(struct txn_body *b, const char *key_json, size_t klen,
+    const char *value, size_t len, unsigned long long cas)
+{
+	if (len > INT_MAX)
+		die(EX_SOFTWARE, "a value of %zu bytes", len);
+	body_next(b, txn_cas_len(klen, len, cas));
+	body_put(b, CAS_HEAD, LIT(CAS_HEAD));
+	body_put(b, key_json, klen);
+	body_put(b, CAS_VALUE, LIT(CAS_VALUE));
+	b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->text + b->len,
+	    (const unsigned char *)value, (int)len);
+	body_put(b, CAS_INDEX, LIT(CAS_INDEX));
+	body_number(b, cas);
+	body_put(b, OP_END, LIT(OP_END));
+}
+
+void
+txn_body_delete_cas(struct txn_body *b, const char *key_json, size_t klen,
+    unsigned long long cas)
+{
+	body_next(b, txn_delete_cas_len(klen, cas));
+	body_put(b, DELETE_HEAD, LIT(DELETE_HEAD));
+	body_put(b, key_json, klen);
+	body_put(b, DELETE_INDEX, LIT(DELETE_INDEX));
+	body_number(b, cas);
+	body_put(b, OP_END, LIT(OP_END));
+}
+
+void
+txn_body_end(struct txn_body *b)
+{
+	body_room(b, 1);
+	b->text[b->len++] = ']';
+	b->text[b->len] = '\0';
+}
+
+void
+txn_body_free(struct txn_body *b)
+{
+	free(b->text);
+	memset(b, 0, sizeof(*b));
 }
 
 /* The "What" of each error in a 409's body, joined; NULL if none parse. */
@@ -136,4 +218,100 @@ txn_send(struct consul *c, const char *body, size_t len, char **why)
 		*why = consul_fail_message(&rep);
 	http_reply_free(&rep);
 	return out;
+}
+
+/*
+ * After a write without an answer or in conflict: committed if it landed.
+ * When that cannot be read either, neither sending it again (twice if it
+ * landed) nor a caller's renumbering is safe: a failure, final.
+ */
+static enum txn_outcome
+settle(struct txn_batch *b, enum txn_outcome out, char **why, int *final)
+{
+	char *msg;
+
+	switch (b->landed(b->arg)) {
+	case 1:
+		info("%s: transaction of %zu operation%s: %s, but it landed",
+		    b->what, b->body->ops, plural(b->body->ops), *why);
+		free(*why);
+		*why = NULL;
+		return TXN_COMMITTED;
+	case 0:
+		return out;
+	default:
+		msg = xasprintf("%s: a transaction of %zu operation%s may or "
+		    "may not have landed, and Consul cannot be read to tell: "
+		    "%s", b->what, b->body->ops, plural(b->body->ops), *why);
+		free(*why);
+		*why = msg;
+		*final = 1;
+		return TXN_UNKNOWN;
+	}
+}
+
+/* Puts what the batch was doing in front of the reason. */
+static void
+explain(struct txn_batch *b, enum txn_outcome out, char **why)
+{
+	char *msg;
+
+	if (out == TXN_DENIED)
+		msg = xasprintf("%s: Consul refused the write: %s", b->what,
+		    *why);
+	else if (out == TXN_REFUSED)
+		msg = xasprintf("%s: Consul refused a transaction of %zu "
+		    "operation%s: %s", b->what, b->body->ops,
+		    plural(b->body->ops), *why);
+	else
+		return;
+	free(*why);
+	*why = msg;
+}
+
+enum txn_outcome
+txn_commit(struct consul *c, int retries, struct txn_batch *b, char **why)
+{
+	enum txn_outcome out;
+	int unanswered = 0, final = 0;
+	char *msg;
+
+	for (;;) {
+		out = txn_send(c, b->body->text, b->body->len, why);
+		b->sent++;
+		if ((out == TXN_UNKNOWN || out == TXN_CONFLICT) &&
+		    b->landed != NULL)
+			out = settle(b, out, why, &final);
+		if (out != TXN_UNKNOWN || final)
+			break;
+		if (++unanswered > retries) {
+			msg = xasprintf("%s: gave up after %d %s: %s", b->what,
+			    unanswered, unanswered == 1 ? "try" : "tries",
+			    *why);
+			free(*why);
+			*why = msg;
+			break;
+		}
+		info("%s: transaction of %zu operation%s: %s; trying again",
+		    b->what, b->body->ops, plural(b->body->ops), *why);
+		free(*why);
+		consul_backoff(unanswered);
+	}
+	explain(b, out, why);
+	return out;
+}
+
+int
+txn_exit_status(enum txn_outcome out)
+{
+	switch (out) {
+	case TXN_DENIED:
+		return EX_NOPERM;
+	case TXN_REFUSED:
+		return EX_PROTOCOL;
+	case TXN_UNKNOWN:
+		return EX_TEMPFAIL;
+	default:
+		return EX_SOFTWARE;	/* not a failure */
+	}
 }

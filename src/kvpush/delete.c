@@ -21,7 +21,8 @@
 
 struct doomed {
 	struct record		 r;	/* as stored, with its index */
-	char			*key;
+	char			*key;	/* as JSON */
+	size_t			 key_len;
 	unsigned long long	 modify_index;
 };
 
@@ -32,6 +33,8 @@ struct deletion {
 	char		**numbers;
 	struct doomed	*v;
 	size_t		 n, cap;
+	struct txn_body	 body;
+	char		*what;		/* "deleting from PREFIX/" */
 };
 
 static void
@@ -59,7 +62,7 @@ find_doomed(const struct kv_entry *e, void *arg)
 		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
 	}
 	d->v[d->n].r = r;
-	d->v[d->n].key = xstrdup(e->key);
+	d->v[d->n].key = txn_json_string(e->key, &d->v[d->n].key_len);
 	d->v[d->n].modify_index = e->modify_index;
 	d->n++;
 }
@@ -78,37 +81,37 @@ forget_doomed(struct deletion *d)
 
 /* Deletes v[0..n) in one transaction: 0 done, 1 conflict; dies otherwise. */
 static int
-delete_batch(struct consul *c, const struct push_opts *o, struct doomed *v,
-    size_t n)
+delete_batch(struct consul *c, const struct push_opts *o, struct deletion *d,
+    size_t start, size_t n)
 {
-	char **ops = xreallocarray(NULL, n, sizeof(*ops)), *body, *why = NULL;
-	enum txn_outcome out = TXN_COMMITTED;
-	size_t i, len;
+	const struct doomed *v = d->v + start;
+	size_t i;
 
+	txn_body_start(&d->body, 0);
 	for (i = 0; i < n; i++)
-		ops[i] = txn_op_delete_cas(v[i].key, v[i].modify_index);
-	body = txn_body(ops, n, &len);
-	for (i = 0; i < n; i++)
-		free(ops[i]);
-	free(ops);
-	for (i = 0; !o->dry_run && i <= (size_t)o->retries; i++) {
-		free(why);
-		if ((out = txn_send(c, body, len, &why)) != TXN_UNKNOWN)
+		txn_body_delete_cas(&d->body, v[i].key, v[i].key_len,
+		    v[i].modify_index);
+	txn_body_end(&d->body);
+	return commit_batch(c, o, d->what, &d->body);
+}
+
+/* How many deletions from start fit one transaction (one at least). */
+static size_t
+batch_size(const struct push_opts *o, const struct deletion *d, size_t start)
+{
+	struct txn_size s = TXN_SIZE_EMPTY;
+	size_t n;
+
+	for (n = 0; start + n < d->n; n++)
+		if (!txn_size_add(&s, txn_delete_cas_len(d->v[start + n].key_len,
+		    d->v[start + n].modify_index), o->max_ops, o->max_bytes) &&
+		    n > 0)
 			break;
-		if (i < (size_t)o->retries)
-			consul_backoff((int)i + 1);
-	}
-	free(body);
-	if (out == TXN_COMMITTED || out == TXN_CONFLICT) {
-		free(why);
-		return out == TXN_CONFLICT;
-	}
-	die(out == TXN_DENIED ? EX_NOPERM : out == TXN_UNKNOWN ? EX_TEMPFAIL :
-	    EX_PROTOCOL, "deleting from %s/: %s", o->prefix, why);
+	return n;
 }
 
 /*
- * Deletes in transactions of at most max_ops; a conflict (a key changed
+ * Deletes in transactions within the limits; a conflict (a key changed
  * since it was read) means: read again and go on with what is left.
  */
 static int
@@ -118,8 +121,8 @@ delete_all(struct consul *c, const struct push_opts *o, struct deletion *d)
 	int rescans = 0, rc;
 
 	while (start < d->n) {
-		n = d->n - start < o->max_ops ? d->n - start : o->max_ops;
-		if (delete_batch(c, o, d->v + start, n) == 0) {
+		n = batch_size(o, d, start);
+		if (delete_batch(c, o, d, start, n) == 0) {
 			for (; n > 0; n--, start++)
 				record_print(&d->v[start].r);
 			fflush(stdout);
@@ -147,6 +150,7 @@ delete_records(struct consul *c, const struct push_opts *o,
 	int rc;
 
 	memset(&d, 0, sizeof(d));
+	d.what = xasprintf("deleting from %s/", o->prefix);
 	d.names = strmap_new();
 	d.keys = strmap_new();
 	while (record_input_next(in, &r))
@@ -169,6 +173,8 @@ delete_records(struct consul *c, const struct push_opts *o,
 	    input.n, plural(input.n), o->dry_run ? "would be removed" : "removed");
 	forget_doomed(&d);
 	free(d.v);
+	free(d.what);
+	txn_body_free(&d.body);
 	strmap_free(d.names);
 	strmap_free(d.keys);
 	for (i = 0; i < input.n; i++)

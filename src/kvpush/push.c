@@ -3,32 +3,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "diag.h"
 #include "kv.h"
 #include "push.h"
-#include "txn.h"
 #include "xalloc.h"
 
 /* How often a batch is renumbered after losing numbers to another writer. */
 #define MAX_CONFLICTS	10
-/* A key number as wide as any: sizes are reckoned with it. */
+/* A key number as wide as any (kv_key_number takes 18 digits at most). */
 #define WIDEST_NUMBER	999999999999999999LL
 
-static char *
-record_key(const char *prefix, long long n)
+/* What follows a value's head: the end of the object. */
+#define VALUE_TAIL	"}"
+#define VALUE_TAIL_LEN	(sizeof(VALUE_TAIL) - 1)
+
+static size_t
+number_width(long long n)
 {
-	return xasprintf("%s/%lld", prefix, n);
+	size_t d = 1;
+
+	for (; n >= 10; n /= 10)
+		d++;
+	return d;
 }
 
-/* The create-only set of a record's value at number n. */
+/*
+ * The stored value up to its tail, {"record":"NAME","expr":"EXPR", with
+ * the expression escaped once, by jansson; a metric name needs no
+ * escaping.  NULL when the expression is not UTF-8.
+ */
 static char *
-record_op(const char *prefix, const char *value, long long n)
+value_head(const struct record *r, size_t *len)
 {
-	char *key = record_key(prefix, n), *op;
+	json_t *s = json_stringn_nocheck(r->expr, r->expr_len);
+	char *expr = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL, *head;
 
-	op = txn_op_cas(key, value, strlen(value), 0);
-	free(key);
-	return op;
+	json_decref(s);
+	if (expr == NULL)
+		return NULL;
+	head = xasprintf("{\"record\":\"%s\",\"expr\":%s", r->name, expr);
+	free(expr);
+	*len = strlen(head);
+	return head;
+}
+
+/* The exact length of the create-only set of a value at number n. */
+static size_t
+op_len(const struct pusher *p, size_t head_len, long long n)
+{
+	return txn_cas_len(p->key_len + number_width(n) + 1,
+	    head_len + VALUE_TAIL_LEN, 0);
+}
+
+/* Queued record i's whole value, in p->value; its length. */
+static size_t
+value_of(struct pusher *p, size_t i)
+{
+	const struct pending *v = &p->pending[i];
+	size_t len = v->len + VALUE_TAIL_LEN;
+
+	if (len + 1 > p->value_cap) {
+		p->value_cap = len + 1;
+		p->value = xreallocarray(p->value, p->value_cap, 1);
+	}
+	memcpy(p->value, v->head, v->len);
+	memcpy(p->value + v->len, VALUE_TAIL, VALUE_TAIL_LEN + 1);
+	return len;
 }
 
 static void
@@ -45,59 +87,111 @@ refresh_next(struct pusher *p)
 void
 pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 {
+	char *quoted;
+	size_t len;
+
 	memset(p, 0, sizeof(*p));
 	p->c = c;
 	p->o = o;
-	p->bytes = 2;
+	p->what = xasprintf("writing to %s/", o->prefix);
+	/* "PREFIX" as JSON, its closing quote dropped for "/N\"". */
+	quoted = txn_json_string(o->prefix, &len);
+	p->key = xasprintf("%.*s/", (int)(len - 1), quoted);
+	p->key_len = len;
+	free(quoted);
+	p->size = (struct txn_size)TXN_SIZE_EMPTY;
 	refresh_next(p);
 	info("%s/: the next number is %lld", o->prefix, p->next);
 }
 
-int
-pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
+/* Drops a record no transaction can hold (or not UTF-8): returns -1. */
+static int
+refuse(struct pusher *p, struct record *r, const struct record_input *in,
+    size_t cost)
 {
-	char *value = kv_record_value(r);
-	char *op = record_op(p->o->prefix, value, WIDEST_NUMBER);
-	size_t cost = txn_op_cost(strlen(op));
-
-	free(op);
-	if (2 + cost > p->o->max_bytes) {
-		free(value);
+	if (cost == 0)
+		warn_at(record_input_file(in), record_input_line(in),
+		    "%s: the expression is not UTF-8; not pushed", r->name);
+	else
 		warn_at(record_input_file(in), record_input_line(in),
 		    "%s: %zu bytes as a transaction operation, more than a "
 		    "transaction may hold (%zu); not pushed", r->name, cost,
 		    p->o->max_bytes);
-		record_free(r);
-		p->too_big++;
-		return -1;
+	record_free(r);
+	p->too_big++;
+	return -1;
+}
+
+/*
+ * Sized by arithmetic at the number the record will get.  A record is
+ * refused when it would not fit a transaction alone at the widest number,
+ * so that no renumbering can leave it without one.
+ */
+int
+pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
+{
+	size_t len, alone;
+	char *head = value_head(r, &len);
+
+	if (head == NULL)
+		return refuse(p, r, in, 0);
+	alone = op_len(p, len, WIDEST_NUMBER);
+	if (alone + 2 > p->o->max_bytes) {
+		free(head);
+		return refuse(p, r, in, alone);
 	}
-	if (p->batch.n == p->o->max_ops || p->bytes + cost > p->o->max_bytes)
+	if (!txn_size_add(&p->size, op_len(p, len, p->next +
+	    (long long)p->batch.n), p->o->max_ops, p->o->max_bytes)) {
 		pusher_flush(p);
-	p->values = xreallocarray(p->values, p->batch.n + 1,
-	    sizeof(*p->values));
-	p->values[p->batch.n] = value;
+		txn_size_add(&p->size, op_len(p, len, p->next), p->o->max_ops,
+		    p->o->max_bytes);
+	}
+	p->pending = xreallocarray(p->pending, p->batch.n + 1,
+	    sizeof(*p->pending));
+	p->pending[p->batch.n].head = head;
+	p->pending[p->batch.n].len = len;
 	record_list_push(&p->batch, r);
-	p->bytes += cost;
 	return 0;
 }
 
-/* Numbers the batch from p->next and builds its transaction body. */
-static char *
-numbered_body(struct pusher *p, size_t *len)
+/* How many queued records, numbered from p->next, one transaction holds. */
+static size_t
+fitting(const struct pusher *p)
 {
-	char **ops = xreallocarray(NULL, p->batch.n, sizeof(*ops)), *body;
+	struct txn_size s = TXN_SIZE_EMPTY;
 	size_t i;
 
-	for (i = 0; i < p->batch.n; i++) {
-		record_set_index(&p->batch.v[i], p->next + (long long)i);
-		ops[i] = record_op(p->o->prefix, p->values[i],
-		    p->batch.v[i].index);
-	}
-	body = txn_body(ops, p->batch.n, len);
 	for (i = 0; i < p->batch.n; i++)
-		free(ops[i]);
-	free(ops);
-	return body;
+		if (!txn_size_add(&s, op_len(p, p->pending[i].len,
+		    p->next + (long long)i), p->o->max_ops, p->o->max_bytes))
+			break;
+	return i;
+}
+
+/* The key of number n as JSON, in buf (p->key_len + 20 bytes). */
+static size_t
+key_json(const struct pusher *p, long long n, char *buf)
+{
+	int len = snprintf(buf, p->key_len + 21, "%s%lld\"", p->key, n);
+
+	return (size_t)len;
+}
+
+/* The body of the first n queued records, numbered from p->next. */
+static void
+build_body(struct pusher *p, size_t n)
+{
+	char *key = xmalloc(p->key_len + 21);
+	size_t i, klen, vlen;
+
+	txn_body_start(&p->body, p->size.bytes);
+	for (i = 0; i < n; i++) {
+		klen = key_json(p, p->next + (long long)i, key);
+		vlen = value_of(p, i);
+		txn_body_cas(&p->body, key, klen, p->value, vlen, 0);
+	}
+	txn_body_end(&p->body);
+	free(key);
 }
 
 /*
@@ -105,7 +199,7 @@ numbered_body(struct pusher *p, size_t *len)
  * tell us (the read is repeated on failure first).
  */
 static int
-key_holds(struct consul *c, const char *key, const char *value)
+key_holds(struct consul *c, const char *key, const char *value, size_t len)
 {
 	char *path = consul_kv_path(key, "raw");
 	struct http_reply rep;
@@ -120,7 +214,7 @@ key_holds(struct consul *c, const char *key, const char *value)
 		http_reply_free(&rep);
 		return -1;
 	}
-	same = rep.status == 200 && rep.len == strlen(value) &&
+	same = rep.status == 200 && rep.len == len &&
 	    memcmp(rep.body, value, rep.len) == 0;
 	http_reply_free(&rep);
 	return same;
@@ -130,144 +224,141 @@ key_holds(struct consul *c, const char *key, const char *value)
  * After a write that got no answer: did it land?  A transaction is all or
  * nothing, and the numbers are ours under the run's lock, so if every key
  * holds our value the batch committed and must not be written again.
- * 1 yes, 0 no, -1 when Consul could not say.
  */
 static int
-batch_landed(struct pusher *p)
+batch_landed(void *arg)
 {
-	size_t i;
+	struct pusher *p = arg;
+	size_t i, len;
 	int landed = 1;
 
-	for (i = 0; i < p->batch.n && landed == 1; i++) {
-		char *key = record_key(p->o->prefix, p->batch.v[i].index);
+	for (i = 0; i < p->body.ops && landed == 1; i++) {
+		char *key = xasprintf("%s/%lld", p->o->prefix,
+		    p->next + (long long)i);
 
-		landed = key_holds(p->c, key, p->values[i]);
+		len = value_of(p, i);
+		landed = key_holds(p->c, key, p->value, len);
 		free(key);
 	}
 	return landed;
 }
 
-/* Prints the committed batch, flushed: downstream may act on it at once. */
+/*
+ * Prints the first n queued records, committed, and flushes them:
+ * downstream may act on them at once.  The rest move up.
+ */
 static void
-emit_batch(struct pusher *p)
+emit_batch(struct pusher *p, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < p->batch.n; i++)
+	for (i = 0; i < n; i++) {
+		record_set_index(&p->batch.v[i], p->next + (long long)i);
 		record_print(&p->batch.v[i]);
+	}
 	if (fflush(stdout) != 0)
 		die(EX_IOERR, "write error on standard output: %s",
 		    strerror(errno));
-	for (i = 0; i < p->batch.n; i++)
-		free(p->values[i]);
-	p->next += (long long)p->batch.n;
-	p->pushed += p->batch.n;
-	record_list_free(&p->batch);
-	p->bytes = 2;
+	for (i = 0; i < n; i++) {
+		record_free(&p->batch.v[i]);
+		free(p->pending[i].head);
+	}
+	p->batch.n -= n;
+	memmove(p->batch.v, p->batch.v + n, p->batch.n * sizeof(*p->batch.v));
+	memmove(p->pending, p->pending + n,
+	    p->batch.n * sizeof(*p->pending));
+	p->next += (long long)n;
+	p->pushed += n;
 }
 
 static void
-dry_run_batch(struct pusher *p)
+dry_run_batch(struct pusher *p, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < p->batch.n; i++) {
-		record_set_index(&p->batch.v[i], p->next + (long long)i);
+	for (i = 0; i < n; i++) {
+		value_of(p, i);
 		note("dry run: would create %s/%lld = %s", p->o->prefix,
-		    p->batch.v[i].index, p->values[i]);
+		    p->next + (long long)i, p->value);
 	}
 	p->txns++;
-	emit_batch(p);
+	emit_batch(p, n);
 }
 
 /*
- * A transaction without an answer, or in conflict perhaps with itself:
- * committed if its keys hold its values.  When that cannot be read either,
- * neither renumbering (a duplicate if it landed) nor sending it again is
- * safe: the run stops.
+ * Commits what one transaction holds of the batch (all of it, unless a
+ * renumbering widened the keys).  A conflict means another writer took
+ * numbers: renumber and send again.
  */
-static enum txn_outcome
-settle_unknown(struct pusher *p, enum txn_outcome out, const char *why)
+static void
+commit_some(struct pusher *p)
 {
-	switch (batch_landed(p)) {
-	case 1:
-		info("transaction of %zu record%s: %s, but it landed",
-		    p->batch.n, plural(p->batch.n), why);
-		return TXN_COMMITTED;
-	case 0:
-		return out;
-	default:
-		die(EX_TEMPFAIL, "a transaction of %zu record%s (%s) may or "
-		    "may not have landed, and Consul cannot be read to tell: "
-		    "%s", p->batch.n, plural(p->batch.n), p->o->prefix, why);
+	struct txn_batch b = { p->what, &p->body, batch_landed, p, 0 };
+	enum txn_outcome out;
+	int conflicts = 0;
+	char *why;
+	size_t n;
+
+	for (;;) {
+		n = fitting(p);
+		if (p->o->dry_run) {
+			dry_run_batch(p, n);
+			return;
+		}
+		build_body(p, n);
+		out = txn_commit(p->c, p->o->retries, &b, &why);
+		p->txns += b.sent;
+		b.sent = 0;
+		if (out == TXN_COMMITTED) {
+			emit_batch(p, n);
+			return;
+		}
+		if (out != TXN_CONFLICT)
+			die(txn_exit_status(out), "%s", why);
+		if (++conflicts > MAX_CONFLICTS)
+			die(EX_TEMPFAIL, "gave up after %d conflicting writes: "
+			    "%s", conflicts - 1, why);
+		info("numbers %lld.. taken meanwhile (%s); renumbering",
+		    p->next, why);
+		free(why);
+		refresh_next(p);
 	}
 }
 
-/*
- * One transaction's fate decides what is next: done, renumber and send
- * again, ask whether it landed, or give up with the matching status.
- */
 void
 pusher_flush(struct pusher *p)
 {
-	int conflicts = 0, unanswered = 0;
+	while (p->batch.n > 0)
+		commit_some(p);
+	p->size = (struct txn_size)TXN_SIZE_EMPTY;
+}
 
-	if (p->batch.n == 0)
-		return;
-	if (p->o->dry_run) {
-		dry_run_batch(p);
-		return;
-	}
-	for (;;) {
-		size_t len;
-		char *why, *body = numbered_body(p, &len);
-		enum txn_outcome out = txn_send(p->c, body, len, &why);
+int
+commit_batch(struct consul *c, const struct push_opts *o, const char *what,
+    const struct txn_body *body)
+{
+	struct txn_batch b = { what, body, NULL, NULL, 0 };
+	enum txn_outcome out;
+	char *why;
 
-		free(body);
-		p->txns++;
-		/*
-		 * A conflict may be with our own write: curl itself sends
-		 * a request again when a kept-alive connection died before
-		 * the answer, and so do we after a lost answer.
-		 */
-		if (out == TXN_UNKNOWN || out == TXN_CONFLICT)
-			out = settle_unknown(p, out, why);
-		switch (out) {
-		case TXN_COMMITTED:
-			free(why);
-			emit_batch(p);
-			return;
-		case TXN_CONFLICT:
-			if (++conflicts > MAX_CONFLICTS)
-				die(EX_TEMPFAIL, "gave up after %d conflicting "
-				    "writes: %s", conflicts - 1, why);
-			info("numbers %lld.. taken meanwhile (%s); "
-			    "renumbering", p->next, why);
-			refresh_next(p);
-			break;
-		case TXN_UNKNOWN:
-			if (++unanswered > p->o->retries)
-				die(EX_TEMPFAIL, "gave up after %d %s: %s",
-				    unanswered, unanswered == 1 ? "try" :
-				    "tries", why);
-			info("transaction of %zu record%s: %s; trying again",
-			    p->batch.n, plural(p->batch.n), why);
-			consul_backoff(unanswered);
-			break;
-		case TXN_DENIED:
-			die(EX_NOPERM, "Consul refused the write: %s", why);
-		case TXN_REFUSED:
-			die(EX_PROTOCOL, "Consul refused a transaction of %zu "
-			    "operation%s: %s", p->batch.n, plural(p->batch.n),
-			    why);
-		}
-		free(why);
-	}
+	if (o->dry_run)
+		return 0;
+	out = txn_commit(c, o->retries, &b, &why);
+	if (out == TXN_COMMITTED)
+		return 0;
+	if (out != TXN_CONFLICT)
+		die(txn_exit_status(out), "%s", why);
+	free(why);
+	return 1;
 }
 
 void
 pusher_free(struct pusher *p)
 {
-	free(p->values);
-	p->values = NULL;
+	record_list_free(&p->batch);
+	free(p->pending);
+	free(p->what);
+	free(p->key);
+	free(p->value);
+	txn_body_free(&p->body);
 }

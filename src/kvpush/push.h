@@ -9,12 +9,20 @@
 
 #include "consul.h"
 #include "record.h"
+#include "rfc3339.h"
+#include "txn.h"
 
 struct push_opts {
 	const char	*prefix;
 	size_t		 max_ops, max_bytes;
 	int		 retries;	/* tries after an unanswered write */
 	int		 dry_run;
+};
+
+/* A queued record's value without its tracked_since: {"record":…,"expr":… */
+struct pending {
+	char	*head;
+	size_t	 len;
 };
 
 /*
@@ -24,10 +32,17 @@ struct push_opts {
 struct pusher {
 	struct consul		*c;
 	const struct push_opts	*o;
+	char			*what;	/* "writing to PREFIX/" */
+	char			*key;	/* "PREFIX/ as JSON, open */
+	size_t			 key_len;
 	long long		 next;	/* the number the next new record gets */
 	struct record_list	 batch;
-	char			**values; /* batch.v[i]'s value in Consul */
-	size_t			 bytes;	/* the batch's body, at most */
+	struct pending		*pending; /* batch.v[i]'s value */
+	struct txn_size		 size;	/* the batch's, numbered from next */
+	struct txn_body		 body;
+	char			 stamp[RFC3339_UTC_LEN]; /* tracked_since */
+	char			*value;	/* one value at a time */
+	size_t			 value_cap;
 	unsigned long		 txns, pushed, too_big;
 };
 
@@ -45,6 +60,14 @@ int	pusher_add(struct pusher *p, struct record *r,
 void	pusher_flush(struct pusher *p);
 /* Frees what an empty (flushed) pusher still holds. */
 void	pusher_free(struct pusher *p);
+
+/*
+ * Commits a body of cas or delete-cas operations (nothing in a dry run):
+ * 0, or 1 when a key changed since it was read (read again and plan
+ * again); any other outcome ends the run with its status.
+ */
+int	commit_batch(struct consul *c, const struct push_opts *o,
+	    const char *what, const struct txn_body *body);
 
 /* kvpush --delete: removes the input's records; returns a sysexits code. */
 int	delete_records(struct consul *c, const struct push_opts *o,

@@ -47,8 +47,10 @@ struct use {
 
 /* One value to write. */
 struct touch_write {
-	char			*key;
+	char			*key;		/* as JSON */
+	size_t			 key_len;
 	char			*value;
+	size_t			 value_len;
 	unsigned long long	 modify_index;
 };
 
@@ -60,6 +62,8 @@ struct touch {
 	char			 today[RFC3339_UTC_LEN];
 	struct touch_write	*w;
 	size_t			 nw, wcap;
+	struct txn_body		 body;
+	char			*what;		/* "touching PREFIX/" */
 	unsigned long		 read, bad, clamped, written, stored;
 	int			 status;
 };
@@ -197,8 +201,9 @@ queue_write(struct touch *t, const struct kv_entry *e, char *value)
 		t->wcap = t->wcap ? 2 * t->wcap : 64;
 		t->w = xreallocarray(t->w, t->wcap, sizeof(*t->w));
 	}
-	t->w[t->nw].key = xstrdup(e->key);
+	t->w[t->nw].key = txn_json_string(e->key, &t->w[t->nw].key_len);
 	t->w[t->nw].value = value;
+	t->w[t->nw].value_len = strlen(value);
 	t->w[t->nw].modify_index = e->modify_index;
 	t->nw++;
 }
@@ -258,49 +263,33 @@ forget_writes(struct touch *t)
 
 /* Writes w[0..n) in one transaction: 0 done, 1 conflict; dies otherwise. */
 static int
-touch_batch(struct consul *c, const struct push_opts *o,
-    struct touch_write *w, size_t n)
+touch_batch(struct consul *c, const struct push_opts *o, struct touch *t,
+    size_t start, size_t n)
 {
-	char **ops = xreallocarray(NULL, n, sizeof(*ops)), *body, *why = NULL;
-	enum txn_outcome out = TXN_COMMITTED;
-	size_t i, len;
+	const struct touch_write *w = t->w + start;
+	size_t i;
 
+	txn_body_start(&t->body, 0);
 	for (i = 0; i < n; i++)
-		ops[i] = txn_op_cas(w[i].key, w[i].value, strlen(w[i].value),
-		    w[i].modify_index);
-	body = txn_body(ops, n, &len);
-	for (i = 0; i < n; i++)
-		free(ops[i]);
-	free(ops);
-	for (i = 0; !o->dry_run && i <= (size_t)o->retries; i++) {
-		free(why);
-		if ((out = txn_send(c, body, len, &why)) != TXN_UNKNOWN)
-			break;
-		if (i < (size_t)o->retries)
-			consul_backoff((int)i + 1);
-	}
-	free(body);
-	if (out == TXN_COMMITTED || out == TXN_CONFLICT) {
-		free(why);
-		return out == TXN_CONFLICT;
-	}
-	die(out == TXN_DENIED ? EX_NOPERM : out == TXN_UNKNOWN ? EX_TEMPFAIL :
-	    EX_PROTOCOL, "touching %s/: %s", o->prefix, why);
+		txn_body_cas(&t->body, w[i].key, w[i].key_len, w[i].value,
+		    w[i].value_len, w[i].modify_index);
+	txn_body_end(&t->body);
+	return commit_batch(c, o, t->what, &t->body);
 }
 
-/* How many writes from start fit one transaction. */
+/* How many writes from start fit one transaction (one at least). */
 static size_t
 batch_size(const struct push_opts *o, const struct touch *t, size_t start)
 {
-	size_t n = 0, bytes = 2, op;
+	struct txn_size s = TXN_SIZE_EMPTY;
+	const struct touch_write *w;
+	size_t n;
 
-	for (; start + n < t->nw && n < o->max_ops; n++) {
-		/* The cas op's JSON around a base64 value, generously. */
-		op = strlen(t->w[start + n].key) * 6 + 96 +
-		    4 * ((strlen(t->w[start + n].value) + 2) / 3);
-		if (n > 0 && bytes + txn_op_cost(op) > o->max_bytes)
+	for (n = 0; start + n < t->nw; n++) {
+		w = &t->w[start + n];
+		if (!txn_size_add(&s, txn_cas_len(w->key_len, w->value_len,
+		    w->modify_index), o->max_ops, o->max_bytes) && n > 0)
 			break;
-		bytes += txn_op_cost(op);
 	}
 	return n;
 }
@@ -314,7 +303,7 @@ write_all(struct consul *c, const struct push_opts *o, struct touch *t)
 
 	while (start < t->nw) {
 		n = batch_size(o, t, start);
-		if (touch_batch(c, o, t->w + start, n) == 0) {
+		if (touch_batch(c, o, t, start, n) == 0) {
 			start += n;
 			t->written += n;
 			continue;
@@ -356,6 +345,7 @@ touch_records(struct consul *c, const struct push_opts *o, int argc,
 	memset(&t, 0, sizeof(t));
 	t.uses = strmap_new();
 	t.now = (int64_t)time(NULL);
+	t.what = xasprintf("touching %s/", o->prefix);
 	if (rfc3339_format_utc(t.now, t.today) != 0)
 		die(EX_SOFTWARE, "the clock is outside the years 0000-9999");
 	for (k = 0; k < argc; k++)
@@ -369,6 +359,8 @@ touch_records(struct consul *c, const struct push_opts *o, int argc,
 		print_summary(&t, o);
 	forget_writes(&t);
 	free(t.w);
+	free(t.what);
+	txn_body_free(&t.body);
 	for (i = 0; i < t.n; i++) {
 		free(t.v[i]->name);
 		free(t.v[i]);
