@@ -6,13 +6,25 @@
 #include "base64.h"
 #include "xalloc.h"
 
+size_t
+base64_encoded_len(size_t len)
+{
+	return 4 * ((len + 2) / 3);
+}
+
+size_t
+base64_encode_to(char *out, const char *data, size_t len)
+{
+	return (size_t)EVP_EncodeBlock((unsigned char *)out,
+	    (const unsigned char *)data, (int)len);
+}
+
 char *
 base64_encode(const char *data, size_t len)
 {
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+	char *out = xmalloc(base64_encoded_len(len) + 1);
 
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data,
-	    (int)len);
+	base64_encode_to(out, data, len);
 	return out;
 }
 

@@ -12,6 +12,13 @@
 
 /* The base64 of data, NUL-terminated: 4 * ceil(len / 3) characters. */
 char	*base64_encode(const char *data, size_t len);
+/* That length, 4 * ceil(len / 3), reckoned. */
+size_t	 base64_encoded_len(size_t len);
+/*
+ * As base64_encode, written at out (base64_encoded_len(len) + 1 bytes, the
+ * NUL included, len at most INT_MAX); returns the length written.
+ */
+size_t	 base64_encode_to(char *out, const char *data, size_t len);
 /*
  * Decodes text into *out (NUL-terminated, *outlen bytes before the NUL);
  * -1, with nothing allocated, when text is not padded base64.

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
+#include "base64.h"
 #include "base64.h"
 #include "diag.h"
 #include "txn.h"
@@ -43,18 +43,11 @@ digits(unsigned long long n)
 	return d;
 }
 
-/* Base64 as Consul's API carries values: 4 characters per 3 bytes, padded. */
-static size_t
-base64_len(size_t n)
-{
-	return 4 * ((n + 2) / 3);
-}
-
 size_t
 txn_cas_len(size_t key_json_len, size_t value_len, unsigned long long cas)
 {
 	return LIT(CAS_HEAD) + key_json_len + LIT(CAS_VALUE) +
-	    base64_len(value_len) + LIT(CAS_INDEX) + digits(cas) + LIT(OP_END);
+	    base64_encoded_len(value_len) + LIT(CAS_INDEX) + digits(cas) + LIT(OP_END);
 }
 
 size_t
@@ -135,8 +128,7 @@ txn_body_cas(struct txn_body *b, const char *key_json, size_t klen,
 	body_put(b, CAS_HEAD, LIT(CAS_HEAD));
 	body_put(b, key_json, klen);
 	body_put(b, CAS_VALUE, LIT(CAS_VALUE));
-	b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->text + b->len,
-	    (const unsigned char *)value, (int)len);
+	b->len += base64_encode_to(b->text + b->len, value, len);
 	body_put(b, CAS_INDEX, LIT(CAS_INDEX));
 	body_number(b, cas);
 	body_put(b, OP_END, LIT(OP_END));
