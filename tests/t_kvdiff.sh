@@ -146,6 +146,16 @@ else
 	fail "a missing input file: 66" "status $status"
 fi
 
+# --- numbers 1..12 come back from Consul as strings sort (1, 10, 11, 12,
+# 2, ...); --all prints them by number, and a pretty-printed value (a
+# line end between its tokens) still as one line
+for i in $(seq 12); do put "dense/$i" "{\"record\":\"r$i\",\"expr\":\"x\"}"; done
+put "dense/5" "$(printf '{\n  "record": "r5",\n  "expr": "x y"\n}')"
+run -i /dev/null kvdiff --all --prefix dense
+for i in $(seq 12); do printf '{"record":"r%d","expr":"x","index":%d}\n' "$i" "$i"; done |
+	sed 's/"r5","expr":"x"/"r5","expr":"x y"/' >"$T/want"
+expect "--all: numbers in order though Consul lists them as strings" 0 "" "$T/want"
+
 # --- Consul unreachable
 run -i "$T/in" kvdiff --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 2s
 expect "Consul unreachable: 69" 69 "cannot reach Consul"

@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,18 @@ json_string_ok(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		/* Eight bytes at a time while none is a NUL or above ASCII. */
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (((w - 0x0101010101010101ULL) | w) &
+			    0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		if ((unsigned char)s[i] - 1u < 0x7fu) {	/* ASCII but NUL */
 			i++;
 			continue;

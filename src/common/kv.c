@@ -31,9 +31,11 @@ kv_key_number(const char *prefix, const char *key)
 }
 
 /*
- * The value without the blanks between its tokens, or NULL when it has
- * none: a value someone stored pretty-printed must still print as one
- * line of the record stream.  A blank in JSON text is one outside strings.
+ * The value without the blanks between its tokens when it holds a line
+ * end, else NULL: a value someone stored pretty-printed must still print
+ * as one line of the record stream.  (A line end in JSON text is always a
+ * blank: in a string it is escaped.)  Other blanks are kept, as in a line
+ * of input.
  */
 static char *
 compact_value(const char *text, size_t len, size_t *outlen)
@@ -41,6 +43,10 @@ compact_value(const char *text, size_t len, size_t *outlen)
 	int in_string = 0, escaped = 0;
 	char *out = NULL;
 	size_t i, n = 0;
+
+	*outlen = len;
+	if (memchr(text, '\n', len) == NULL && memchr(text, '\r', len) == NULL)
+		return NULL;
 
 	for (i = 0; i < len; i++) {
 		char c = text[i];

@@ -110,7 +110,9 @@ on_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct listing *l = ctx;
 
-	if (!json_string_ok((const char *)s, len))
+	/* A Value of ours is checked below: base64 is ASCII with no NUL. */
+	if ((l->depth != ELEMENT || l->member != VALUE) &&
+	    !json_string_ok((const char *)s, len))
 		return 0;
 	if (l->depth == ARRAY && l->key_fn != NULL) {
 		keep_key(l, s, len);
@@ -130,6 +132,9 @@ on_string(void *ctx, const unsigned char *s, size_t len)
 		l->value = GOOD;
 		l->value_bad = base64_decode_into((const char *)s, len,
 		    &l->valbuf, &l->valcap, &l->value_len) != 0;
+		/* Not base64: still JSON only if jansson's kind of string. */
+		if (l->value_bad && !json_string_ok((const char *)s, len))
+			return 0;
 		break;
 	case MODIFY_INDEX:
 		l->modify_index = WRONG;

@@ -46,11 +46,59 @@ cmp_index(const void *a, const void *b)
 	return (x->index > y->index) - (x->index < y->index);
 }
 
+/*
+ * Places each entry at its number: one pass, where qsort took a tenth of
+ * kvdiff's time at a million.  0, or -1 (nothing moved) when two entries
+ * share a number.
+ */
+static int
+place_by_index(struct stored_list *l, long long lo, size_t range)
+{
+	uint32_t *slot = xcalloc(range, sizeof(*slot));
+	struct stored *out;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		k = (size_t)(l->v[i].index - lo);
+		if (slot[k] != 0) {
+			free(slot);
+			return -1;
+		}
+		slot[k] = (uint32_t)i + 1;
+	}
+	out = xreallocarray(NULL, l->cap, sizeof(*out));
+	for (k = 0; k < range; k++)
+		if (slot[k] != 0)
+			out[n++] = l->v[slot[k] - 1];
+	free(slot);
+	free(l->v);
+	l->v = out;
+	return 0;
+}
+
 void
 stored_sort_by_index(struct stored_list *l)
 {
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
+	long long lo, hi;
+	size_t i;
+
+	if (l->n < 2)
+		return;
+	lo = hi = l->v[0].index;
+	for (i = 1; i < l->n; i++) {
+		if (l->v[i].index < lo)
+			lo = l->v[i].index;
+		if (l->v[i].index > hi)
+			hi = l->v[i].index;
+	}
+	/*
+	 * Key numbers are unique and mostly 1..N: placed by number when
+	 * they are no sparser than one in four, else sorted.
+	 */
+	if ((unsigned long long)(hi - lo) / 4 < l->n && l->n < UINT32_MAX &&
+	    place_by_index(l, lo, (size_t)(hi - lo) + 1) == 0)
+		return;
+	qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
 }
 
 void
