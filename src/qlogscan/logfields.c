@@ -91,7 +91,7 @@ escape(struct walk *w)
 
 /* A string from its opening quote; *s gets its raw text, quotes included. */
 static int
-string(struct walk *w, struct span *s)
+string_any(struct walk *w, struct span *s)
 {
 	const unsigned char *start = w->p++;
 	unsigned long cp;
@@ -119,6 +119,25 @@ string(struct walk *w, struct span *s)
 	w->p++;
 	s->text = (const char *)start;
 	s->len = w->p - start;
+	return 0;
+}
+
+/*
+ * As string_any(), inline for the string of plain ASCII bytes that
+ * nearly every one is: one scan to its closing quote.
+ */
+static inline int
+string(struct walk *w, struct span *s)
+{
+	const unsigned char *q = (const unsigned char *)scan_string_stop(
+	    (const char *)w->p + 1, (const char *)w->end);
+
+	if (q == w->end || *q != '"')
+		return string_any(w, s);
+	s->text = (const char *)w->p;
+	s->len = q + 1 - w->p;
+	s->escaped = 0;
+	w->p = q + 1;
 	return 0;
 }
 
