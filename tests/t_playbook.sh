@@ -75,22 +75,33 @@ unset ANSIBLE_CONFIG; cd "$T" || exit 1	# no ansible.cfg of the tree or the user
 run ansible-playbook -i "$T/hosts" "$TOP/examples/playbook.yml" \
 	-e recsync_config="$T/config.yaml" -e recsync_render=true
 stored=$(kvdiff -q --all --prefix "$PREFIX" </dev/null | wc -l)
-[ "$status" = 0 ] && [ "$stored" = 4 ] && [ "$(rcli SCARD "$SETKEY")" = 4 ] &&
-	grep -q '"pushed": 4' "$T/out" && ok "the playbook: logs fetched, 4 records synced into Consul and Redis" ||
+if [ "$status" = 0 ] && [ "$stored" = 4 ] && [ "$(rcli SCARD "$SETKEY")" = 4 ] &&
+    grep -q '"pushed": 4' "$T/out"; then
+	ok "the playbook: logs fetched, 4 records synced into Consul and Redis"
+else
 	fail "the playbook's sync" "status $status, $stored stored" "$(tail -40 "$T/out")" "$(tail -20 "$T/err")"
-[ -f "$T/work/prom0.log" ] && [ -f "$T/work/prom1.log" ] &&
-	ok "each server's log fetched to local_work_dir" || fail "fetched logs" "$(ls "$T/work")"
+fi
+if [ -f "$T/work/prom0.log" ] && [ -f "$T/work/prom1.log" ]; then
+	ok "each server's log fetched to local_work_dir"
+else
+	fail "fetched logs" "$(ls "$T/work")"
+fi
 n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" |
 	python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
-[ "$n" = 4 ] && [ -f "$T/rules/shard-prom0.yml" ] && [ -f "$T/rules/shard-prom1.yml" ] &&
-	ok "each server rendered its share; Prometheus at prome_reload_url reloaded and serves all 4 rules" ||
+if [ "$n" = 4 ] && [ -f "$T/rules/shard-prom0.yml" ] && [ -f "$T/rules/shard-prom1.yml" ]; then
+	ok "each server rendered its share; Prometheus at prome_reload_url reloaded and serves all 4 rules"
+else
 	fail "the playbook's render" "Prometheus serves $n rules" "$(tail -40 "$T/out")"
+fi
 
 # Run again: nothing new, the render changes nothing.
 run ansible-playbook -i "$T/hosts" "$TOP/examples/playbook.yml" \
 	-e recsync_config="$T/config.yaml" -e recsync_render=true
-[ "$status" = 0 ] && grep -Eq 'ok=[0-9]+ +changed=0 ' "$T/out" &&
-	ok "the playbook again: nothing changed anywhere" || fail "the playbook again" "status $status" "$(tail -30 "$T/out")"
+if [ "$status" = 0 ] && grep -Eq 'ok=[0-9]+ +changed=0 ' "$T/out"; then
+	ok "the playbook again: nothing changed anywhere"
+else
+	fail "the playbook again" "status $status" "$(tail -30 "$T/out")"
+fi
 if kvdiff -q --all --prefix "$PREFIX" </dev/null | grep -c '"tracked_since":"' | grep -qx 4; then
 	ok "the playbook's touch: every record tracked in Consul"
 else

@@ -14,8 +14,8 @@ start_consul
 start_redis
 new_prefix
 
-VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-	--show-leak-kinds=definite,indirect)
+VG=(valgrind -q --error-exitcode=99 --leak-check=full '--errors-for-leak-kinds=definite,indirect'
+	'--show-leak-kinds=definite,indirect')
 
 # vg NAME STDIN WANT CMD...: CMD under memcheck must exit WANT.
 vg() {
