@@ -103,6 +103,10 @@ build(struct cli *cl)
 			code++;
 			if (o->letter == 0)
 				continue;
+			/* A table that gives a letter twice is a bug. */
+			if (strchr(cl->letters, o->letter) != NULL)
+				die(EX_SOFTWARE, "-%c: two options have it",
+				    o->letter);
 			*p++ = (char)o->letter;
 			if (lo[i].has_arg != no_argument)
 				*p++ = ':';
