@@ -27,6 +27,8 @@ rs() {
 # field NAME: a field of the summary line in $T/out.
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$T/out" "$1"; }
 stored() { kvdiff -q --all --prefix "$PREFIX" </dev/null; }
+# nfiles DIR: how many files DIR holds, as ls counts them (no dot files).
+nfiles() { find "$1" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l; }
 # rule_names FILE: the rules' names, sorted; fails when FILE cannot be read.
 rule_names() { /usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); sys.stdout.write("".join(n + "\n" for n in sorted(r["record"] for g in d["groups"] for r in g["rules"])))' "$1"; }
 
@@ -89,13 +91,15 @@ while IFS='|' read -r args envset pat; do
 		recsync "${argv[@]}"
 	expect "bad setting $row: 64, named" 64 "$pat"
 	requests2=$(standin_requests) conns2=$(redis_connections)
-	[ "$requests2" = "$requests" ] && [ "$conns2" = $((conns + 1)) ] &&
-		[ -z "$(ls -A "$T/settings.rules")" ] && [ ! -e "$T/settings.out" ] &&
-		! grep -q 's3cret' "$T/err" &&
-		ok "bad setting $row: no request to Consul, no connection to Redis, no file" ||
+	if [ "$requests2" = "$requests" ] && [ "$conns2" = $((conns + 1)) ] &&
+	    [ -z "$(ls -A "$T/settings.rules")" ] && [ ! -e "$T/settings.out" ] &&
+	    ! grep -q 's3cret' "$T/err"; then
+		ok "bad setting $row: no request to Consul, no connection to Redis, no file"
+	else
 		fail "bad setting $row: nothing reached" \
 			"Consul requests $requests -> $requests2, Redis connections $conns -> $conns2 (1 is ours)" \
 			"$(ls -A "$T/settings.rules")" "$(cat "$T/err")"
+	fi
 done <<'ROWS'
 --redis redis//host||^recsync: --redis: the URL does not start with
 --redis redis://:s3cret@h:0||^recsync: --redis: the port
@@ -151,39 +155,51 @@ if [ -z "$NS" ]; then
 else
 	mkdir -p "$T/fs/full" "$T/fs/ro"
 	for how in ro:73 full:74; do
+		# shellcheck disable=SC2016 # the script's variables are its own
 		run -i "$T/sample" unshare "$NS" sh -c 'fs=$1; shift
 			mount -t tmpfs -o size=64k tmpfs "$fs/full" || exit 90
 			mount -t tmpfs -o ro tmpfs "$fs/ro" || exit 90
 			cat /dev/zero >"$fs/full/filler" 2>/dev/null
 			exec "$@"' sh "$T/fs" recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$T/fs/${how%:*}"
-		[ "$status" = "${how#*:}" ] && [ "$(field status)" = "${how#*:}" ] && [ -z "$(stored)" ] &&
-			[ "$(rcli SCARD "$SETKEY")" = 0 ] && ok "rules dir ${how%:*}: ${how#*:}, nothing stored" ||
+		if [ "$status" = "${how#*:}" ] && [ "$(field status)" = "${how#*:}" ] && [ -z "$(stored)" ] &&
+		    [ "$(rcli SCARD "$SETKEY")" = 0 ]; then
+			ok "rules dir ${how%:*}: ${how#*:}, nothing stored"
+		else
 			fail "rules dir ${how%:*}: ${how#*:}, nothing stored" "status $status" "$(cat "$T/out" "$T/err")" "$(stored)"
+		fi
 	done
 fi
 
 # --- first run: everything lands everywhere
 run -i "$T/sample" rs
 expect "first run exits 0" 0 ""
-[ "$(field new)" = 4 ] && [ "$(field pushed)" = 4 ] && [ "$(field redis)" = 4 ] &&
-	[ "$(field input)" = 4 ] && [ "$(field rejected)" = 0 ] && ok "summary: input 4, new 4, pushed 4, in Redis 4" ||
+if [ "$(field new)" = 4 ] && [ "$(field pushed)" = 4 ] && [ "$(field redis)" = 4 ] &&
+    [ "$(field input)" = 4 ] && [ "$(field rejected)" = 0 ]; then
+	ok "summary: input 4, new 4, pushed 4, in Redis 4"
+else
 	fail "first-run summary" "$(cat "$T/out")"
-[ "$(stored | wc -l)" = 4 ] && ok "Consul holds 4 records" || fail "Consul holds 4 records" "$(stored)"
+fi
+is "Consul holds 4 records" "$(stored | wc -l)" 4
 file=$(field rule_file)
-[ -f "$file" ] && promtool check rules "$file" >/dev/null 2>&1 && ok "the rule file passes promtool" ||
+if [ -f "$file" ] && promtool check rules "$file" >/dev/null 2>&1; then
+	ok "the rule file passes promtool"
+else
 	fail "the rule file passes promtool" "$file"
-[ "$(rule_names "$file" | wc -l)" = 4 ] && ok "the rule file holds 4 rules" || fail "rule file holds 4 rules"
-[ "$(rcli GET hke:heavy_expr:a3)" = 'avg_over_time(node_load1{env="生产"}[1h] offset 1d)' ] &&
-	ok "Redis maps the record to its expression, UTF-8 intact" || fail "Redis GET" "$(rcli GET hke:heavy_expr:a3)"
-[ "$(rcli SCARD "$SETKEY")" = 4 ] && ok "the Redis set has 4 members" || fail "SCARD" "$(rcli SCARD "$SETKEY")"
+fi
+is "the rule file holds 4 rules" "$(rule_names "$file" | wc -l)" 4
+is "Redis maps the record to its expression, UTF-8 intact" "$(rcli GET hke:heavy_expr:a3)" 'avg_over_time(node_load1{env="生产"}[1h] offset 1d)'
+is "the Redis set has 4 members" "$(rcli SCARD "$SETKEY")" 4
 
 # --- progress on a terminal only
-grep -q 'records' "$T/err" && fail "no progress line when stderr is a file" || ok "no progress line when stderr is a file"
+lacks "no progress line when stderr is a file" 'records' cat "$T/err"
 script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX' --set-key '$SETKEY' --rules-dir '$RULES' <'$T/sample' >/dev/null" \
 	/dev/null >"$T/tty" 2>&1 </dev/null
-grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: yamlemit: ' "$T/tty" &&
-	grep -q 'recsync: redisput: ' "$T/tty" &&
-	ok "a progress line for each stage when stderr is a terminal" || fail "progress on a terminal" "$(cat -v "$T/tty")"
+if grep -q 'recsync: kvdiff: 0 records' "$T/tty" && grep -q 'recsync: yamlemit: ' "$T/tty" &&
+    grep -q 'recsync: redisput: ' "$T/tty"; then
+	ok "a progress line for each stage when stderr is a terminal"
+else
+	fail "progress on a terminal" "$(cat -v "$T/tty")"
+fi
 
 # --- records typed on a terminal (script(1) gives the run one): in its
 # foreground the run says once that it waits for them and takes them up to
@@ -193,57 +209,76 @@ mkdir "$T/rules-tty"
 printf '%s\n\004' '{"record":"hke:heavy_expr:typed","expr":"max(up)"}' |
 	timeout -s KILL 120 script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX-tty' --set-key '$SETKEY-tty' --rules-dir '$T/rules-tty'; echo \"exit=\$?\"" \
 	/dev/null >"$T/tty" 2>&1
-[ "$(grep -c 'reading records from the terminal; end them with Ctrl-D' "$T/tty")" = 1 ] &&
-	grep -q 'exit=0' "$T/tty" && PREFIX=$PREFIX-tty stored | grep -q 'heavy_expr:typed"' &&
-	[ "$(rcli SISMEMBER "$SETKEY-tty" hke:heavy_expr:typed)" = 1 ] &&
-	ok "records typed on the terminal: said once to end them with Ctrl-D, stored" ||
+if [ "$(grep -c 'reading records from the terminal; end them with Ctrl-D' "$T/tty")" = 1 ] &&
+    grep -q 'exit=0' "$T/tty" && PREFIX=$PREFIX-tty stored | grep -q 'heavy_expr:typed"' &&
+    [ "$(rcli SISMEMBER "$SETKEY-tty" hke:heavy_expr:typed)" = 1 ]; then
+	ok "records typed on the terminal: said once to end them with Ctrl-D, stored"
+else
 	fail "records typed on the terminal" "$(cat -v "$T/tty")"
+fi
 # The settings stand-in counts the requests: none, so no lock was taken.
 requests=$(standin_requests)
 timeout -s KILL 120 script -qec "CONSUL_HTTP_ADDR='$STANDIN_URL' timeout 60 '$RECSYNC_BIN/recsync' --set-key '$SETKEY' --rules-dir '$RULES'; echo \"exit=\$?\"" \
 	/dev/null >"$T/tty" 2>&1 </dev/null
-grep -q 'exit=66' "$T/tty" && grep -q 'not in its foreground' "$T/tty" &&
-	[ "$(standin_requests)" = "$requests" ] &&
-	ok "records read from a terminal out of its foreground: refused, 66, no lock taken" ||
+if grep -q 'exit=66' "$T/tty" && grep -q 'not in its foreground' "$T/tty" &&
+    [ "$(standin_requests)" = "$requests" ]; then
+	ok "records read from a terminal out of its foreground: refused, 66, no lock taken"
+else
 	fail "records read from a terminal out of its foreground" "requests $requests -> $(standin_requests)" \
 		"$(cat -v "$T/tty")"
+fi
 
 # --- a second run adds nothing, writes no new rule file, and the summary
 # names the current one, which still has everything
 files_before=$(ls "$RULES")
 run -i "$T/sample" rs
 expect "second run exits 0" 0 ""
-[ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && ok "second run adds nothing" || fail "second run" "$(cat "$T/out")"
-[ "$(ls "$RULES")" = "$files_before" ] && [ "$(field rule_file)" = "$file" ] &&
-	[ "$(field rule_file_changed)" = False ] &&
-	ok "a run that changes no rule writes no rule file and names the current one, unchanged" ||
+if [ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ]; then
+	ok "second run adds nothing"
+else
+	fail "second run" "$(cat "$T/out")"
+fi
+if [ "$(ls "$RULES")" = "$files_before" ] && [ "$(field rule_file)" = "$file" ] &&
+    [ "$(field rule_file_changed)" = False ]; then
+	ok "a run that changes no rule writes no rule file and names the current one, unchanged"
+else
 	fail "a run that changes no rule" "$files_before" "$(ls "$RULES")" "$(cat "$T/out")"
-[ "$(rule_names "$(field rule_file)" | wc -l)" = 4 ] && ok "the current rule file holds the full set" ||
-	fail "the current rule file holds the full set"
+fi
+is "the current rule file holds the full set" "$(rule_names "$(field rule_file)" | wc -l)" 4
 # Paths in the summary are absolute, whatever the options said.
 (cd "$T" && run -i /dev/null recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir rules/. --dry-run)
-[ "$(field rule_file)" = "$file" ] && [ "$(field rule_file_changed)" = False ] &&
-	ok "--rules-dir given relative: the summary's rule_file is absolute" ||
+if [ "$(field rule_file)" = "$file" ] && [ "$(field rule_file_changed)" = False ]; then
+	ok "--rules-dir given relative: the summary's rule_file is absolute"
+else
 	fail "--rules-dir relative: rule_file absolute" "$file" "$(cat "$T/out")"
-[ "$(stored | wc -l)" = 4 ] && ok "still 4 records in Consul" || fail "still 4 records"
+fi
+is "still 4 records in Consul" "$(stored | wc -l)" 4
 
 # --- a Redis that lost its data is whole again after the next run
 rcli FLUSHALL >/dev/null
 run -i /dev/null rs
-[ "$status" = 0 ] && [ "$(field redis)" = 4 ] && [ "$(rcli SCARD "$SETKEY")" = 4 ] &&
-	[ "$(rcli GET hke:heavy_expr:a1)" = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))' ] &&
-	ok "Redis emptied: the next run, with no input, writes every stored record again" ||
+if [ "$status" = 0 ] && [ "$(field redis)" = 4 ] && [ "$(rcli SCARD "$SETKEY")" = 4 ] &&
+    [ "$(rcli GET hke:heavy_expr:a1)" = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))' ]; then
+	ok "Redis emptied: the next run, with no input, writes every stored record again"
+else
 	fail "Redis repair" "status $status" "$(cat "$T/out")"
+fi
 
 # --- a stage that fails stops the run there: Redis unreachable
 printf '%s\n' '{"record":"hke:heavy_expr:r1","expr":"min(up)"}' >"$T/r1"
 run -i "$T/r1" rs --redis "unix://$T/no-such.sock"
-[ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field pushed)" = 1 ] && [ "$(field redis)" = 0 ] &&
-	stored | grep -q 'heavy_expr:r1"' && ok "Redis unreachable: 69, stored in Consul, summary says so" ||
+if [ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field pushed)" = 1 ] && [ "$(field redis)" = 0 ] &&
+    stored | grep -q 'heavy_expr:r1"'; then
+	ok "Redis unreachable: 69, stored in Consul, summary says so"
+else
 	fail "Redis unreachable" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 run -i /dev/null rs
-[ "$status" = 0 ] && [ "$(rcli GET hke:heavy_expr:r1)" = 'min(up)' ] &&
-	ok "the next run completes what the failed one left" || fail "after Redis came back" "$(cat "$T/out")"
+if [ "$status" = 0 ] && [ "$(rcli GET hke:heavy_expr:r1)" = 'min(up)' ]; then
+	ok "the next run completes what the failed one left"
+else
+	fail "after Redis came back" "$(cat "$T/out")"
+fi
 
 # --- Consul failing at kvpush: the summary counts what was stored, and the
 # hard failure outranks the bad line's 65.  A prefix of its own: the fault
@@ -257,10 +292,12 @@ if [ "$STANDIN" = 1 ]; then
 	PREFIX=$PREFIX-fault run -i "$T/f.in" rs
 	fault '{}'
 	n=$(PREFIX=$PREFIX-fault stored | wc -l)
-	[ "$status" = 75 ] && [ "$(field status)" = 75 ] && [ "$(field new)" = 100 ] &&
-		[ "$(field pushed)" = 64 ] && [ "$n" = 64 ] && [ "$(field redis)" = 0 ] &&
-		ok "kvpush failing after one transaction: pushed 64, redis 0, 75 outranks the bad line's 65" ||
+	if [ "$status" = 75 ] && [ "$(field status)" = 75 ] && [ "$(field new)" = 100 ] &&
+	    [ "$(field pushed)" = 64 ] && [ "$n" = 64 ] && [ "$(field redis)" = 0 ]; then
+		ok "kvpush failing after one transaction: pushed 64, redis 0, 75 outranks the bad line's 65"
+	else
 		fail "kvpush failing half way" "status $status, stored $n" "$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 fi
 # A Consul of its own, stopped by promtool, before kvpush: 64 stored
 # records passed through by kvdiff and yamlemit, none by kvpush.
@@ -269,15 +306,22 @@ wait_for test -s "$T/gone.addr"
 records 64 | kvpush -q --consul "$(cat "$T/gone.addr")" --prefix "$PREFIX" >/dev/null
 # It waits until the stand-in no longer answers: kvpush must not race its
 # shutdown on a busy machine.
-printf '#!/bin/sh\nkill %s 2>/dev/null\ni=0\nwhile curl -s -o /dev/null --max-time 5 "%s/v1/status/leader" && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.05; done\nexec promtool "$@"\n' \
-	"$gone" "$(cat "$T/gone.addr")" >"$T/stop-consul"
+cat >"$T/stop-consul" <<EOF
+#!/bin/sh
+kill $gone 2>/dev/null
+i=0
+while curl -s -o /dev/null --max-time 5 "$(cat "$T/gone.addr")/v1/status/leader" && [ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.05; done
+exec promtool "\$@"
+EOF
 chmod +x "$T/stop-consul"
 run -i "$T/f.in" rs --consul "$(cat "$T/gone.addr")" --promtool "$T/stop-consul"
 wait "$gone"
-[ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field new)" = 36 ] && [ "$(field pushed)" = 0 ] &&
-	[ "$(field redis)" = 0 ] && grep -q 'kvpush failed' "$T/err" &&
-	ok "Consul gone before kvpush: pushed 0 (not less), status 69, not the bad line's 65" ||
+if [ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field new)" = 36 ] && [ "$(field pushed)" = 0 ] &&
+    [ "$(field redis)" = 0 ] && grep -q 'kvpush failed' "$T/err"; then
+	ok "Consul gone before kvpush: pushed 0 (not less), status 69, not the bad line's 65"
+else
 	fail "Consul gone before kvpush" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 
 # --- --timeout and --retries reach every tool that talks to Consul: a
 # stand-in that answers nothing for 5 s, one try of 1 s each
@@ -285,46 +329,61 @@ start_standin slow
 consul_curl -X POST --data '{"stall_ms":5000}' "$STANDIN_URL/_standin/fault" >/dev/null
 run -i "$T/sample" rs --dry-run --consul "$STANDIN_URL" --timeout 1s --retries 0
 n=$(consul_curl "$STANDIN_URL/_standin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-[ "$status" = 69 ] && [ "$n" = 1 ] && grep -Eq '^kvdiff: cannot reach Consul.*(too slow|timed out)' "$T/err" &&
-	ok "--timeout 1s --retries 0: kvdiff gives up after one try of 1 s" ||
+if [ "$status" = 69 ] && [ "$n" = 1 ] && grep -Eq '^kvdiff: cannot reach Consul.*(too slow|timed out)' "$T/err"; then
+	ok "--timeout 1s --retries 0: kvdiff gives up after one try of 1 s"
+else
 	fail "--timeout and --retries to kvdiff" "status $status, $n requests" "$(cat "$T/err")"
+fi
 run -i "$T/sample" rs --consul "$STANDIN_URL" --timeout 1s --retries 0
-[ "$status" = 69 ] && grep -Eq '^kvlock: creating a session: cannot reach Consul.*timed out' "$T/err" &&
-	ok "--timeout reaches kvlock too" || fail "--timeout to kvlock" "status $status" "$(cat "$T/err")"
+if [ "$status" = 69 ] && grep -Eq '^kvlock: creating a session: cannot reach Consul.*timed out' "$T/err"; then
+	ok "--timeout reaches kvlock too"
+else
+	fail "--timeout to kvlock" "status $status" "$(cat "$T/err")"
+fi
 
 # --- README's commands to try things by hand with the stand-in work, on
 # free ports and in this test's directory
 sed -n '/^python3 tests\/consul-standin --port 8500/,/^kill %1 %2$/p' "$TOP/README.md" |
 	sed "s/8500/$(free_port)/g; s/6379/$(free_port)/g; s#/tmp/#$T/byhand-#g; s#^bin/#$RECSYNC_BIN/#" >"$T/byhand.sh"
 (cd "$TOP" && run bash -m "$T/byhand.sh")
-[ "$(grep -c . "$T/byhand.sh")" -ge 8 ] && [ "$(grep -c '"status":0' "$T/out")" = 2 ] &&
-	[ "$(grep -c '"index":' "$T/out")" = 3 ] && [ -s "$T/byhand-heavy.yml" ] &&
-	ok "README: the stand-in started by hand, recsync, kvdiff and render against it" ||
+if [ "$(grep -c . "$T/byhand.sh")" -ge 8 ] && [ "$(grep -c '"status":0' "$T/out")" = 2 ] &&
+    [ "$(grep -c '"index":' "$T/out")" = 3 ] && [ -s "$T/byhand-heavy.yml" ]; then
+	ok "README: the stand-in started by hand, recsync, kvdiff and render against it"
+else
 	fail "README's commands by hand" "$(cat "$T/byhand.sh")" "$(cat "$T/out")" "$(tail -5 "$T/err")"
+fi
 
 # --- verbosity: -q says nothing, -vv reaches the tools
 run -i /dev/null rs -q
 expect "-q: a clean run says nothing" 0 ""
 run -i /dev/null rs -vv
-[ "$status" = 0 ] && grep -q '^redisput: ' "$T/err" && grep -q '^recsync: kvdiff: kvdiff' "$T/err" &&
-	ok "-vv: the stages and the tools' own reports" || fail "-vv" "$(cat "$T/err")"
+if [ "$status" = 0 ] && grep -q '^redisput: ' "$T/err" && grep -q '^recsync: kvdiff: kvdiff' "$T/err"; then
+	ok "-vv: the stages and the tools' own reports"
+else
+	fail "-vv" "$(cat "$T/err")"
+fi
 run -i /dev/null rs -v
-grep -q '^redisput: ' "$T/err" && fail "-v: the tools stay quiet" "$(cat "$T/err")" || ok "-v: the tools stay quiet"
+lacks "-v: the tools stay quiet" '^redisput: ' cat "$T/err"
 
 # --- --group names the rule group
 run -i /dev/null rs --group custom_heavy
-[ "$(/usr/bin/python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["groups"][0]["name"])' "$(field rule_file)")" = custom_heavy ] &&
-	ok "--group names the group" || fail "--group" "$(cat "$T/out")"
+is "--group names the group" "$(/usr/bin/python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["groups"][0]["name"])' "$(field rule_file)")" custom_heavy
 
 # --- an expression promtool rejects stays out of Consul and Redis
 printf '%s\n' '{"record":"hke:heavy_expr:bad","expr":"sum(rate(x[5m]) by"}' \
 	'{"record":"hke:heavy_expr:b1","expr":"max(up)"}' >"$T/mixed"
 run -i "$T/mixed" rs
-[ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field pushed)" = 1 ] &&
-	ok "one rejected, one pushed, exit 65" || fail "rejected expression" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+if [ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field pushed)" = 1 ]; then
+	ok "one rejected, one pushed, exit 65"
+else
+	fail "rejected expression" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 lacks "the rejected record is not in Consul" 'heavy_expr:bad' stored
-[ "$(rcli EXISTS hke:heavy_expr:bad)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:bad)" = 0 ] &&
-	ok "the rejected record is not in Redis" || fail "the rejected record is not in Redis"
+if [ "$(rcli EXISTS hke:heavy_expr:bad)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:bad)" = 0 ]; then
+	ok "the rejected record is not in Redis"
+else
+	fail "the rejected record is not in Redis"
+fi
 lacks "the rejected record is not in the rule file" bad rule_names "$(field rule_file)"
 expect "a rejection is reported at <stdin>:1, the line it came from" 65 "^yamlemit: <stdin>:1: rule hke:heavy_expr:bad: "
 
@@ -344,11 +403,16 @@ run rs --rules-dir "$T/rules-where" "$T/where1" "$T/where2"
 expect "several files: the first rejection at its file:line" 65 "^yamlemit: $T/where1:2: rule hke:heavy_expr:aa_bad: "
 expect "several files: the second file's at its lines" 65 "^yamlemit: $T/where2:1: rule hke:heavy_expr:mm_bad: "
 expect "several files: after a blank line" 65 "^yamlemit: $T/where2:4: rule hke:heavy_expr:ab_bad: "
-[ "$(grep -c '^yamlemit: .*: rule ' "$T/err")" = 3 ] && ! grep -q '<stdin>' "$T/err" &&
-	ok "several files: three rejections, none at <stdin>" ||
+if [ "$(grep -c '^yamlemit: .*: rule ' "$T/err")" = 3 ] && ! grep -q '<stdin>' "$T/err"; then
+	ok "several files: three rejections, none at <stdin>"
+else
 	fail "several files: three rejections, none at <stdin>" "$(cat "$T/err")"
-[ "$(field rejected)" = 3 ] && [ "$(field pushed)" = 2 ] && ok "several files: 3 rejected, 2 pushed" ||
+fi
+if [ "$(field rejected)" = 3 ] && [ "$(field pushed)" = 2 ]; then
+	ok "several files: 3 rejected, 2 pushed"
+else
 	fail "several files: 3 rejected, 2 pushed" "$(cat "$T/out")"
+fi
 PREFIX=$SAVED_PREFIX
 
 # --- a promtool that hangs: stopped after --check-timeout (or the env
@@ -363,57 +427,79 @@ for how in --check-timeout --env-file; do
 	--env-file) setting=(--env-file "$T/hung.env") ;;
 	esac
 	run -i "$T/hung.in" rs --promtool "$T/hung-promtool" "${setting[@]}"
-	[ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field pushed)" = 0 ] &&
-		grep -q 'promtool' "$T/err" && ok "a hung promtool, $how: 69, nothing pushed" ||
+	if [ "$status" = 69 ] && [ "$(field status)" = 69 ] && [ "$(field pushed)" = 0 ] &&
+	    grep -q 'promtool' "$T/err"; then
+		ok "a hung promtool, $how: 69, nothing pushed"
+	else
 		fail "a hung promtool, $how" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 	lacks "a hung promtool, $how: nothing in Consul" 'heavy_expr:hung1' stored
 done
 
 # --- the tools recsync runs are those of $RECSYNC_BIN (the sanitizer build
 # in its pass): promtool says which yamlemit started it
-printf '#!/bin/sh\nreadlink /proc/$PPID/exe >>"%s"\nexec promtool "$@"\n' "$T/checker" >"$T/which-promtool"
+cat >"$T/which-promtool" <<EOF
+#!/bin/sh
+readlink /proc/\$PPID/exe >>"$T/checker"
+exec promtool "\$@"
+EOF
 chmod +x "$T/which-promtool"
 run -i "$T/sample" rs --dry-run --promtool "$T/which-promtool"
-[ "$status" = 0 ] && [ "$(sort -u "$T/checker" 2>/dev/null)" = "$(readlink -f "$RECSYNC_BIN/yamlemit")" ] &&
-	ok "recsync runs the yamlemit of \$RECSYNC_BIN" ||
+if [ "$status" = 0 ] && [ "$(sort -u "$T/checker" 2>/dev/null)" = "$(readlink -f "$RECSYNC_BIN/yamlemit")" ]; then
+	ok "recsync runs the yamlemit of \$RECSYNC_BIN"
+else
 	fail "recsync runs the yamlemit of \$RECSYNC_BIN" "status $status" "$(cat "$T/checker" 2>&1)" "$(cat "$T/err")"
+fi
 
 # --- --dry-run writes nothing anywhere
-before_files=$(ls "$RULES" | wc -l)
+before_files=$(nfiles "$RULES")
 printf '%s\n' '{"record":"hke:heavy_expr:dry","expr":"min(up)"}' >"$T/dry"
 run -i "$T/dry" rs --dry-run
-[ "$status" = 0 ] && [ "$(field dry_run)" = True ] && [ "$(field new)" = 1 ] && ok "--dry-run plans one new record" ||
+if [ "$status" = 0 ] && [ "$(field dry_run)" = True ] && [ "$(field new)" = 1 ]; then
+	ok "--dry-run plans one new record"
+else
 	fail "--dry-run" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 lacks "--dry-run: nothing in Consul" 'heavy_expr:dry' stored
-[ "$(rcli EXISTS hke:heavy_expr:dry)" = 0 ] && ok "--dry-run: nothing in Redis" || fail "--dry-run: nothing in Redis"
-[ "$(ls "$RULES" | wc -l)" = "$before_files" ] && ok "--dry-run: no rule file written" || fail "--dry-run: no rule file"
+is "--dry-run: nothing in Redis" "$(rcli EXISTS hke:heavy_expr:dry)" 0
+is "--dry-run: no rule file written" "$(nfiles "$RULES")" "$before_files"
 
 # --- retire --dry-run: the counts that would remain, each key and Redis
 # name it would remove listed, nothing changed
 sed -n '1p;2p' "$T/sample" >"$T/retire"
 keys_before=$(stored) scard_before=$(rcli SCARD "$SETKEY") files_before=$(ls "$RULES")
 run -i "$T/retire" rs retire --dry-run
-[ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
-	[ "$(field rules)" = $(($(stored | wc -l) - 2)) ] && [ "$(field rule_file_changed)" = True ] &&
-	[ "$(field dry_run)" = True ] &&
-	grep -Eq "^recsync: dry run: would remove $PREFIX/[0-9]+ \(hke:heavy_expr:a1\)$" "$T/err" &&
-	grep -q '^recsync: dry run: would remove hke:heavy_expr:a2 from Redis$' "$T/err" &&
-	ok "retire --dry-run: the rules that would remain, the keys and names it would remove" ||
+if [ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
+    [ "$(field rules)" = $(($(stored | wc -l) - 2)) ] && [ "$(field rule_file_changed)" = True ] &&
+    [ "$(field dry_run)" = True ] &&
+    grep -Eq "^recsync: dry run: would remove $PREFIX/[0-9]+ \(hke:heavy_expr:a1\)$" "$T/err" &&
+    grep -q '^recsync: dry run: would remove hke:heavy_expr:a2 from Redis$' "$T/err"; then
+	ok "retire --dry-run: the rules that would remain, the keys and names it would remove"
+else
 	fail "retire --dry-run" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-[ "$(stored)" = "$keys_before" ] && [ "$(rcli SCARD "$SETKEY")" = "$scard_before" ] &&
-	[ "$(ls "$RULES")" = "$files_before" ] && ok "retire --dry-run: nothing removed anywhere" ||
+fi
+if [ "$(stored)" = "$keys_before" ] && [ "$(rcli SCARD "$SETKEY")" = "$scard_before" ] &&
+    [ "$(ls "$RULES")" = "$files_before" ]; then
+	ok "retire --dry-run: nothing removed anywhere"
+else
 	fail "retire --dry-run changed something"
+fi
 
 # --- retire: out of Consul, Redis and the rule file
 run -i "$T/retire" rs retire
-[ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
-	[ "$(field rules)" = "$(stored | wc -l)" ] && ok "retire removes 2 records; the summary counts them" ||
+if [ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
+    [ "$(field rules)" = "$(stored | wc -l)" ]; then
+	ok "retire removes 2 records; the summary counts them"
+else
 	fail "retire" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 lacks "retired records gone from Consul" 'heavy_expr:a[12]"' stored
-[ "$(rcli EXISTS hke:heavy_expr:a1)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:a2)" = 0 ] &&
-	ok "retired records gone from Redis" || fail "retired records gone from Redis"
-[ "$(rule_names "$(field rule_file)" | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:b1 hke:heavy_expr:r1 " ] &&
-	ok "the rule file is written anew without them" || fail "retire rule file" "$(rule_names "$(field rule_file)")"
+if [ "$(rcli EXISTS hke:heavy_expr:a1)" = 0 ] && [ "$(rcli SISMEMBER "$SETKEY" hke:heavy_expr:a2)" = 0 ]; then
+	ok "retired records gone from Redis"
+else
+	fail "retired records gone from Redis"
+fi
+is "the rule file is written anew without them" "$(rule_names "$(field rule_file)" | tr '\n' ' ')" "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:b1 hke:heavy_expr:r1 "
 
 # --- rebuild: the plan does nothing; --yes makes the stores hold exactly the input
 consul_curl -X PUT --data-binary "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3?raw")" \
@@ -423,14 +509,16 @@ printf '%s\n' '{"record":"hke:heavy_expr:a4","expr":"count by (le) (rate(x_bucke
 	'{"record":"hke:heavy_expr:a3","expr":"avg_over_time(node_load1{env=\"生产\"}[1h] offset 1d)"}' \
 	'{"record":"hke:heavy_expr:c1","expr":"sum(up)"}' >"$T/want"
 keys_before=$(stored)
-scard_before=$(rcli SCARD "$SETKEY") files_before=$(ls "$RULES" | wc -l)
+scard_before=$(rcli SCARD "$SETKEY") files_before=$(nfiles "$RULES")
 run -i "$T/want" rs rebuild
-[ "$status" = 0 ] && [ "$(field add)" = 1 ] && [ "$(field remove)" = 2 ] && [ "$(field duplicates)" = 1 ] &&
-	[ "$(stored)" = "$keys_before" ] && [ "$(rcli SCARD "$SETKEY")" = "$scard_before" ] &&
-	[ "$(rcli EXISTS hke:heavy_expr:stale)" = 1 ] && [ "$(ls "$RULES" | wc -l)" = "$files_before" ] &&
-	grep -q '  add hke:heavy_expr:c1' "$T/err" && grep -q '  remove hke:heavy_expr:b1' "$T/err" &&
-	ok "rebuild without --yes: a plan, nothing changed" ||
+if [ "$status" = 0 ] && [ "$(field add)" = 1 ] && [ "$(field remove)" = 2 ] && [ "$(field duplicates)" = 1 ] &&
+    [ "$(stored)" = "$keys_before" ] && [ "$(rcli SCARD "$SETKEY")" = "$scard_before" ] &&
+    [ "$(rcli EXISTS hke:heavy_expr:stale)" = 1 ] && [ "$(nfiles "$RULES")" = "$files_before" ] &&
+    grep -q '  add hke:heavy_expr:c1' "$T/err" && grep -q '  remove hke:heavy_expr:b1' "$T/err"; then
+	ok "rebuild without --yes: a plan, nothing changed"
+else
 	fail "rebuild plan" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 # Kept records must never be absent: every command Redis runs is logged
 # (MONITOR) and none may remove them, and their Consul keys must be the
 # very ones they were (the first key of each, by its CreateIndex), never
@@ -458,53 +546,70 @@ grep -E '"(DEL|UNLINK|SREM|FLUSHDB|FLUSHALL)"' "$T/monitor" |
 create_index >"$T/ci.after"
 cmp -s "$T/ci.before" "$T/ci.after" || echo "consul: $(cat "$T/ci.before") -> $(cat "$T/ci.after")" >>"$T/absent"
 [ -s "$T/monitor" ] && grep -q '"SADD"' "$T/monitor" || echo "the monitor saw no SADD" >>"$T/absent"
-[ "$status" = 0 ] && ok "rebuild --yes exits 0" || fail "rebuild --yes" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-[ "$(stored | python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["record"] for l in sys.stdin)))')" = \
-  "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1" ] && ok "Consul holds exactly the input" || fail "Consul after rebuild" "$(stored)"
-[ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ] && ok "rebuild removed the duplicate key" ||
-	fail "rebuild removed the duplicate key"
-[ "$(rcli SMEMBERS "$SETKEY" | sort | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 " ] &&
-	[ "$(rcli EXISTS hke:heavy_expr:stale)" = 0 ] && ok "Redis holds exactly the input" ||
+is "rebuild --yes exits 0" "$status" 0
+if [ "$(stored | python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["record"] for l in sys.stdin)))')" = \
+    "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1" ]; then
+	ok "Consul holds exactly the input"
+else
+	fail "Consul after rebuild" "$(stored)"
+fi
+is "rebuild removed the duplicate key" "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" 0
+if [ "$(rcli SMEMBERS "$SETKEY" | sort | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 " ] &&
+    [ "$(rcli EXISTS hke:heavy_expr:stale)" = 0 ]; then
+	ok "Redis holds exactly the input"
+else
 	fail "Redis after rebuild" "$(rcli SMEMBERS "$SETKEY")"
-[ ! -s "$T/absent" ] && ok "a kept record was never absent during the rebuild" ||
+fi
+if [ ! -s "$T/absent" ]; then
+	ok "a kept record was never absent during the rebuild"
+else
 	fail "a kept record was never absent" "$(head -5 "$T/absent")"
-[ "$(rule_names "$(field rule_file)" | tr '\n' ' ')" = "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 " ] &&
-	ok "the rule file holds exactly the input" || fail "rule file after rebuild"
+fi
+is "the rule file holds exactly the input" "$(rule_names "$(field rule_file)" | tr '\n' ' ')" "hke:heavy_expr:a3 hke:heavy_expr:a4 hke:heavy_expr:c1 "
 
 # --- render: three shards, disjoint, together the whole set
 records 30 | rs >/dev/null 2>&1
 total=$(stored | wc -l)
 for k in 0 1 2; do
 	run rs render --shard "$k/3" -o "$T/shard$k.yml"
-	[ "$status" = 0 ] && [ "$(field changed)" = True ] || fail "render shard $k" "$(cat "$T/out")" "$(cat "$T/err")"
+	if [ "$status" != 0 ] || [ "$(field changed)" != True ]; then
+		fail "render shard $k" "$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 	promtool check rules "$T/shard$k.yml" >/dev/null 2>&1 || fail "shard $k passes promtool"
 	rule_names "$T/shard$k.yml" >"$T/names$k"
 done
-[ "$(cat "$T"/names[012] | sort -u | wc -l)" = "$total" ] && ok "the 3 shards together hold all $total records" ||
-	fail "shards union" "$(cat "$T"/names[012] | sort -u | wc -l) of $total"
-[ "$(cat "$T"/names[012] | sort | uniq -d | wc -l)" = 0 ] && ok "no record is in two shards" || fail "shards overlap"
+is "the 3 shards together hold all $total records" "$(cat "$T"/names[012] | sort -u | wc -l)" "$total"
+is "no record is in two shards" "$(cat "$T"/names[012] | sort | uniq -d | wc -l)" 0
 run rs render --shard 1/3 -o "$T/shard1.yml"
-[ "$(field changed)" = False ] && ok "render again: unchanged, file left alone" || fail "render unchanged" "$(cat "$T/out")"
+is "render again: unchanged, file left alone" "$(field changed)" False
 
 # Consul unreachable: the file stays as it was
 cp "$T/shard0.yml" "$T/shard0.before"
 run rs render --shard 0/3 -o "$T/shard0.yml" --consul "127.0.0.1:$(free_port)"
-[ "$status" = 69 ] && [ "$(field changed)" = False ] && cmp -s "$T/shard0.yml" "$T/shard0.before" &&
-	ok "render with Consul unreachable: 69, the file untouched" ||
+if [ "$status" = 69 ] && [ "$(field changed)" = False ] && cmp -s "$T/shard0.yml" "$T/shard0.before"; then
+	ok "render with Consul unreachable: 69, the file untouched"
+else
 	fail "render, Consul unreachable" "status $status" "$(cat "$T/out")"
+fi
 
 # a failed reload leaves the file as it was, so the next run tries again
 cp "$T/shard1.yml" "$T/shard1.before"
 records 3 700 | rs >/dev/null 2>&1
 run rs render --shard 1/3 -o "$T/shard1.yml" --reload "http://127.0.0.1:$(free_port)"
-[ "$status" = 69 ] && [ "$(field changed)" = False ] && cmp -s "$T/shard1.yml" "$T/shard1.before" &&
-	ok "a failed reload: 69 and the old file put back" || fail "failed reload" "status $status" "$(cat "$T/out")"
+if [ "$status" = 69 ] && [ "$(field changed)" = False ] && cmp -s "$T/shard1.yml" "$T/shard1.before"; then
+	ok "a failed reload: 69 and the old file put back"
+else
+	fail "failed reload" "status $status" "$(cat "$T/out")"
+fi
 run rs render --shard 1/3 -o "$T/shard1.yml" --dry-run --reload "http://127.0.0.1:$(free_port)"
-[ "$status" = 0 ] && [ "$(field changed)" = True ] && [ "$(field reloaded)" = False ] &&
-	cmp -s "$T/shard1.yml" "$T/shard1.before" && ok "render --dry-run: changed, but nothing written or reloaded" ||
+if [ "$status" = 0 ] && [ "$(field changed)" = True ] && [ "$(field reloaded)" = False ] &&
+    cmp -s "$T/shard1.yml" "$T/shard1.before"; then
+	ok "render --dry-run: changed, but nothing written or reloaded"
+else
 	fail "render --dry-run" "status $status" "$(cat "$T/out")"
+fi
 run rs render --shard 1/3 -o "$T/shard1.yml"
-[ "$(field changed)" = True ] && ok "the next render sees the change again" || fail "render after a failed reload"
+is "the next render sees the change again" "$(field changed)" True
 # A dry run creates nothing beside the file, even for a moment: the
 # directory's mtime would move.  Through a symbolic link, the file it
 # points to is replaced and keeps its mode.
@@ -514,20 +619,28 @@ ln -s real/shard.yml "$T/prom/live.yml"
 sleep 0.1
 dirs_before=$(stat -c %y "$T/prom" "$T/prom/real")
 run rs render --shard 1/3 -o "$T/prom/live.yml" --dry-run
-[ "$status" = 0 ] && [ "$(field changed)" = True ] && [ "$dirs_before" = "$(stat -c %y "$T/prom" "$T/prom/real")" ] &&
-	cmp -s "$T/prom/real/shard.yml" "$T/shard1.before" && ok "render --dry-run creates no file at all beside the output" ||
+if [ "$status" = 0 ] && [ "$(field changed)" = True ] && [ "$dirs_before" = "$(stat -c %y "$T/prom" "$T/prom/real")" ] &&
+    cmp -s "$T/prom/real/shard.yml" "$T/shard1.before"; then
+	ok "render --dry-run creates no file at all beside the output"
+else
 	fail "render --dry-run wrote in the output's directory" "status $status" "$(cat "$T/out")" "$(ls -la "$T/prom" "$T/prom/real")"
+fi
 run rs render --shard 1/3 -o "$T/prom/live.yml"
-[ "$status" = 0 ] && [ "$(field changed)" = True ] && [ -L "$T/prom/live.yml" ] &&
-	cmp -s "$T/prom/real/shard.yml" "$T/shard1.yml" && [ "$(stat -c %a "$T/prom/real/shard.yml")" = 640 ] &&
-	ok "render through a symbolic link: the link stays, the file it points to is replaced, its mode kept" ||
+if [ "$status" = 0 ] && [ "$(field changed)" = True ] && [ -L "$T/prom/live.yml" ] &&
+    cmp -s "$T/prom/real/shard.yml" "$T/shard1.yml" && [ "$(stat -c %a "$T/prom/real/shard.yml")" = 640 ]; then
+	ok "render through a symbolic link: the link stays, the file it points to is replaced, its mode kept"
+else
 	fail "render through a symbolic link" "status $status" "$(cat "$T/out")" "$(ls -la "$T/prom" "$T/prom/real")"
+fi
 run rs render --shard 1/3 -o /dev/null
 expect "render refuses to replace what is not a regular file" 73 "not a regular file"
-[ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
+if [ -c /dev/null ]; then
+	ok "/dev/null is still a device"
+else
+	fail "/dev/null is still a device"
+fi
 run rs render --shard 0/3 --group-size 2 -o "$T/grouped.yml"
-[ "$(/usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" = True ] &&
-	ok "--group-size splits the rules into groups" || fail "--group-size" "$(head -20 "$T/grouped.yml")"
+is "--group-size splits the rules into groups" "$(/usr/bin/python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(all(len(g["rules"]) <= 2 for g in d["groups"]) and len(d["groups"]) > 1)' "$T/grouped.yml")" True
 
 # render --reload against a real Prometheus that loads the shard (and
 # another rule file, to be broken below)
@@ -543,11 +656,17 @@ PIDS="$PIDS $!"
 if wait_for curl -sf "http://127.0.0.1:$port/-/ready"; then
 	records 3 500 | rs >/dev/null 2>&1
 	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
-	[ "$(field changed)" = True ] && [ "$(field reloaded)" = True ] && ok "render --reload: changed and reloaded" ||
+	if [ "$(field changed)" = True ] && [ "$(field reloaded)" = True ]; then
+		ok "render --reload: changed and reloaded"
+	else
 		fail "render --reload" "$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 	n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
-	[ "$n" = "$(rule_names "$T/shard2.yml" | wc -l)" ] && ok "Prometheus serves the shard's $n rules after the reload" ||
+	if [ "$n" = "$(rule_names "$T/shard2.yml" | wc -l)" ]; then
+		ok "Prometheus serves the shard's $n rules after the reload"
+	else
 		fail "Prometheus rules after reload" "$n"
+	fi
 	# A record another writer stored that Prometheus would refuse: named
 	# by its key, left out, the rest of the share rendered and reloaded,
 	# 65.  Key 3002 is in shard 2 of 3.
@@ -556,13 +675,15 @@ if wait_for curl -sf "http://127.0.0.1:$port/-/ready"; then
 	records 3 600 | rs >/dev/null 2>&1
 	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
 	n=$(curl -s "http://127.0.0.1:$port/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
-	[ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field changed)" = True ] &&
-		[ "$(field reloaded)" = True ] && [ "$n" = "$(field rules)" ] &&
-		grep -q "^recsync: render: $PREFIX/3002 (hke:heavy_expr:foreign) is stored but promtool refuses it" "$T/err" &&
-		promtool check rules "$T/shard2.yml" >/dev/null 2>&1 && ! grep -q foreign "$T/shard2.yml" &&
-		ok "render: a stored record promtool refuses is named and left out, the rest reloaded, 65" ||
+	if [ "$status" = 65 ] && [ "$(field rejected)" = 1 ] && [ "$(field changed)" = True ] &&
+	    [ "$(field reloaded)" = True ] && [ "$n" = "$(field rules)" ] &&
+	    grep -q "^recsync: render: $PREFIX/3002 (hke:heavy_expr:foreign) is stored but promtool refuses it" "$T/err" &&
+	    promtool check rules "$T/shard2.yml" >/dev/null 2>&1 && ! grep -q foreign "$T/shard2.yml"; then
+		ok "render: a stored record promtool refuses is named and left out, the rest reloaded, 65"
+	else
 		fail "render with a record Prometheus would refuse" "status $status, Prometheus has $n rules" \
 			"$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 	consul_curl -X DELETE "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/3002" >/dev/null
 	# Prometheus refusing the reload (another of its rule files broken):
 	# its answer is shown, the shard put back, 69.
@@ -570,10 +691,12 @@ if wait_for curl -sf "http://127.0.0.1:$port/-/ready"; then
 	records 3 800 | rs >/dev/null 2>&1
 	cp "$T/shard2.yml" "$T/shard2.before"
 	run rs render --shard 2/3 -o "$T/shard2.yml" --reload "http://127.0.0.1:$port"
-	[ "$status" = 69 ] && [ "$(field reloaded)" = False ] && cmp -s "$T/shard2.yml" "$T/shard2.before" &&
-		grep -q "reloading Prometheus at http://127.0.0.1:$port failed: HTTP 500: failed to reload config" "$T/err" &&
-		ok "a reload Prometheus refuses: its answer shown, 69, the old file put back" ||
+	if [ "$status" = 69 ] && [ "$(field reloaded)" = False ] && cmp -s "$T/shard2.yml" "$T/shard2.before" &&
+	    grep -q "reloading Prometheus at http://127.0.0.1:$port failed: HTTP 500: failed to reload config" "$T/err"; then
+		ok "a reload Prometheus refuses: its answer shown, 69, the old file put back"
+	else
 		fail "a reload Prometheus refuses" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+	fi
 	printf 'groups: []\n' >"$T/other.yml"
 else
 	fail "prometheus starts" "$(tail -5 "$T/prom.log")"
@@ -592,38 +715,48 @@ SETKEY=$SETKEY-c rs <"$T/c2" >"$T/r2" 2>"$T/e2" & p2=$!
 wait_for grep -q 'held by' "$T/e2"
 touch "$T/c.go"
 wait $p1; s1=$?; wait $p2; s2=$?
-[ "$s1" = 0 ] && [ "$s2" = 0 ] && grep -q 'held by' "$T/e2" &&
-	ok "two concurrent runs both succeed, the second after waiting for the first" ||
+if [ "$s1" = 0 ] && [ "$s2" = 0 ] && grep -q 'held by' "$T/e2"; then
+	ok "two concurrent runs both succeed, the second after waiting for the first"
+else
 	fail "concurrent runs" "$s1 $s2" "$(cat "$T/e1" "$T/e2")"
+fi
 stored >"$T/after"
-[ "$(wc -l <"$T/after")" = 249 ] && [ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ] &&
-	ok "249 distinct records, none stored twice" || fail "concurrent: records" "$(wc -l <"$T/after")"
-[ "$(python3 -c 'import json,sys; print(len({json.loads(l)["index"] for l in open(sys.argv[1])}))' "$T/after")" = 249 ] &&
-	ok "249 distinct indexes" || fail "concurrent: indexes"
+if [ "$(wc -l <"$T/after")" = 249 ] && [ "$(kvdiff -q --duplicates --prefix "$PREFIX" </dev/null | wc -l)" = 0 ]; then
+	ok "249 distinct records, none stored twice"
+else
+	fail "concurrent: records" "$(wc -l <"$T/after")"
+fi
+is "249 distinct indexes" "$(python3 -c 'import json,sys; print(len({json.loads(l)["index"] for l in open(sys.argv[1])}))' "$T/after")" 249
 cat "$T/c1" "$T/c2" | python3 -c 'import json,sys; print("\n".join(sorted({json.loads(l)["record"] for l in sys.stdin})))' >"$T/union"
 rcli SMEMBERS "$SETKEY-c" | LC_ALL=C sort >"$T/members"
-cmp -s "$T/union" "$T/members" && ok "Redis holds the union of both inputs" ||
+if cmp -s "$T/union" "$T/members"; then
+	ok "Redis holds the union of both inputs"
+else
 	fail "concurrent: Redis" "$(diff "$T/union" "$T/members" | head -5)"
+fi
 
 # --- the lock: a run waits for a holder (held until the run is over), then
 # gives up clearly
 kvlock --prefix "$PREFIX" -- sh -c "while [ ! -e '$T/held.go' ]; do sleep 0.05; done" & holder=$!
 wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock' | grep -q Session"
 run -i "$T/sample" rs --lock-timeout 1s
-[ "$status" = 75 ] && grep -q 'held by' "$T/err" && ok "a held lock: gives up after --lock-timeout with 75" ||
+if [ "$status" = 75 ] && grep -q 'held by' "$T/err"; then
+	ok "a held lock: gives up after --lock-timeout with 75"
+else
 	fail "held lock" "status $status" "$(cat "$T/err")"
+fi
 # Who holds it, since when as a date, and whether its session is alive;
 # once the session is gone, Consul's lock-delay still keeps the lock.
 since='since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
-grep -Eq "held by pid $holder on [^ ]+ $since, whose session is alive; gave up" "$T/err" &&
-	ok "held by: the holder's pid, host, since as a date, its session alive" ||
-	fail "held by: pid, host, date, session alive" "$(cat "$T/err")"
+has "held by: the holder's pid, host, since as a date, its session alive" "held by pid $holder on [^ ]+ $since, whose session is alive; gave up" "$T/err"
 sid=$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Session"])')
 consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
 run -i "$T/sample" rs --lock-timeout 1s
-[ "$status" = 75 ] && grep -Eq "held by pid $holder on [^ ]+ $since, whose session is gone \(Consul's lock-delay" "$T/err" &&
-	ok "held by, the session gone: says so, and that lock-delay holds the lock" ||
+if [ "$status" = 75 ] && grep -Eq "held by pid $holder on [^ ]+ $since, whose session is gone \(Consul's lock-delay" "$T/err"; then
+	ok "held by, the session gone: says so, and that lock-delay holds the lock"
+else
 	fail "held by, session gone" "status $status" "$(cat "$T/err")"
+fi
 touch "$T/held.go"; wait "$holder" 2>/dev/null
 new_prefix	# lock-delay keeps the old one 15 s
 # "seconds" is the whole run, the wait for the lock included, and
@@ -636,13 +769,14 @@ wait_for grep -q 'held by' "$T/err"; waited=$?
 sleep 2
 touch "$T/let-go"
 wait "$holder"; wait "$waiter"; status=$?
-[ "$held" = 0 ] && [ "$waited" = 0 ] && [ "$status" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["lock_wait_seconds"] >= 2 and d["seconds"] >= d["lock_wait_seconds"]))' "$T/out" &&
-	ok "a run that waited for the lock: lock_wait_seconds >= 2 and seconds counts it" ||
+if [ "$held" = 0 ] && [ "$waited" = 0 ] && [ "$status" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["lock_wait_seconds"] >= 2 and d["seconds"] >= d["lock_wait_seconds"]))' "$T/out"; then
+	ok "a run that waited for the lock: lock_wait_seconds >= 2 and seconds counts it"
+else
 	fail "seconds and lock_wait_seconds" "status $status, the holder held: $held, the run said it waits: $waited" \
 		"$(cat "$T/out")" "$(cat "$T/err")" "holder: $(cat "$T/holder.err")"
+fi
 run -i /dev/null rs --dry-run
-[ "$(field lock_wait_seconds)" = 0.0 ] && ok "a dry run takes no lock: lock_wait_seconds 0" ||
-	fail "lock_wait_seconds of a dry run" "$(cat "$T/out")"
+is "a dry run takes no lock: lock_wait_seconds 0" "$(field lock_wait_seconds)" 0.0
 
 # --- a run killed outright keeps the lock for 2 x TTL (Consul's grace)
 # after kvlock's last renewal, plus the lock-delay: 2 x 30 s + 15 s = 75 s
@@ -657,10 +791,12 @@ if wait_for test -s "$T/killed.pid"; then
 	kill -KILL "$killed" "$(cat "$T/killed.pid")"; wait "$killed" 2>/dev/null
 	run kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" --lock-timeout 60s -- \
 		sh -c "date +%s.%N >'$T/acquired'"
-	[ "$status" = 0 ] && python3 -c 'import sys; sys.exit(not float(open(sys.argv[1]).read()) - float(sys.argv[2]) >= 15)' \
-		"$T/acquired" "$t0" && grep -q 'whose session is alive; waiting' "$T/err" &&
-		ok "a killed holder's session stays alive; the lock is free after 2 x TTL + lock-delay (15 s scaled), not before" ||
+	if [ "$status" = 0 ] && python3 -c 'import sys; sys.exit(not float(open(sys.argv[1]).read()) - float(sys.argv[2]) >= 15)' \
+	    "$T/acquired" "$t0" && grep -q 'whose session is alive; waiting' "$T/err"; then
+		ok "a killed holder's session stays alive; the lock is free after 2 x TTL + lock-delay (15 s scaled), not before"
+	else
 		fail "a killed holder's lock" "status $status, acquired $(cat "$T/acquired" 2>&1), started $t0" "$(cat "$T/err")"
+	fi
 else
 	fail "a holder to kill takes the lock"
 fi
@@ -682,9 +818,11 @@ for sig in TERM:143 HUP:129; do
 	if wait_for test -s "$T/stage.pid"; then
 		kill -"${sig%:*}" "$top"; wait "$top"; st=$?
 		kill -0 "$(cat "$T/stage.pid")" 2>/dev/null; alive=$?
-		[ "$st" = "${sig#*:}" ] && [ "$alive" != 0 ] &&
-			ok "SIG${sig%:*}: the running stage is stopped, exit ${sig#*:}" ||
+		if [ "$st" = "${sig#*:}" ] && [ "$alive" != 0 ]; then
+			ok "SIG${sig%:*}: the running stage is stopped, exit ${sig#*:}"
+		else
 			fail "SIG${sig%:*}" "status $st, stage alive: $alive" "$(cat "$T/term.out")"
+		fi
 		lacks "SIG${sig%:*}: nothing reached Consul" 'heavy_expr:term' stored
 		kill "$(cat "$T/promtool.pid")" 2>/dev/null
 	else
@@ -698,8 +836,7 @@ new_prefix
 printf '%s\n' '{"record":"rw:z","expr":"up"}' '{"record":"rw:a","expr":"sum("}' >"$T/rw"
 run rs rebuild --yes "$T/rw"
 expect "rebuild: the rejection at its file:line" 65 "^yamlemit: $T/rw:2: rule rw:a: "
-[ "$(stored)" = '{"record":"rw:z","expr":"up","index":1}' ] && ok "rebuild: the good record stored, the refused one not" ||
-	fail "rebuild: the good record stored, the refused one not" "$(stored)"
+is "rebuild: the good record stored, the refused one not" "$(stored)" '{"record":"rw:z","expr":"up","index":1}'
 
 # --- rebuild corner cases: bad input lines remove nothing; a record stored
 # twice and no longer wanted goes whole; retiring one key of a record
@@ -711,51 +848,71 @@ rs <"$T/rb" >/dev/null 2>&1
 printf '%s\n' '{"record":"rb:a","expr":"up"}' '{"record":"rb:b","expr":"up"' \
 	'{"record":"rb:c","expr":"up"}' >"$T/rb.bad"
 run -i "$T/rb.bad" rs rebuild --yes
-[ "$status" = 65 ] && [ "$(field removed)" = 0 ] && [ "$(stored | wc -l)" = 3 ] &&
-	[ "$(rcli SISMEMBER "$SETKEY" rb:b)" = 1 ] && grep -q 'nothing is removed' "$T/err" &&
-	ok "rebuild with a bad input line removes nothing" ||
+if [ "$status" = 65 ] && [ "$(field removed)" = 0 ] && [ "$(stored | wc -l)" = 3 ] &&
+    [ "$(rcli SISMEMBER "$SETKEY" rb:b)" = 1 ] && grep -q 'nothing is removed' "$T/err"; then
+	ok "rebuild with a bad input line removes nothing"
+else
 	fail "rebuild with a bad line" "status $status" "$(cat "$T/out")" "$(stored)"
+fi
 consul_curl -X PUT --data-binary '{"record":"rb:b","expr":"up"}' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/9" >/dev/null
 kvdiff -q --duplicates --prefix "$PREFIX" </dev/null >"$T/rb.dup"
 run -i "$T/rb.dup" rs retire
-[ "$status" = 0 ] && [ "$(stored | grep -c 'rb:b')" = 1 ] && [ "$(rcli EXISTS rb:b)" = 1 ] &&
-	ok "retiring a duplicate key keeps the record's Redis mapping" ||
+if [ "$status" = 0 ] && [ "$(stored | grep -c 'rb:b')" = 1 ] && [ "$(rcli EXISTS rb:b)" = 1 ]; then
+	ok "retiring a duplicate key keeps the record's Redis mapping"
+else
 	fail "retire a duplicate key" "status $status" "$(cat "$T/err")" "$(stored)"
+fi
 consul_curl -X PUT --data-binary '{"record":"rb:b","expr":"up"}' "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/10" >/dev/null
 printf '%s\n' '{"record":"rb:a","expr":"up"}' >"$T/rb.a"
 run -i "$T/rb.a" rs rebuild --yes
-[ "$status" = 0 ] && [ "$(stored | wc -l)" = 1 ] && [ "$(rcli SMEMBERS "$SETKEY")" = rb:a ] &&
-	ok "rebuild removes a record stored twice, every key of it" ||
+if [ "$status" = 0 ] && [ "$(stored | wc -l)" = 1 ] && [ "$(rcli SMEMBERS "$SETKEY")" = rb:a ]; then
+	ok "rebuild removes a record stored twice, every key of it"
+else
 	fail "rebuild with a duplicated gone record" "status $status" "$(cat "$T/out")" "$(stored)"
+fi
 
 # --- input: "-" among files is standard input, read once
 printf '%s\n' '{"record":"in:b","expr":"up"}' >"$T/in.b"
 run -i "$T/in.b" rs --dry-run "$T/rb.a" -
-[ "$status" = 0 ] && [ "$(field input)" = 2 ] && [ "$(field new)" = 1 ] &&
-	ok "a file and - together: both read" || fail "file and -" "$(cat "$T/out")" "$(cat "$T/err")"
+if [ "$status" = 0 ] && [ "$(field input)" = 2 ] && [ "$(field new)" = 1 ]; then
+	ok "a file and - together: both read"
+else
+	fail "file and -" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 # stages: the stage lines of $T/err, without their arguments (work files).
 stages() { grep -o '^recsync: [a-z]*: [a-z]*' "$T/err"; }
 run -i /dev/null rs --dry-run -vv
 s1=$status vv=$(stages) tools1=$(grep -c '^redisput: ' "$T/err")
 run -i /dev/null rs --dry-run -v -v
-[ "$s1" = 0 ] && [ "$status" = 0 ] && [ -n "$vv" ] && [ "$vv" = "$(stages)" ] &&
-	[ "$tools1" -gt 0 ] && [ "$tools1" = "$(grep -c '^redisput: ' "$T/err")" ] &&
-	grep -q '^recsync: kvdiff: kvdiff' "$T/err" && ok "-vv is -v -v: the same stage lines and tool reports" ||
+if [ "$s1" = 0 ] && [ "$status" = 0 ] && [ -n "$vv" ] && [ "$vv" = "$(stages)" ] &&
+    [ "$tools1" -gt 0 ] && [ "$tools1" = "$(grep -c '^redisput: ' "$T/err")" ] &&
+    grep -q '^recsync: kvdiff: kvdiff' "$T/err"; then
+	ok "-vv is -v -v: the same stage lines and tool reports"
+else
 	fail "-vv" "$vv" "$(cat "$T/err")"
+fi
 
 # --- messages never show a reload URL's password; the summary stays JSON
 run rs render --shard 0/1 -o "$T/tab	dir.yml" --reload "http://admin:s3cret@127.0.0.1:$(free_port)"
-[ "$status" = 69 ] && ! grep -q s3cret "$T/err" && grep -q 'http://\*\*\*@' "$T/err" &&
-	ok "a reload URL's password is not printed" || fail "reload URL masked" "$(cat "$T/err")"
-[ "$(field file)" = "$T/tab	dir.yml" ] && ok "a file name with a tab: the summary is valid JSON" ||
-	fail "summary JSON with a tab" "$(cat "$T/out")"
+if [ "$status" = 69 ] && ! grep -q s3cret "$T/err" && grep -q 'http://\*\*\*@' "$T/err"; then
+	ok "a reload URL's password is not printed"
+else
+	fail "reload URL masked" "$(cat "$T/err")"
+fi
+is "a file name with a tab: the summary is valid JSON" "$(field file)" "$T/tab	dir.yml"
 (cd "$T" && run recsync status --json --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "rules/.")
-[ "$(field rule_file)" = "$(ls -t "$RULES"/record_*.yml | head -n 1)" ] &&
-	ok "status --json, --rules-dir given relative: the report's rule_file is absolute" ||
+# shellcheck disable=SC2012 # ls -t: the newest of our own record_*.yml
+if [ "$(field rule_file)" = "$(ls -t "$RULES"/record_*.yml | head -n 1)" ]; then
+	ok "status --json, --rules-dir given relative: the report's rule_file is absolute"
+else
 	fail "status: rule_file absolute" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 (cd "$T" && run rs render --shard 0/1 -o ./rel.yml --dry-run)
-[ "$(field status)" = 0 ] && [ "$(field file)" = "$T/rel.yml" ] && ok "render -o given relative: the summary's file is absolute" ||
+if [ "$(field status)" = 0 ] && [ "$(field file)" = "$T/rel.yml" ]; then
+	ok "render -o given relative: the summary's file is absolute"
+else
 	fail "render: file absolute" "status $status" "$(cat "$T/out")"
+fi
 
 # --- passwords in --redis and --consul: while a stage is held (by a
 # promtool that waits for a file), no process has one in its arguments:
@@ -791,20 +948,27 @@ if wait_for test -s "$T/held.pid"; then
 	mapfile -d '' kvlock_argv <"/proc/$top/cmdline"
 	mapfile -d '' inner_argv <"/proc/$inner/cmdline"
 	leaks=$(with_secret)
-	[[ "${kvlock_argv[0]}" == *kvlock ]] && [[ "${inner_argv[*]}" == *recsync* ]] && [ -z "$leaks" ] &&
-		ok "a stage held: kvlock's, the inner recsync's and no other process's arguments hold the password" ||
+	if [[ "${kvlock_argv[0]}" == *kvlock ]] && [[ "${inner_argv[*]}" == *recsync* ]] && [ -z "$leaks" ]; then
+		ok "a stage held: kvlock's, the inner recsync's and no other process's arguments hold the password"
+	else
 		fail "passwords out of the arguments" "kvlock: ${kvlock_argv[*]//$PW/PW}" \
 			"inner: ${inner_argv[*]//$PW/PW}" "$leaks"
+	fi
 else
 	fail "the held promtool started" "$(cat "$T/pw.err")"
 fi
 touch "$T/go"
 wait "$top"; st=$?
-[ "$st" = 0 ] && [ "$(rcli SCARD "$SETKEY-pw")" = 4 ] && [ "$(PREFIX=$PREFIX-pw stored | wc -l)" = 4 ] &&
-	ok "--redis and --consul with passwords reach the tools through the environment" ||
+if [ "$st" = 0 ] && [ "$(rcli SCARD "$SETKEY-pw")" = 4 ] && [ "$(PREFIX=$PREFIX-pw stored | wc -l)" = 4 ]; then
+	ok "--redis and --consul with passwords reach the tools through the environment"
+else
 	fail "passwords through the environment" "status $st" "$(cat "$T/pw.out" "$T/pw.err")"
-grep -q "$PW" "$T/pw.err" "$T/pw.out" && fail "-vv: no message shows a password" "$(grep "$PW" "$T/pw.err")" ||
+fi
+if grep -q "$PW" "$T/pw.err" "$T/pw.out"; then
+	fail "-vv: no message shows a password" "$(grep "$PW" "$T/pw.err")"
+else
 	ok "-vv: no message shows a password"
+fi
 # render's reload: curl is given the URL on its standard input.  A
 # listener that accepts and never answers holds curl while we look.  The
 # command typed here (and its subshells) holds it, as typed: not counted.
@@ -820,20 +984,27 @@ rs render --shard 0/1 -o "$T/held-render.yml" --reload "http://prom:$PW@127.0.0.
 render=$!
 if wait_for test -e "$T/hold.accepted"; then
 	leaks=$(with_secret | grep -v ": /bin/bash $RECSYNC_BIN/recsync render --prefix ")
-	[ -z "$leaks" ] && ok "render --reload: no other process's arguments hold the URL's password" ||
+	if [ -z "$leaks" ]; then
+		ok "render --reload: no other process's arguments hold the URL's password"
+	else
 		fail "render --reload: the password out of curl's arguments" "$leaks"
+	fi
 else
 	fail "render --reload reached the listener" "$(cat "$T/render-pw.err")"
 fi
 kill "$holder"; wait "$holder" 2>/dev/null
 wait "$render"; st=$?
-[ "$st" = 69 ] && ! grep -q "$PW" "$T/render-pw.err" && grep -q 'http://\*\*\*@127.0.0.1' "$T/render-pw.err" &&
-	ok "render --reload failing: 69, its URL masked" ||
+if [ "$st" = 69 ] && ! grep -q "$PW" "$T/render-pw.err" && grep -q 'http://\*\*\*@127.0.0.1' "$T/render-pw.err"; then
+	ok "render --reload failing: 69, its URL masked"
+else
 	fail "render --reload failing" "status $st" "$(cat "$T/render-pw.err")"
+fi
 run -i "$T/sample" rs --consul "http://rs:$PW@127.0.0.1:$(free_port)"
-[ "$status" = 69 ] && grep -q 'rs:\*\*\*@127.0.0.1' "$T/err" && ! grep -q "$PW" "$T/err" &&
-	ok "Consul unreachable: its address shown with the password masked" ||
+if [ "$status" = 69 ] && grep -q 'rs:\*\*\*@127.0.0.1' "$T/err" && ! grep -q "$PW" "$T/err"; then
+	ok "Consul unreachable: its address shown with the password masked"
+else
 	fail "Consul address masked" "status $status" "$(cat "$T/err")"
+fi
 
 # --- --keep: the newest rule files stay, older ones recsync wrote go
 mkdir "$T/keep"
@@ -843,9 +1014,12 @@ for i in 1 2 3; do
 	sleep 1.1	# the file names carry the time to the second
 done
 run -i /dev/null rs --rules-dir "$T/keep" --keep 2
-[ "$(find "$T/keep" -name 'record_*.yml' | wc -l)" = 2 ] && [ -f "$T/keep/other.yml" ] &&
-	[ -f "$(field rule_file)" ] && ok "--keep 2: two rule files left, other files untouched" ||
+if [ "$(find "$T/keep" -name 'record_*.yml' | wc -l)" = 2 ] && [ -f "$T/keep/other.yml" ] &&
+    [ -f "$(field rule_file)" ]; then
+	ok "--keep 2: two rule files left, other files untouched"
+else
 	fail "--keep" "$(ls "$T/keep")"
+fi
 run rs --keep x
 expect "--keep needs a number" 64 "--keep"
 # Without --keep, a bounded number of them: 5 (recsync(1) says why).
@@ -854,9 +1028,12 @@ for i in 1 2 3 4 5 6 7; do
 	records 1 "$((910 + i))" | rs --rules-dir "$T/keepdef" >"$T/out" 2>"$T/err" ||
 		fail "--keep default: run $i" "$(cat "$T/err")"
 done
-[ "$(find "$T/keepdef" -name 'record_*.yml' | wc -l)" = 5 ] && [ "$(field rule_file_changed)" = True ] &&
-	[ -f "$(field rule_file)" ] && ok "no --keep: the 5 newest rule files stay" ||
+if [ "$(find "$T/keepdef" -name 'record_*.yml' | wc -l)" = 5 ] && [ "$(field rule_file_changed)" = True ] &&
+    [ -f "$(field rule_file)" ]; then
+	ok "no --keep: the 5 newest rule files stay"
+else
 	fail "--keep default" "$(ls "$T/keepdef")" "$(cat "$T/out")"
+fi
 
 # --- settings from an environment file, never evaluated
 printf '%s\n' '{"record":"env:one","expr":"up"}' >"$T/env.one"
@@ -871,17 +1048,22 @@ RECSYNC_RULES_DIR='$T/envrules'
 RECSYNC_GROUP=\$(touch $T/pwned)
 EOF
 run -i "$T/env.in" recsync --env-file "$T/env"
-[ "$status" = 0 ] && [ "$(field new)" = 1 ] && [ "$(rcli SCARD "$SETKEY-env")" = 2 ] &&
-	case $(field rule_file) in "$T/envrules/"*) true ;; *) false ;; esac &&
-	ok "env file: prefix, set key (quotes dropped), rules dir taken" ||
+if [ "$status" = 0 ] && [ "$(field new)" = 1 ] && [ "$(rcli SCARD "$SETKEY-env")" = 2 ] &&
+    case $(field rule_file) in "$T/envrules/"*) true ;; *) false ;; esac; then
+	ok "env file: prefix, set key (quotes dropped), rules dir taken"
+else
 	fail "env file settings" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
-[ ! -e "$T/pwned" ] &&
-	[ "$(/usr/bin/python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["groups"][0]["name"])' "$(field rule_file)")" = "\$(touch $T/pwned)" ] &&
-	ok "env file: nothing evaluated, the value taken as it is" || fail "env file evaluated"
+fi
+if [ ! -e "$T/pwned" ] &&
+    [ "$(/usr/bin/python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["groups"][0]["name"])' "$(field rule_file)")" = "\$(touch $T/pwned)" ]; then
+	ok "env file: nothing evaluated, the value taken as it is"
+else
+	fail "env file evaluated"
+fi
 run -i "$T/env.one" recsync --env-file "$T/env" --prefix "$PREFIX-cli" --dry-run
-[ "$(field new)" = 1 ] && ok "the command line outranks the env file" || fail "command line over env file" "$(cat "$T/out")"
+is "the command line outranks the env file" "$(field new)" 1
 run -i "$T/env.one" env RECSYNC_PREFIX="$PREFIX-environ" recsync --env-file "$T/env" --dry-run
-[ "$(field new)" = 0 ] && ok "the env file outranks the environment" || fail "env file over environment" "$(cat "$T/out")"
+is "the env file outranks the environment" "$(field new)" 0
 printf 'PATH=/evil\n' >"$T/env2"
 run recsync --env-file "$T/env2" --dry-run
 expect "env file: a variable that is not a setting is refused" 65 "env2:1: PATH is not a recsync setting"
@@ -894,12 +1076,16 @@ mkdir -p "$RULES"
 printf '%s\n' '{ "record" : "hke:heavy_expr:sp1" , "expr" : "up == 0" }' \
 	'{"record":"hke:heavy_expr:sp2", "expr":"sum(up)"	}' >"$T/spaced"
 run -i "$T/spaced" rs
-[ "$status" = 0 ] && [ "$(field new)" = 2 ] && [ "$(field pushed)" = 2 ] && [ "$(field redis)" = 2 ] &&
-	ok "input with blanks of its own: new 2, pushed 2, in Redis 2" ||
+if [ "$status" = 0 ] && [ "$(field new)" = 2 ] && [ "$(field pushed)" = 2 ] && [ "$(field redis)" = 2 ]; then
+	ok "input with blanks of its own: new 2, pushed 2, in Redis 2"
+else
 	fail "input with blanks of its own" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
+fi
 run -i "$T/spaced" rs
-[ "$status" = 0 ] && [ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && [ "$(stored | wc -l)" = 2 ] &&
-	ok "input with blanks of its own, again: nothing new" ||
+if [ "$status" = 0 ] && [ "$(field new)" = 0 ] && [ "$(field pushed)" = 0 ] && [ "$(stored | wc -l)" = 2 ]; then
+	ok "input with blanks of its own, again: nothing new"
+else
 	fail "input with blanks of its own, again" "status $status" "$(cat "$T/out")"
+fi
 
 done_testing
