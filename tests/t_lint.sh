@@ -1,20 +1,44 @@
 #!/bin/bash
 # runner: once
-# Static checks: the shell scripts pass shellcheck, the man pages render
+# Static checks: every shell script passes shellcheck, the man pages render
 # without a warning and carry a date and the suite's name, every tool's
 # --help matches its man page's options, getopt's messages name the tool.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for f in "$TOP"/bin/recsync "$TOP"/demo/run "$TOP"/tests/install-deps "$TOP"/tests/run \
-	"$TOP"/bench/run "$TOP"/bench/profile "$TOP"/bench/install-deps \
-	"$TOP"/tests/fuzz/run; do
-	[ -f "$f" ] || continue
-	check "shellcheck $(basename "$f")" shellcheck "$f"
+# shell_files: every shell script in the tree, found by its shebang (sh,
+# bash, dash) or its .sh name, so that a new script is linted without a
+# change here.  What is built or scratch (build/, tests/tmp/, .git) is
+# left out.
+shell_files() {
+	find "$TOP" \( -name .git -o -path "$TOP/build" -o -path "$TOP/tests/tmp" \) -prune -o -type f -print |
+	while IFS= read -r f; do
+		case $f in
+		*.sh) echo "$f" ;;
+		*) head -n 1 "$f" | LC_ALL=C grep -Eq '^#! ?(/usr)?/bin/(env +)?(ba|da)?sh( |$)' &&
+			echo "$f" ;;
+		esac
+	done | LC_ALL=C sort
+}
+shell_files >"$T/shell-files"
+# The finder itself: it must see scripts of each kind, or an empty list
+# would pass.
+for f in bin/recsync tests/lib.sh tests/run tests/t_lint.sh bench/run .ci/run; do
+	if grep -qxF "$TOP/$f" "$T/shell-files"; then ok "shell files found include $f"
+	else fail "shell files found include $f" "$(cat "$T/shell-files")"; fi
 done
+# Each passes shellcheck -x (following what it sources) at the default
+# severity.
+while IFS= read -r f; do
+	check "shellcheck ${f#"$TOP"/}" shellcheck -x "$f"
+done <"$T/shell-files"
 for page in "$TOP"/man/*.1; do
 	out=$(mandoc -Tlint -W warning "$page" 2>&1)
-	[ -z "$out" ] && ok "mandoc -Tlint $(basename "$page")" || fail "mandoc -Tlint $(basename "$page")" "$out"
+	if [ -z "$out" ]; then
+		ok "mandoc -Tlint $(basename "$page")"
+	else
+		fail "mandoc -Tlint $(basename "$page")" "$out"
+	fi
 	# As every page: a real date (not an unexpanded $Mdocdate$) and .Os recsync.
 	if grep -Eq '^\.Dd [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}$' "$page" && grep -qx '\.Os recsync' "$page"; then
 		ok "$(basename "$page") has .Dd DATE and .Os recsync"
@@ -45,7 +69,10 @@ for tool in kvdiff kvpush kvlock yamlemit redisput qlogscan kvdrift recsync; do
 		mandoc -Tascii "$page" 2>/dev/null | sed 's/.\x08//g' |
 		    grep -qE -- "(^|[^[:alnum:]-])$opt([^[:alnum:]-]|$)" || missing="$missing $opt"
 	done
-	[ -z "$missing" ] && ok "$tool.1 documents every option of --help" ||
+	if [ -z "$missing" ]; then
+		ok "$tool.1 documents every option of --help"
+	else
 		fail "$tool.1 documents every option of --help" "missing:$missing"
+	fi
 done
 done_testing
