@@ -1,5 +1,5 @@
-#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -28,56 +28,72 @@ base64_encode(const char *data, size_t len)
 	return out;
 }
 
-/*
- * Whether text is base64 as Consul writes it (RFC 4648, padded).
- * EVP_DecodeBlock also takes blanks around it and an '=' inside it, and
- * turns them into wrong bytes.
- */
-static int
-base64_text(const char *text, size_t len)
+/* Each byte's value as a base64 digit (RFC 4648), else 0xff. */
+static unsigned char digit_value[256];
+
+static void
+digits_init(void)
 {
-	/* The digits of RFC 4648's alphabet, marked 1 by base64_init(). */
-	static unsigned char digit[256];
 	static const char set[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t pad = 0, i;
-	unsigned char bad = 0;
+	size_t i;
 
-	if (!digit['A'])
-		for (i = 0; set[i] != '\0'; i++)
-			digit[(unsigned char)set[i]] = 1;
-	if (len % 4 != 0 || len > INT_MAX)
-		return 0;
-	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
-		pad++;
-	/* No branch a byte: a listing holds a million of these. */
-	for (i = 0; i < len - pad; i++)
-		bad |= digit[(unsigned char)text[i]] ^ 1;
-	return !bad;
+	memset(digit_value, 0xff, sizeof(digit_value));
+	for (i = 0; set[i] != '\0'; i++)
+		digit_value[(unsigned char)set[i]] = (unsigned char)i;
 }
 
+/*
+ * Decoded by table, checked as it goes: a listing holds a million values.
+ * (OpenSSL's EVP_DecodeBlock takes blanks around the text and an '=' in
+ * it, turned into wrong bytes, so it needed a pass of checks before it.)
+ * The bits a padded digit carries past the last byte are ignored.
+ */
 int
 base64_decode_into(const char *text, size_t len, char **buf, size_t *cap,
     size_t *outlen)
 {
-	int n, pad = 0;
+	const unsigned char *t = (const unsigned char *)text;
+	size_t pad = 0, i, n = 0, digits;
+	unsigned a, b, c, d, bad = 0;
+	char *out;
 
-	if (!base64_text(text, len))
+	if (digit_value[0] == 0)
+		digits_init();
+	if (len % 4 != 0)
 		return -1;
+	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
+		pad++;
 	if (*cap < len / 4 * 3 + 1) {
 		*cap = len / 4 * 3 + 1;
 		free(*buf);
 		*buf = xmalloc(*cap);
 	}
-	n = len ? EVP_DecodeBlock((unsigned char *)*buf,
-	    (const unsigned char *)text, (int)len) : 0;
-	if (n < 0)
+	out = *buf;
+	digits = len - pad;
+	for (i = 0; i + 4 <= digits; i += 4) {
+		a = digit_value[t[i]];
+		b = digit_value[t[i + 1]];
+		c = digit_value[t[i + 2]];
+		d = digit_value[t[i + 3]];
+		bad |= a | b | c | d;
+		out[n++] = (char)(a << 2 | b >> 4);
+		out[n++] = (char)(b << 4 | c >> 2);
+		out[n++] = (char)(c << 6 | d);
+	}
+	if (pad > 0) {
+		a = digit_value[t[i]];
+		b = digit_value[t[i + 1]];
+		c = pad == 1 ? digit_value[t[i + 2]] : 0;
+		bad |= a | b | c;
+		out[n++] = (char)(a << 2 | b >> 4);
+		if (pad == 1)
+			out[n++] = (char)(b << 4 | c >> 2);
+	}
+	if (bad & 0x80)		/* a byte out of the alphabet */
 		return -1;
-	/* EVP_DecodeBlock counts the padding as zero bytes of output. */
-	while (pad < 2 && len > (size_t)pad && text[len - 1 - pad] == '=')
-		pad++;
-	*outlen = (size_t)n - (size_t)pad;
-	(*buf)[*outlen] = '\0';
+	out[n] = '\0';
+	*outlen = n;
 	return 0;
 }
 
