@@ -185,7 +185,8 @@ conflict_reasons(const char *body, size_t len, int *denied)
 	return all;
 }
 
-enum txn_outcome
+/* Sends one transaction; *why (to free) explains any other outcome. */
+static enum txn_outcome
 txn_send(struct consul *c, const char *body, size_t len, char **why)
 {
 	struct http_reply rep;

@@ -72,10 +72,6 @@ void	txn_body_delete_cas(struct txn_body *b, const char *key_json,
 void	txn_body_end(struct txn_body *b);
 void	txn_body_free(struct txn_body *b);
 
-/* Sends one transaction; *why (to free) explains any other outcome. */
-enum txn_outcome txn_send(struct consul *c, const char *body, size_t len,
-	    char **why);
-
 /* A written body on its way into Consul. */
 struct txn_batch {
 	const char		*what;	/* "writing to P/", for messages */
