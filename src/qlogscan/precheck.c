@@ -188,6 +188,227 @@ string_token(const char *p, const char *end, double threshold, int *seen)
 	return light_number(p, threshold);
 }
 
+#ifdef __SSE2__
+/*
+ * The common line, by bit masks: a line of Prometheus's shape is proved
+ * light here without a step per token, and anything this cannot prove
+ * goes to the token walk below, which has the last word.  Over the line,
+ * 64 bytes a word: where the quotes, backslashes, brackets and blanks are;
+ * which quotes a backslash escapes (a backslash escapes the byte after
+ * it); from the others, which bytes lie inside strings.  The line is light
+ * when no backslash and no blank lies outside a string (so the walk would
+ * cut the same strings, and a key's colon follows its quote), the
+ * brackets outside strings close the object at its last byte and never
+ * before, no string holding a backslash is a key, and each timing key,
+ * found by memmem and checked to open a string, has a number below the
+ * threshold, both being there.
+ */
+#define MASK_WORDS	64	/* lines of up to 4 KiB: longer ones walk */
+
+struct masks {
+	uint64_t	quote[MASK_WORDS], in[MASK_WORDS];
+	size_t		nwords;
+};
+
+/* The 16-bit masks of four 16-byte steps as one 64-bit word. */
+#define MASK64(x, expr)	((uint64_t)(unsigned)_mm_movemask_epi8(expr((x)[0])) | \
+	(uint64_t)(unsigned)_mm_movemask_epi8(expr((x)[1])) << 16 | \
+	(uint64_t)(unsigned)_mm_movemask_epi8(expr((x)[2])) << 32 | \
+	(uint64_t)(unsigned)_mm_movemask_epi8(expr((x)[3])) << 48)
+
+static inline __m128i
+cmp_quote(__m128i x)
+{
+	return _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+}
+
+static inline __m128i
+cmp_backslash(__m128i x)
+{
+	return _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+}
+
+static inline __m128i
+cmp_open(__m128i x)
+{
+	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('{')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
+}
+
+static inline __m128i
+cmp_close(__m128i x)
+{
+	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('}')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8(']')));
+}
+
+/* Blanks and control bytes: at most 0x20, unsigned. */
+static inline __m128i
+cmp_blank(__m128i x)
+{
+	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
+}
+
+static uint64_t
+prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	return x ^ x << 32;
+}
+
+static int
+bit(const uint64_t *w, size_t i)
+{
+	return (int)(w[i / 64] >> (i % 64) & 1);
+}
+
+/* The first set bit of w[] at or after i, or (size_t)-1. */
+static size_t
+next_bit(const uint64_t *w, size_t nwords, size_t i)
+{
+	size_t k = i / 64;
+	uint64_t m;
+
+	if (k >= nwords)
+		return (size_t)-1;
+	for (m = w[k] & (~0ULL << (i % 64)); m == 0; m = w[k])
+		if (++k == nwords)
+			return (size_t)-1;
+	return 64 * k + (size_t)__builtin_ctzll(m);
+}
+
+/*
+ * The masks of [p, p + n); 0, or -1 when the line is not of the shape
+ * (a backslash or blank outside strings, brackets that close early or
+ * late, a string left open, a string with a backslash used as a key).
+ */
+static int
+make_masks(const char *p, size_t n, struct masks *m)
+{
+	uint64_t bs[MASK_WORDS], esc[MASK_WORDS + 1] = { 0 }, open, close,
+	    blank, valid, carry = 0, b;
+	char tail[64];
+	const char *q;
+	__m128i x[4];
+	size_t w, i, j;
+	int depth = 0;
+
+	m->nwords = (n + 63) / 64;
+	for (w = 0; w < m->nwords; w++) {
+		q = p + 64 * w;
+		valid = n - 64 * w >= 64 ? ~0ULL : (1ULL << (n - 64 * w)) - 1;
+		if (n - 64 * w < 64) {
+			memset(tail, 'a', sizeof(tail));
+			memcpy(tail, q, n - 64 * w);
+			q = tail;
+		}
+		for (i = 0; i < 4; i++)
+			x[i] = _mm_loadu_si128((const __m128i *)(const void *)
+			    (q + 16 * i));
+		m->quote[w] = MASK64(x, cmp_quote) & valid;
+		bs[w] = MASK64(x, cmp_backslash) & valid;
+		open = MASK64(x, cmp_open) & valid;
+		close = MASK64(x, cmp_close) & valid;
+		blank = MASK64(x, cmp_blank) & valid;
+		/* Backslashes in order: each escapes the byte after it. */
+		for (b = bs[w] & ~esc[w]; b != 0; b &= ~esc[w]) {
+			i = 64 * w + (size_t)__builtin_ctzll(b);
+			esc[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
+			b &= b - 1;
+		}
+		m->quote[w] &= ~esc[w];
+		m->in[w] = prefix_xor(m->quote[w]) ^ carry;
+		carry = (uint64_t)0 - (m->in[w] >> 63);
+		if (((bs[w] | blank) & ~m->in[w]) != 0)
+			return -1;
+		for (b = (open | close) & ~m->in[w]; b != 0; b &= b - 1) {
+			i = 64 * w + (size_t)__builtin_ctzll(b);
+			depth += open >> (i % 64) & 1 ? 1 : -1;
+			if (depth <= 0 && i + 1 < n)
+				return -1;
+		}
+	}
+	if (depth != 0 || carry != 0)
+		return -1;
+	/* A string holding a backslash: its closing quote, then no colon. */
+	for (i = next_bit(bs, m->nwords, 0); i != (size_t)-1;
+	    i = next_bit(bs, m->nwords, j + 1)) {
+		if ((j = next_bit(m->quote, m->nwords, i)) == (size_t)-1 ||
+		    j + 1 >= n || p[j + 1] == ':')
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The timing key opening at i, if it is one: 1 or 2 as key_kind, else 0.
+ * A key of the exact name has its closing quote and colon right after
+ * the name (no blank is outside a string here).
+ */
+static int
+timing_key_at(const char *p, size_t n, const struct masks *m, size_t i)
+{
+	if (i + 22 < n && bit(m->quote, i + 21) && p[i + 22] == ':' &&
+	    memcmp(p + i + 1, "queryPreparationTime", 20) == 0)
+		return 1;
+	if (i + 15 < n && bit(m->quote, i + 14) && p[i + 15] == ':' &&
+	    memcmp(p + i + 1, "innerEvalTime", 13) == 0)
+		return 2;
+	return 0;
+}
+
+/*
+ * The strings of len bytes, by their opening quotes: a quote inside
+ * whose string closes len + 1 bytes further.  Few are that long.
+ */
+static uint64_t
+strings_of_length(const struct masks *m, size_t w, unsigned len)
+{
+	uint64_t close = m->quote[w] & ~m->in[w], next = 0;
+
+	if (w + 1 < m->nwords)
+		next = m->quote[w + 1] & ~m->in[w + 1];
+	return m->quote[w] & m->in[w] & (close >> (len + 1) |
+	    next << (63 - len));
+}
+
+/* 1 when [p, p + n) is proved light (see above), else 0. */
+static int
+light_by_masks(const char *p, size_t n, double threshold)
+{
+	struct masks m;
+	size_t w, i;
+	uint64_t b;
+	int kind, seen = 0;
+
+	if (n > 64 * MASK_WORDS || make_masks(p, n, &m) != 0)
+		return 0;
+	for (w = 0; w < m.nwords; w++)
+		for (b = strings_of_length(&m, w, 20) |
+		    strings_of_length(&m, w, 13); b != 0; b &= b - 1) {
+			i = 64 * w + (size_t)__builtin_ctzll(b);
+			if ((kind = timing_key_at(p, n, &m, i)) == 0)
+				continue;
+			i += kind == 1 ? 23 : 16;
+			if (p[i] == '"' || light_number(p + i, threshold) == NULL)
+				return 0;
+			seen |= kind;
+		}
+	return seen == 3;
+}
+#else
+static int
+light_by_masks(const char *p, size_t n, double threshold)
+{
+	(void)p, (void)n, (void)threshold;
+	return 0;
+}
+#endif
+
 int
 precheck_may_be_heavy(const char *line, size_t len, double threshold)
 {
@@ -200,6 +421,8 @@ precheck_may_be_heavy(const char *line, size_t len, double threshold)
 		end--;
 	if (p == end || *p != '{' || end[-1] != '}')
 		return 1;
+	if (light_by_masks(p, end - p, threshold))
+		return 0;
 	while ((p = scan_token(p, end)) < end) {
 		switch (*p) {
 		case '"':
