@@ -104,27 +104,32 @@ set_commands(struct put *p, struct multi_cmd *members, int n,
 }
 
 int
-cluster_write(struct put *p, struct multi_cmd *members, int n,
-    const char *what)
+cluster_write(struct put *p, struct chunk *ch, const char *what)
 {
-	const char **names = xcalloc(p->n, sizeof(*names));
-	const char **exprs = xcalloc(p->n, sizeof(*exprs));
-	size_t i, *nlens = xcalloc(p->n, sizeof(*nlens));
-	size_t *elens = xcalloc(p->n, sizeof(*elens));
+	int first = ch->ikv >= 0 ? ch->ikv + 1 : 0;
+	size_t i, n = ch->ikv >= 0 ? (size_t)(ch->cmd[ch->ikv].argc - 1) / 2 : 0;
+	const char **names = xcalloc(n + 1, sizeof(*names));
+	const char **exprs = xcalloc(n + 1, sizeof(*exprs));
+	size_t *nlens = xcalloc(n + 1, sizeof(*nlens));
+	size_t *elens = xcalloc(n + 1, sizeof(*elens));
 	struct groups g;
 	int status;
 
-	for (i = 0; i < p->n; i++) {
-		names[i] = p->recs[i].name;
-		nlens[i] = strlen(names[i]);
-		exprs[i] = p->recs[i].expr;
-		elens[i] = p->recs[i].expr_len;
+	/* The MSET the chunk's transaction would hold, split by slot. */
+	for (i = 0; i < n; i++) {
+		names[i] = ch->kv[1 + 2 * i];
+		nlens[i] = ch->kvlen[1 + 2 * i];
+		exprs[i] = ch->kv[2 + 2 * i];
+		elens[i] = ch->kvlen[2 + 2 * i];
 	}
-	group(&g, "MSET", names, nlens, exprs, elens, p->n);
+	memset(&g, 0, sizeof(g));
+	if (n > 0)
+		group(&g, "MSET", names, nlens, exprs, elens, n);
 	status = redis_cluster_run(p->s->cluster, g.cmds, g.n, what);
 	/* Only values all confirmed may be named in the set. */
-	if (status == 0)
-		status = set_commands(p, members, n, what);
+	if (status == 0 && ch->ncmd > first)
+		status = set_commands(p, ch->cmd + first, ch->ncmd - first,
+		    what);
 	groups_free(&g);
 	free(names);
 	free(exprs);

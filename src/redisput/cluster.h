@@ -20,11 +20,11 @@
 #include "put.h"
 
 /*
- * MSET of the chunk's records, by slot, then members[0..n) (SADD set ...,
- * and --prune's SADD and EXPIRE) on the set key's node.  0 or a status.
+ * The chunk's MSET (its vector as built for a transaction), by slot, then
+ * its other commands (SADD set ..., and --prune's SADD and EXPIRE) on the
+ * set key's node.  0 or a status.
  */
-int	cluster_write(struct put *p, struct multi_cmd *members, int n,
-	    const char *what);
+int	cluster_write(struct put *p, struct chunk *ch, const char *what);
 /*
  * members[0..n) (SREM set ...) on the set key's node, then DEL of
  * names[0..count), by slot, adding the keys deleted to *deleted.

@@ -24,9 +24,13 @@
 /* MSET's argc stays far below 2^20, the bound of Redis before 7. */
 #define CHUNK_MAX	100000
 #define TIMEOUT_MAX	86400.0
+/* Chunks in flight on one server: enough to hide the round trip. */
+#ifndef DEPTH
+#define DEPTH		4
+#endif
 
 enum { OPT_CHUNK, OPT_DELETE, OPT_DRY_RUN, OPT_PRUNE, OPT_REDIS,
-    OPT_SET_KEY, OPT_TIMEOUT };
+    OPT_REWRITE_ALL, OPT_SET_KEY, OPT_TIMEOUT };
 
 static const struct cli_option options[] = {
 	{ OPT_CHUNK, "chunk", 'c', "N", "records a transaction (1000)" },
@@ -42,6 +46,8 @@ static const struct cli_option options[] = {
 	    "[?sentinel_password=P], or\n"
 	    "redis+cluster://[user:password@]host:port,...\n"
 	    "($REDIS_URL, " REDIS_URL_DEFAULT ")" },
+	{ OPT_REWRITE_ALL, "rewrite-all", 0, NULL, "write every record, not "
+	    "only what Redis lacks" },
 	{ OPT_SET_KEY, "set-key", 0, "KEY", "the set of record names "
 	    "(hke:heavy_query_set)" },
 	{ OPT_TIMEOUT, "timeout", 0, "DURATION", "connect and command timeout "
@@ -52,7 +58,7 @@ static const struct cli_option options[] = {
 /* What the command line asks for. */
 struct opts {
 	long long	 chunk;
-	int		 delete, dry_run, prune;
+	int		 delete, dry_run, prune, rewrite_all;
 	const char	*redis;		/* NULL: $REDIS_URL or the default */
 	const char	*set_key;
 	double		 timeout;
@@ -62,7 +68,7 @@ static void
 parse_options(int argc, char **argv, struct opts *o)
 {
 	struct cli cl = { .options = options, .synopsis =
-	    "[-nqv] [--delete] [--prune] [-c chunk] [-r url]\n"
+	    "[-nqv] [--delete] [--prune] [--rewrite-all] [-c chunk] [-r url]\n"
 	    "[--set-key key] [--timeout duration] [file ...]" };
 	int ch;
 
@@ -75,6 +81,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_PRUNE: o->prune = 1; break;
 		case OPT_REDIS: o->redis = optarg; break;
+		case OPT_REWRITE_ALL: o->rewrite_all = 1; break;
 		case OPT_SET_KEY: o->set_key = optarg; break;
 		case OPT_TIMEOUT:
 			o->timeout = opt_duration("--timeout", optarg);
@@ -148,7 +155,8 @@ main(int argc, char **argv)
 		return status;
 	}
 	record_input_init(&in, argc - optind, argv + optind);
-	put_init(&p, &s, o.set_key, (size_t)o.chunk, o.delete);
+	put_init(&p, &s, o.set_key, (size_t)o.chunk, DEPTH, o.delete,
+	    !o.rewrite_all);
 	if ((status = run(&o, &p, &in, &skipped)) == 0)
 		put_report(&p, o.dry_run);
 	put_free(&p);

@@ -84,8 +84,8 @@ check_exec(const redisReply *r, struct multi_cmd *cmds, int n, const char *what)
 	return 0;
 }
 
-static void
-append(redisContext *c, int argc, const char **argv, const size_t *lens)
+void
+multi_append(redisContext *c, int argc, const char **argv, const size_t *lens)
 {
 	if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK)
 		die(EX_OSERR, "out of memory queueing a Redis command");
@@ -101,17 +101,29 @@ not_master(const redisReply *r)
 }
 
 int
-multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what,
-    int *moved)
+multi_send(redisContext *c, const struct multi_cmd *cmds, int n)
 {
 	static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+	int i, done = 0;
+
+	multi_append(c, 1, multi, NULL);
+	for (i = 0; i < n; i++)
+		multi_append(c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
+	multi_append(c, 1, exec, NULL);
+	/* Out now, so that the server works while the next chunk is read. */
+	while (!done)
+		if (redisBufferWrite(c, &done) != REDIS_OK)
+			return -1;
+	return 0;
+}
+
+int
+multi_recv(redisContext *c, struct multi_cmd *cmds, int n, const char *what,
+    int *moved)
+{
 	redisReply *r;
 	int i, status = 0;
 
-	append(c, 1, multi, NULL);
-	for (i = 0; i < n; i++)
-		append(c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
-	append(c, 1, exec, NULL);
 	*moved = 0;
 	/* Every reply is read, even after a failure, to drain the pipeline. */
 	for (i = -1; i <= n; i++) {
@@ -132,4 +144,12 @@ multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what,
 		freeReplyObject(r);
 	}
 	return status;
+}
+
+int
+multi_run(redisContext *c, struct multi_cmd *cmds, int n, const char *what,
+    int *moved)
+{
+	(void)multi_send(c, cmds, n);
+	return multi_recv(c, cmds, n, what, moved);
 }

@@ -98,8 +98,6 @@ prune_begin(struct put *p)
 		    p->set_key);
 		return EX_CONFIG;
 	}
-	p->seen = xcalloc(p->chunk + 2, sizeof(*p->seen));
-	p->seenlen = xcalloc(p->chunk + 2, sizeof(*p->seenlen));
 	stale = xasprintf("%s:stale", p->seen_key);
 	status = drop(p, stale);
 	free(stale);
@@ -110,32 +108,33 @@ prune_begin(struct put *p)
 static int
 remove_names(struct put *p, const redisReply *r, unsigned long batch)
 {
+	struct chunk *ch = &p->ring[0];	/* free once every chunk is done */
 	struct multi_cmd cmd[2];
 	size_t i;
 	char *what;
 	int status, moved;
 
-	p->kv[0] = "DEL";
-	p->kvlen[0] = 3;
-	p->members[0] = "SREM";
-	p->memlen[0] = 4;
-	p->members[1] = p->set_key;
-	p->memlen[1] = strlen(p->set_key);
+	ch->kv[0] = "DEL";
+	ch->kvlen[0] = 3;
+	ch->members[0] = "SREM";
+	ch->memlen[0] = 4;
+	ch->members[1] = p->set_key;
+	ch->memlen[1] = strlen(p->set_key);
 	for (i = 0; i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING) {
 			warnmsg("--prune: SPOP: unexpected reply");
 			return EX_UNAVAILABLE;
 		}
-		p->kv[1 + i] = p->members[2 + i] = r->element[i]->str;
-		p->kvlen[1 + i] = p->memlen[2 + i] = r->element[i]->len;
+		ch->kv[1 + i] = ch->members[2 + i] = r->element[i]->str;
+		ch->kvlen[1 + i] = ch->memlen[2 + i] = r->element[i]->len;
 	}
-	cmd[0] = (struct multi_cmd){ (int)(1 + r->elements), p->kv, p->kvlen,
+	cmd[0] = (struct multi_cmd){ (int)(1 + r->elements), ch->kv, ch->kvlen,
 	    REDIS_REPLY_INTEGER, 0 };
-	cmd[1] = (struct multi_cmd){ (int)(2 + r->elements), p->members,
-	    p->memlen, REDIS_REPLY_INTEGER, 0 };
+	cmd[1] = (struct multi_cmd){ (int)(2 + r->elements), ch->members,
+	    ch->memlen, REDIS_REPLY_INTEGER, 0 };
 	what = xasprintf("--prune: batch %lu", batch);
 	if (p->s->cluster != NULL)
-		status = cluster_delete(p, p->kv + 1, p->kvlen + 1,
+		status = cluster_delete(p, ch->kv + 1, ch->kvlen + 1,
 		    r->elements, &cmd[1], 1, what, &cmd[0].result);
 	else
 		status = multi_run(p->s->c, cmd, 2, what, &moved);
