@@ -27,17 +27,9 @@ done <<'ROWS'
 --consul https:///x|64|no host
 ROWS
 run kvdiff --help
-if grep -q -- '--all' "$T/out"; then
-	ok "--help goes to stdout"
-else
-	fail "--help goes to stdout"
-fi
+has "--help goes to stdout" '--all' "$T/out"
 run kvdiff --version
-if grep -Eq '^kvdiff .*[0-9]+\.[0-9]+' "$T/out"; then
-	ok "--version names kvdiff and its version"
-else
-	fail "--version names kvdiff and its version" "stdout: $(cat "$T/out")"
-fi
+has "--version names kvdiff and its version" '^kvdiff .*[0-9]+\.[0-9]+' "$T/out"
 
 # --- an empty store: everything is new, sorted and deduplicated
 new_prefix
@@ -77,11 +69,7 @@ if grep -q "$PREFIX/7: \"record\" is not a valid" "$T/err"; then
 else
 	fail "a malformed stored record is named" "$(cat "$T/err")"
 fi
-if grep -q 'c is stored in Consul with a different expression' "$T/err"; then
-	ok "same record, other expr: warned"
-else
-	fail "same record, other expr: warned" "$(cat "$T/err")"
-fi
+has "same record, other expr: warned" 'c is stored in Consul with a different expression' "$T/err"
 
 run -i "$T/in" kvdiff --all --prefix "$PREFIX"
 printf '%s\n' '{"record":"a","expr":"x","index":1}' \
@@ -140,11 +128,7 @@ if grep -qF "$T/bad:2: not a JSON record" "$T/err"; then
 else
 	fail "diagnostics name the file" "$(cat "$T/err")"
 fi
-if [ "$status" = 66 ]; then
-	ok "a missing input file: 66"
-else
-	fail "a missing input file: 66" "status $status"
-fi
+is "a missing input file: 66" "$status" 66
 
 # --- numbers 1..12 come back from Consul as strings sort (1, 10, 11, 12,
 # 2, ...); --all prints them by number, and a pretty-printed value (a

@@ -23,11 +23,7 @@ done <<'ROWS'
 -x|64|usage: kvpush
 ROWS
 run kvpush --version
-if grep -Eq '^kvpush .*[0-9]+\.[0-9]+' "$T/out"; then
-	ok "--version names kvpush and its version"
-else
-	fail "--version names kvpush and its version" "stdout: $(cat "$T/out")"
-fi
+has "--version names kvpush and its version" '^kvpush .*[0-9]+\.[0-9]+' "$T/out"
 
 # --- first run numbers 1..N; a re-run through kvdiff adds nothing
 new_prefix
@@ -38,19 +34,11 @@ if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3 4 5" ]; then
 else
 	fail "first run numbers 1..5" "status $status, indexes $(indexes)" "$(cat "$T/err")"
 fi
-if [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 2 3 4 5 " ]; then
-	ok "keys PREFIX/1..5 exist"
-else
-	fail "keys PREFIX/1..5 exist" "$(keys)"
-fi
+is "keys PREFIX/1..5 exist" "$(keys | awk '{print $1}' | tr '\n' ' ')" "1 2 3 4 5 "
 kvdiff --prefix "$PREFIX" <"$T/five" >"$T/diff"
 run -i "$T/diff" kvpush --prefix "$PREFIX"
 expect "a re-run adds nothing" 0 "" /dev/null
-if [ "$(keys | wc -l)" = 5 ]; then
-	ok "still 5 keys"
-else
-	fail "still 5 keys" "$(keys)"
-fi
+is "still 5 keys" "$(keys | wc -l)" 5
 # A full disk under stdout is the 74 kvpush(1) names, also in a dry run.
 records 1 7 >"$T/seventh"
 run sh -c 'kvpush --prefix "$1" "$2" >/dev/full' sh "$PREFIX" "$T/seventh"
@@ -75,11 +63,7 @@ records 10 | kvpush --prefix "$PREFIX" >/dev/null
 del "$PREFIX/2"; del "$PREFIX/5"; del "$PREFIX/10"
 keys >"$T/before"
 records 5 100 | kvpush --prefix "$PREFIX" >"$T/out"
-if [ "$(indexes)" = "10 11 12 13 14" ]; then
-	ok "after deletions new numbers start above the largest (9)"
-else
-	fail "after deletions new numbers start above the largest (9)" "$(indexes)"
-fi
+is "after deletions new numbers start above the largest (9)" "$(indexes)" "10 11 12 13 14"
 if keys | grep -Fxf "$T/before" | cmp -s - "$T/before"; then
 	ok "no surviving key overwritten"
 else
@@ -93,16 +77,8 @@ put "$PREFIX/abc" '{"record":"x","expr":"y"}'
 put "$PREFIX-old/50" '{"record":"x","expr":"y"}'
 put "$PREFIX/60/nested" '{"record":"x","expr":"y"}'
 records 2 | kvpush --prefix "$PREFIX" >"$T/out"
-if [ "$(indexes)" = "5 6" ]; then
-	ok "a malformed value's number is taken; foreign keys are not ours"
-else
-	fail "a malformed value's number is taken; foreign keys are not ours" "$(indexes)"
-fi
-if [ "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/4?raw")" = garbage ]; then
-	ok "the malformed value is left alone"
-else
-	fail "the malformed value is left alone"
-fi
+is "a malformed value's number is taken; foreign keys are not ours" "$(indexes)" "5 6"
+is "the malformed value is left alone" "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/4?raw")" garbage
 
 # --- batching: 64, 65, 130 records give 1, 2, 3 transactions
 while read -r n txns; do
@@ -122,11 +98,7 @@ done <<'EOF'
 EOF
 new_prefix
 records 10 | kvpush --prefix "$PREFIX" --max-ops 3 -v >"$T/out" 2>"$T/err"
-if [ "$(txns_in)" = 4 ]; then
-	ok "--max-ops 3: 10 records in 4 transactions"
-else
-	fail "--max-ops 3" "$(cat "$T/err")"
-fi
+is "--max-ops 3: 10 records in 4 transactions" "$(txns_in)" 4
 new_prefix
 records 10 | kvpush --prefix "$PREFIX" --max-bytes 1000 -v >"$T/out" 2>"$T/err"
 if [ "$(wc -l <"$T/out")" = 10 ] && [ "$(txns_in)" -gt 1 ]; then
@@ -207,11 +179,7 @@ fi
 kvdiff --all --prefix "$PREFIX" </dev/null | sed -n '2p' >"$T/gone"
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 expect "--delete prints what it removed" 0 "" "$T/gone"
-if [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ]; then
-	ok "--delete removed PREFIX/2 only"
-else
-	fail "--delete removed PREFIX/2 only" "$(keys)"
-fi
+is "--delete removed PREFIX/2 only" "$(keys | awk '{print $1}' | tr '\n' ' ')" "1 3 "
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 expect "--delete of a record no longer there removes nothing" 0 "" /dev/null
 
@@ -220,11 +188,7 @@ put "$PREFIX/9" "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/1?raw")"
 kvdiff -q --duplicates --prefix "$PREFIX" </dev/null >"$T/dups"
 run -i "$T/dups" kvpush --delete --prefix "$PREFIX"
 expect "--delete with an index removes that duplicate key" 0 "" "$T/dups"
-if [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 " ]; then
-	ok "the first key of the record stays"
-else
-	fail "the first key of the record stays" "$(keys)"
-fi
+is "the first key of the record stays" "$(keys | awk '{print $1}' | tr '\n' ' ')" "1 3 "
 head -1 "$T/dups" | sed 's/"index":9/"index":3/' >"$T/wrong"
 run -i "$T/wrong" kvpush --delete --prefix "$PREFIX"
 expect "--delete with an index whose key holds another record removes nothing" 0 "" /dev/null
