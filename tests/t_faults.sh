@@ -36,11 +36,7 @@ seen() {
 new_prefix
 records 50 | kvpush --prefix "$PREFIX" >/dev/null
 kvdiff --all --prefix "$PREFIX" </dev/null >"$T/want"
-if [ "$(wc -l <"$T/want")" = 50 ]; then
-	ok "50 records to read"
-else
-	fail "50 records to read"
-fi
+is "50 records to read" "$(wc -l <"$T/want")" 50
 
 # Rows: fault | kvdiff's options | status | stderr | stdout (want or
 # empty) | reads the stand-in saw | what is checked.
@@ -151,11 +147,7 @@ before=$(standin_eval 'd["txn_conflicts"]')
 run -i <(records 1) kvpush --prefix "$PREFIX" -v
 fault '{}'
 expect "every write in conflict: gives up with 75" 75 "gave up after 10 conflicting writes" /dev/null
-if [ "$(grep -c renumbering "$T/err")" = 10 ]; then
-	ok "...after renumbering 10 times"
-else
-	fail "renumbered 10 times" "$(grep -c renumbering "$T/err")"
-fi
+is "...after renumbering 10 times" "$(grep -c renumbering "$T/err")" 10
 if [ $(($(standin_eval 'd["txn_conflicts"]') - before)) = 11 ]; then
 	ok "...11 transactions answered 409"
 else
@@ -184,11 +176,7 @@ fault '{}'
 printf '%s\n' '{"record":"hke:heavy_expr:r000002","expr":"changed","index":2}' >"$T/want"
 expect "--delete: a key changed after the read is read again, then removed" 0 \
 	"keys changed meanwhile; reading $PREFIX/ again" "$T/want"
-if [ "$(keys | awk '{print $1}' | tr '\n' ' ')" = "1 3 4 5 " ]; then
-	ok "...PREFIX/2 gone, the others kept"
-else
-	fail "PREFIX/2 gone, the others kept" "$(keys)"
-fi
+is "...PREFIX/2 gone, the others kept" "$(keys | awk '{print $1}' | tr '\n' ' ')" "1 3 4 5 "
 after=$(standin_eval '(d["txn_conflicts"], d["txn_writes"])')
 if python3 -c 'import sys; b, a = eval(sys.argv[1]), eval(sys.argv[2]); sys.exit(not (a[0] - b[0] == 1 and a[1] - b[1] == 1))' "$before" "$after"; then
 	ok "...one delete-cas refused (409), one committed"
@@ -219,11 +207,7 @@ fault "$races"
 run -i "$T/gone" kvpush --delete --prefix "$PREFIX"
 fault '{}'
 expect "--delete: keys changing all the time: 75 after 10 new reads" 75 "gave up: $PREFIX/ keeps changing" /dev/null
-if [ "$(keys | wc -l)" = 3 ]; then
-	ok "...nothing removed"
-else
-	fail "nothing removed" "$(keys)"
-fi
+is "...nothing removed" "$(keys | wc -l)" 3
 
 # The answer to a delete lost: curl sends it again, delete-cas of a key
 # already gone is true, and the record is printed once.

@@ -76,25 +76,13 @@ rcli SADD "$SETKEY" hke:heavy_expr:gone >/dev/null	# not in Consul
 rcli SET hke:heavy_expr:gone 'up' >/dev/null
 sed -i "s/${N}05/${N}99/" "$(newest)"			# one rule renamed by hand
 run rs status --json
-if [ "$status" = 1 ]; then
-	ok "drift: status exits 1"
-else
-	fail "drift exit" "$status" "$(cat "$T/err")"
-fi
+is "drift: status exits 1" "$status" 1
 for row in "redis_no_value|${N}02" "redis_differs|${N}03" "redis_missing|${N}04" \
 	"redis_extra|hke:heavy_expr:gone" "rules_missing|${N}05" "rules_extra|${N}99"; do
 	kind=${row%%|*} name=${row#*|}
-	if [ "$(drift "$kind")" = "$name" ]; then
-		ok "status names $kind: $name"
-	else
-		fail "status names $kind" "want $name" "$(cat "$T/out")"
-	fi
+	is "status names $kind: $name" "$(drift "$kind")" "$name"
 done
-if [ "$(jget 'd["drift_total"]')" = 6 ]; then
-	ok "six drift items, no more"
-else
-	fail "drift total" "$(cat "$T/out")"
-fi
+is "six drift items, no more" "$(jget 'd["drift_total"]')" 6
 run rs status
 if grep -q '^drift:  6$' "$T/out" && grep -q "in Redis's set, with no value (1):" "$T/out" &&
     grep -q "^    ${N}02\$" "$T/out" && grep -q "^    ${N}99\$" "$T/out"; then
@@ -126,16 +114,8 @@ if [ "$status" = 1 ] && [ "$(drift duplicates)" = "{\"record\":\"${N}03\",\"keys
 else
 	fail "duplicates" "$(cat "$T/out")"
 fi
-if [ "$(drift junk | grep -c "\"$PREFIX/4[12]\"")" = 2 ]; then
-	ok "status names the numbered keys that hold no record"
-else
-	fail "junk" "$(cat "$T/out")"
-fi
-if [ "$(jget 'd["counts"]["foreign_keys"], d["counts"]["consul"]')" = "(1, 6)" ]; then
-	ok "a foreign key is counted, not drift"
-else
-	fail "foreign" "$(cat "$T/out")"
-fi
+is "status names the numbered keys that hold no record" "$(drift junk | grep -c "\"$PREFIX/4[12]\"")" 2
+is "a foreign key is counted, not drift" "$(jget 'd["counts"]["foreign_keys"], d["counts"]["consul"]')" "(1, 6)"
 kv_del 40; kv_del 41; kv_del 42; kv_del notes
 run rs status
 expect "the keys removed by hand: status exits 0" 0 ""
@@ -184,11 +164,7 @@ fi
 consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock?release=$sid" >/dev/null
 consul_curl -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
 run rs status
-if grep -q '^lock:   free$' "$T/out"; then
-	ok "a released lock is free"
-else
-	fail "lock freed" "$(cat "$T/out")"
-fi
+has "a released lock is free" '^lock:   free$' "$T/out"
 
 # --- stores that cannot be read: the usual statuses, no report
 run rs status --consul 127.0.0.1:1
