@@ -70,7 +70,8 @@ server "...each body but the last too full to take one more record" \
 # ({"record":…,"expr":…} and STORED_EXTRA bytes it adds) and the
 # operation Consul's API takes ({"KV":{"Verb":"cas","Key":…,"Value":
 # base64,"Index":0}}): a change to either must change this test on purpose.
-STORED_EXTRA=0
+TRACKED=',"tracked_since":"2026-12-03T07:00:00Z"'	# its length, any time
+STORED_EXTRA=${#TRACKED}
 # boundary GROW: the prefix (made to fit), then the records, one a line.
 boundary() {
 	python3 - "$PREFIX" "$STORED_EXTRA" "$1" <<'PY'

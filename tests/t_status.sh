@@ -51,6 +51,8 @@ expect "status writes nothing: no --dry-run (64)" 64 "no --dry-run"
 records 6 >"$T/in"
 run -i "$T/in" rs -q
 [ "$status" = 0 ] || fail "the first sync" "$(cat "$T/err")"
+kvdiff -q --all --prefix "$PREFIX" </dev/null >"$T/stored"
+is "the values carry kvpush's tracked_since (which is no drift)" "$(grep -c '"tracked_since":"' "$T/stored")" 6
 run rs status
 expect "in step: status exits 0" 0 ""
 if grep -q '^drift:  none$' "$T/out" && grep -q '^consul: 6 records under' "$T/out" &&

@@ -32,8 +32,29 @@ same() {	# same NAME WANT GOT
 use() { printf '{"record":"hke:heavy_expr:r%06d","last_used":"%s","uses":1}\n' "$1" "$2"; }
 TODAY=$(date -u +%Y-%m-%d)
 
+# kvpush stores each new record with its tracked_since, the clock's time
+# of the write (UTC, to the second); touch then leaves it alone.
 new_prefix
+before=$(date -u +%s)
 records 3 | kvpush --prefix "$PREFIX" >/dev/null
+after=$(date -u +%s)
+stamp=$(field 3 tracked_since)
+if [[ $stamp =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] &&
+    [ "$(date -u -d "$stamp" +%s)" -ge "$before" ] && [ "$(date -u -d "$stamp" +%s)" -le "$after" ]; then
+	ok "kvpush: tracked_since stored with the record, the time of the write"
+else fail "kvpush: tracked_since stored with the record, the time of the write" "'$stamp' not in [$before, $after]"; fi
+same "kvpush: the value is record, expr, tracked_since" "record expr tracked_since" \
+	"$(value 3 | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)))')"
+kvdiff --prefix "$PREFIX" <(records 3) >"$T/diff" 2>"$T/differr"
+if [ ! -s "$T/diff" ] && [ ! -s "$T/differr" ]; then ok "kvdiff: the stored records, tracked_since and all, are not new"
+else fail "kvdiff: the stored records, tracked_since and all, are not new" "$(cat "$T/diff" "$T/differr")"; fi
+if [ "$(kvdiff -q --all --prefix "$PREFIX" </dev/null | grep -c '"tracked_since":"')" = 3 ]; then
+	ok "kvdiff --all: tracked_since is printed with the record"
+else fail "kvdiff --all: tracked_since is printed with the record" "$(kvdiff -q --all --prefix "$PREFIX" </dev/null)"; fi
+# A record the original system stored: no tracked_since.
+consul_curl -X PUT --data-binary '{"record":"hke:heavy_expr:r000004","expr":"up"}' \
+	"$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/4" >/dev/null
+value 3 >"$T/three"
 {
 	use 1 2024-05-01T10:00:00.000Z
 	use 1 2024-03-01T10:00:00+02:00		# older: the latest wins
@@ -46,14 +67,15 @@ records 3 | kvpush --prefix "$PREFIX" >/dev/null
 } >"$T/usage"
 run kvpush --touch --prefix "$PREFIX" "$T/usage"
 expect "touch: bad lines are 65, shown at FILE:LINE" 65 'usage:5: "record" is missing'
-for k in "read 7" "bad 3" "names 3" "matched 2" "unknown 1" "clamped 1" "stored 3" "written 3"; do
+for k in "read 7" "bad 3" "names 3" "matched 2" "unknown 1" "clamped 1" "stored 4" "written 3"; do
 	same "touch: summary ${k% *}" "${k#* }" "$(summary "${k% *}")"
 done
 same "touch: last_used, the latest, in UTC" 2024-05-01T10:00:00Z "$(field 1 last_used)"
 same "touch: tracked_since is today" "$TODAY" "$(field 1 tracked_since | cut -c1-10)"
 same "touch: a use in the future is now" "$TODAY" "$(field 2 last_used | cut -c1-10)"
-same "touch: a record the logs did not show is tracked" "$TODAY" "$(field 3 tracked_since | cut -c1-10)"
-same "touch: ... and has no last_used" "" "$(field 3 last_used)"
+same "touch: a record kvpush stored, not used: not written" "$(cat "$T/three")" "$(value 3)"
+same "touch: a record stored without tracked_since, not used, is tracked" "$TODAY" "$(field 4 tracked_since | cut -c1-10)"
+same "touch: ... and has no last_used" "" "$(field 4 last_used)"
 same "touch: record and expr stay" 'hke:heavy_expr:r000001 sum(rate(http_requests_total{job="j1"}[5m])) by (code)' \
 	"$(field 1 record) $(field 1 expr)"
 
@@ -66,7 +88,7 @@ d = {}
 for i in c.kv.get(sys.argv[3], recurse=True)[1]:
     v = json.loads(i["Value"].decode("utf-8"))
     d[v.get("record")] = v.get("expr")
-assert len(d) == 3 and all(k.startswith("hke:heavy_expr:r") for k in d), d
+assert len(d) == 4 and all(k.startswith("hke:heavy_expr:r") for k in d), d
 ' "${host%:*}" "${host##*:}" "$PREFIX"
 
 # At most once a record a day: the same uses again write nothing; a use on
@@ -83,6 +105,20 @@ run kvpush --touch --prefix "$PREFIX" "$T/next-day"
 expect "touch: clean input is 0" 0 ""
 same "touch: a use on a later day writes that record" 1 "$(summary written)"
 same "touch: ... its last_used" 2024-05-02T00:00:01Z "$(field 1 last_used)"
+# Once a day is per calendar day of the use (UTC), not of the write: a late
+# use of yesterday and then a use of today are two writes on this one day;
+# another use of today is none.
+YESTERDAY=$(date -u -d yesterday +%Y-%m-%d)
+use 3 "${YESTERDAY}T12:00:00Z" >"$T/late"
+run kvpush --touch --prefix "$PREFIX" "$T/late"
+same "touch: a late use of yesterday is written" "1 ${YESTERDAY}T12:00:00Z" "$(summary written) $(field 3 last_used)"
+use 3 "${TODAY}T00:00:00Z" >"$T/today"
+run kvpush --touch --prefix "$PREFIX" "$T/today"
+same "touch: ... then a use of today, written the same day" "1 ${TODAY}T00:00:00Z" "$(summary written) $(field 3 last_used)"
+use 3 "${TODAY}T00:00:01Z" >"$T/today2"
+run kvpush --touch --prefix "$PREFIX" "$T/today2"
+same "touch: ... another use of today is not" "0 ${TODAY}T00:00:00Z" "$(summary written) $(field 3 last_used)"
+set_fields 3 '{"last_used":null}'
 run -i <(use 1 2024-06-01T00:00:00Z) kvpush --touch --dry-run --prefix "$PREFIX"
 same "touch --dry-run: says what it would write" 1 "$(summary would_write)"
 same "touch --dry-run: writes nothing" 2024-05-02T00:00:01Z "$(field 1 last_used)"
@@ -95,7 +131,7 @@ expect "unused-for: nothing tracked long enough" 0 "" /dev/null
 set_fields 1 '{"tracked_since":"2024-01-01T00:00:00Z"}'
 set_fields 2 '{"tracked_since":"2024-01-01T00:00:00Z"}'
 set_fields 3 '{"tracked_since":"2024-01-01T00:00:00Z"}'
-records 1 4 | kvpush --prefix "$PREFIX" >/dev/null		# never tracked
+set_fields 4 '{"tracked_since":null}'		# never tracked
 run kvdiff --prefix "$PREFIX" --unused-for 30d </dev/null
 expect "unused-for: exits 0" 0 ""
 same "unused-for: used long ago, and never used, by name" "hke:heavy_expr:r000001 hke:heavy_expr:r000003" "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["record"] for l in sys.stdin if "index" not in json.loads(l)))' <"$T/out")"

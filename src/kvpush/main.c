@@ -1,7 +1,8 @@
 /*
  * kvpush: writes new records to Consul as PREFIX/N, numbered from the
- * largest N there + 1, in create-only transactions, and prints each record
- * with its index once its transaction has committed.  Records that carry
+ * largest N there + 1, in create-only transactions, each value with the
+ * time it was stored (tracked_since), and prints each record with its
+ * index once its transaction has committed.  Records that carry
  * an index already are stored, and pass through untouched.
  */
 #include <stdio.h>

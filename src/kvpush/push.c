@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -15,9 +16,14 @@
 /* A key number as wide as any (kv_key_number takes 18 digits at most). */
 #define WIDEST_NUMBER	999999999999999999LL
 
-/* What follows a value's head: the end of the object. */
-#define VALUE_TAIL	"}"
-#define VALUE_TAIL_LEN	(sizeof(VALUE_TAIL) - 1)
+/*
+ * What follows a value's head: when it was stored, and the object's end.
+ * The time is the same length always, so sizes are reckoned before it.
+ */
+#define TRACKED		",\"tracked_since\":\""
+#define TRACKED_END	"\"}"
+#define VALUE_TAIL_LEN	(sizeof(TRACKED) - 1 + RFC3339_UTC_LEN - 1 + \
+			    sizeof(TRACKED_END) - 1)
 
 static size_t
 number_width(long long n)
@@ -69,8 +75,20 @@ value_of(struct pusher *p, size_t i)
 		p->value = xreallocarray(p->value, p->value_cap, 1);
 	}
 	memcpy(p->value, v->head, v->len);
-	memcpy(p->value + v->len, VALUE_TAIL, VALUE_TAIL_LEN + 1);
+	memcpy(p->value + v->len, TRACKED, sizeof(TRACKED) - 1);
+	memcpy(p->value + v->len + sizeof(TRACKED) - 1, p->stamp,
+	    RFC3339_UTC_LEN - 1);
+	memcpy(p->value + len - (sizeof(TRACKED_END) - 1), TRACKED_END,
+	    sizeof(TRACKED_END));
 	return len;
+}
+
+/* The clock now, as the tracked_since of the values written next. */
+static void
+stamp_now(struct pusher *p)
+{
+	if (rfc3339_format_utc((int64_t)time(NULL), p->stamp) != 0)
+		die(EX_SOFTWARE, "the clock is outside the years 0000-9999");
 }
 
 static void
@@ -184,6 +202,7 @@ build_body(struct pusher *p, size_t n)
 	char *key = xmalloc(p->key_len + 21);
 	size_t i, klen, vlen;
 
+	stamp_now(p);
 	txn_body_start(&p->body, p->size.bytes);
 	for (i = 0; i < n; i++) {
 		klen = key_json(p, p->next + (long long)i, key);
@@ -276,6 +295,7 @@ dry_run_batch(struct pusher *p, size_t n)
 {
 	size_t i;
 
+	stamp_now(p);
 	for (i = 0; i < n; i++) {
 		value_of(p, i);
 		note("dry run: would create %s/%lld = %s", p->o->prefix,

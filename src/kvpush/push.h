@@ -19,7 +19,7 @@ struct push_opts {
 	int		 dry_run;
 };
 
-/* A queued record's value without its tracked_since: {"record":…,"expr":… */
+/* A queued record's value up to its tracked_since: {"record":…,"expr":… */
 struct pending {
 	char	*head;
 	size_t	 len;

@@ -4,7 +4,10 @@
  * themselves, as two more members of each value:
  *
  *	"last_used":     the latest use seen, to the second, in UTC
- *	"tracked_since": when a touch first found the record in Consul
+ *	"tracked_since": when kvpush stored the record (it writes it then);
+ *	                 for a record stored without one (by the original
+ *	                 system, or before tracking), when a touch first
+ *	                 found it in Consul
  *
  * Why in the value and not under a sibling prefix: the consumers read
  * only "record" and "expr" (the original's get_list, the confd template,
@@ -14,7 +17,10 @@
  * slash.
  *
  * A value is written only when its day of last use moves on, or when it
- * has no tracked_since yet: at most once a record a day.  Each write is a
+ * has no tracked_since yet: at most once a record per calendar day (UTC)
+ * of use.  The use's day, not the write's: a late use of yesterday and one
+ * of today may be written on the same day, but last_used never lags the
+ * logs by more than a day, as a retire counted in days needs.  Each write is a
  * cas on the ModifyIndex it was read with, in transactions within the
  * same limits as kvpush's; a key changed meanwhile is read again.
  */
