@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
+#include <yajl/yajl_gen.h>
 
 #include "diag.h"
 #include "kv.h"
@@ -35,23 +35,35 @@ number_width(long long n)
 	return d;
 }
 
+#define HEAD_NAME	"{\"record\":\""
+#define HEAD_EXPR	"\",\"expr\":"
+#define LIT(s)		(sizeof(s) - 1)
+
 /*
  * The stored value up to its tail, {"record":"NAME","expr":"EXPR", with
- * the expression escaped once, by jansson; a metric name needs no
- * escaping.  NULL when the expression is not UTF-8.
+ * the expression escaped once, by yajl's generator (a metric name needs
+ * no escaping).  NULL when the expression is not UTF-8.
  */
 static char *
-value_head(const struct record *r, size_t *len)
+value_head(struct pusher *p, const struct record *r, size_t *len)
 {
-	json_t *s = json_stringn_nocheck(r->expr, r->expr_len);
-	char *expr = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL, *head;
+	size_t nlen = strlen(r->name), elen;
+	const unsigned char *expr;
+	char *head;
 
-	json_decref(s);
-	if (expr == NULL)
+	yajl_gen_reset(p->gen, NULL);
+	yajl_gen_clear(p->gen);
+	if (yajl_gen_string(p->gen, (const unsigned char *)r->expr,
+	    r->expr_len) != yajl_gen_status_ok)
 		return NULL;
-	head = xasprintf("{\"record\":\"%s\",\"expr\":%s", r->name, expr);
-	free(expr);
-	*len = strlen(head);
+	yajl_gen_get_buf(p->gen, &expr, &elen);
+	*len = LIT(HEAD_NAME) + nlen + LIT(HEAD_EXPR) + elen;
+	head = xmalloc(*len + 1);
+	memcpy(head, HEAD_NAME, LIT(HEAD_NAME));
+	memcpy(head + LIT(HEAD_NAME), r->name, nlen);
+	memcpy(head + LIT(HEAD_NAME) + nlen, HEAD_EXPR, LIT(HEAD_EXPR));
+	memcpy(head + *len - elen, expr, elen);
+	head[*len] = '\0';
 	return head;
 }
 
@@ -118,6 +130,9 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 	p->key_len = len;
 	free(quoted);
 	p->size = (struct txn_size)TXN_SIZE_EMPTY;
+	if ((p->gen = yajl_gen_alloc(NULL)) == NULL)
+		die(EX_OSERR, "out of memory");
+	yajl_gen_config(p->gen, yajl_gen_validate_utf8, 1);
 	refresh_next(p);
 	info("%s/: the next number is %lld", o->prefix, p->next);
 }
@@ -149,7 +164,7 @@ int
 pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 {
 	size_t len, alone;
-	char *head = value_head(r, &len);
+	char *head = value_head(p, r, &len);
 
 	if (head == NULL)
 		return refuse(p, r, in, 0);
@@ -190,9 +205,13 @@ fitting(const struct pusher *p)
 static size_t
 key_json(const struct pusher *p, long long n, char *buf)
 {
-	int len = snprintf(buf, p->key_len + 21, "%s%lld\"", p->key, n);
+	size_t width = number_width(n), i;
 
-	return (size_t)len;
+	memcpy(buf, p->key, p->key_len);
+	for (i = width; i > 0; i--, n /= 10)
+		buf[p->key_len + i - 1] = (char)('0' + n % 10);
+	buf[p->key_len + width] = '"';
+	return p->key_len + width + 1;
 }
 
 /* The body of the first n queued records, numbered from p->next. */
@@ -381,4 +400,5 @@ pusher_free(struct pusher *p)
 	free(p->key);
 	free(p->value);
 	txn_body_free(&p->body);
+	yajl_gen_free(p->gen);
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "consul.h"
 #include "record.h"
 #include "rfc3339.h"
@@ -42,6 +44,7 @@ struct pusher {
 	struct txn_body		 body;
 	char			 stamp[RFC3339_UTC_LEN]; /* tracked_since */
 	char			*value;	/* one value at a time */
+	yajl_gen		 gen;	/* escapes the expressions */
 	size_t			 value_cap;
 	unsigned long		 txns, pushed, too_big;
 };
