@@ -107,53 +107,64 @@ find_member(const char *text, size_t len, const char *key, struct member *m)
 	return 0;
 }
 
-/* text[0, a) + mid + text[b, len), as a new string. */
-static char *
-splice(const char *text, size_t len, size_t a, const char *mid, size_t b,
-    size_t *outlen)
+static void
+plan(struct json_edit *e, size_t at, size_t del, char *ins)
 {
-	size_t mlen = strlen(mid);
-	char *out = xmalloc(a + mlen + (len - b) + 1);
-
-	memcpy(out, text, a);
-	memcpy(out + a, mid, mlen);
-	memcpy(out + a + mlen, text + b, len - b);
-	*outlen = a + mlen + (len - b);
-	out[*outlen] = '\0';
-	return out;
+	e->at = at;
+	e->del = del;
+	e->ins = ins;
+	e->ins_len = strlen(ins);
 }
 
-char *
-json_edit_member(const char *text, size_t len, const char *key,
-    const char *value, size_t *outlen)
+void
+json_edit_plan(const char *text, size_t len, const char *key,
+    const char *value, struct json_edit *e)
 {
 	struct member m;
 	json_t *k;
-	char *name, *add, *out;
+	char *name;
 	size_t at;
 
 	if (find_member(text, len, key, &m)) {
 		if (value != NULL)
-			return splice(text, len, (size_t)(m.value - text), value,
-			    (size_t)(m.value_end - text), outlen);
-		if (m.comma)		/* "a":1, "b":2 -> "b":2 */
-			return splice(text, len, (size_t)(m.key - text), "",
-			    (size_t)(m.next - text), outlen);
-		/* The last member goes with the comma before it. */
-		return splice(text, len, (size_t)(m.prev_end - text), "",
-		    (size_t)(m.value_end - text), outlen);
+			plan(e, (size_t)(m.value - text),
+			    (size_t)(m.value_end - m.value), xstrdup(value));
+		else if (m.comma)	/* "a":1, "b":2 -> "b":2 */
+			plan(e, (size_t)(m.key - text),
+			    (size_t)(m.next - m.key), xstrdup(""));
+		else	/* the last member goes with the comma before it */
+			plan(e, (size_t)(m.prev_end - text),
+			    (size_t)(m.value_end - m.prev_end), xstrdup(""));
+		return;
 	}
-	if (value == NULL)
-		return splice(text, len, len, "", len, outlen);
+	if (value == NULL) {
+		plan(e, len, 0, xstrdup(""));
+		return;
+	}
 	k = json_string(key);
 	name = json_dumps(k, JSON_ENCODE_ANY);
 	json_decref(k);
 	if (name == NULL)
 		die(EX_OSERR, "out of memory");
 	at = (size_t)(m.value_end - text);
-	add = xasprintf("%s%s:%s", at > 1 ? "," : "", name, value);
-	out = splice(text, len, at, add, at, outlen);
+	plan(e, at, 0, xasprintf("%s%s:%s", at > 1 ? "," : "", name, value));
 	free(name);
-	free(add);
+}
+
+char *
+json_edit_member(const char *text, size_t len, const char *key,
+    const char *value, size_t *outlen)
+{
+	struct json_edit e;
+	char *out;
+
+	json_edit_plan(text, len, key, value, &e);
+	*outlen = len - e.del + e.ins_len;
+	out = xmalloc(*outlen + 1);
+	memcpy(out, text, e.at);
+	memcpy(out + e.at, e.ins, e.ins_len);
+	memcpy(out + e.at + e.ins_len, text + e.at + e.del, len - e.at - e.del);
+	out[*outlen] = '\0';
+	free(e.ins);
 	return out;
 }

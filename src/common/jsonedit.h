@@ -7,8 +7,9 @@
  * blanks around it and without duplicate keys: only its structure is
  * walked here, nothing is checked.
  *
- * Ownership: the result is a new NUL-terminated string for the caller to
- * free; the arguments stay the caller's.
+ * Ownership: a result (the edited text, an edit's inserted bytes) is a
+ * new NUL-terminated string for the caller to free; the arguments stay the
+ * caller's.
  */
 #ifndef RECSYNC_JSONEDIT_H
 #define RECSYNC_JSONEDIT_H
@@ -22,5 +23,15 @@
  */
 char	*json_edit_member(const char *text, size_t len, const char *key,
 	    const char *value, size_t *outlen);
+
+/* The same edit as a splice: text[at, at + del) becomes ins[0, ins_len). */
+struct json_edit {
+	size_t	 at, del;
+	char	*ins;
+	size_t	 ins_len;
+};
+
+void	json_edit_plan(const char *text, size_t len, const char *key,
+	    const char *value, struct json_edit *e);
 
 #endif

@@ -6,6 +6,7 @@
 #include "diag.h"
 #include "jsonedit.h"
 #include "record.h"
+#include "recscan.h"
 #include "xalloc.h"
 
 struct record_reader {
@@ -16,6 +17,8 @@ struct record_reader {
 	size_t		 cap;
 	unsigned long	 lineno, bad;
 	int		 error;		/* errno of a failed read, or 0 */
+	const char	*want;		/* the member asked for, or NULL */
+	const char	*found;		/* its string value in the last record */
 };
 
 struct record_reader *
@@ -60,57 +63,6 @@ record_name_valid(const char *s)
 	return 1;
 }
 
-int
-record_from_json(json_t *obj, struct record *r, const char **why)
-{
-	json_t *name, *expr, *index;
-
-	if (!json_is_object(obj))
-		return *why = "not a JSON object", -1;
-	name = json_object_get(obj, "record");
-	expr = json_object_get(obj, "expr");
-	index = json_object_get(obj, "index");
-	if (name == NULL)
-		return *why = "missing \"record\"", -1;
-	if (!json_is_string(name))
-		return *why = "\"record\" is not a string", -1;
-	if (!record_name_valid(json_string_value(name)))
-		return *why = "\"record\" is not a valid metric name "
-		    "([a-zA-Z_:][a-zA-Z0-9_:]*)", -1;
-	if (expr == NULL)
-		return *why = "missing \"expr\"", -1;
-	if (!json_is_string(expr))
-		return *why = "\"expr\" is not a string", -1;
-	if (json_string_length(expr) == 0)
-		return *why = "\"expr\" is empty", -1;
-	if (index != NULL && (!json_is_integer(index) ||
-	    json_integer_value(index) < 1))
-		return *why = "\"index\" is not a positive integer", -1;
-	r->obj = obj;
-	r->text = NULL;
-	r->text_len = 0;
-	r->name = json_string_value(name);
-	r->expr = json_string_value(expr);
-	r->expr_len = json_string_length(expr);
-	r->index = index ? json_integer_value(index) : 0;
-	return 0;
-}
-
-int
-record_make(struct record *r, const char *name, const char *expr,
-    const char **why)
-{
-	json_t *obj = json_object();
-
-	json_object_set_new(obj, "record", json_string(name));
-	json_object_set_new(obj, "expr", json_string(expr));
-	if (record_from_json(obj, r, why) != 0) {
-		json_decref(obj);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 is_blank(char c)
 {
@@ -138,12 +90,92 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
-int
-record_parse(const char *text, size_t len, struct record *r,
-    const char **why, json_error_t *err)
+/* Room left after a record for an index added later, so that it stays put. */
+#define INDEX_ROOM	24
+
+/* Why a scanned object is no record, as record.h has it; NULL if it is one. */
+static const char *
+invalid(const struct recscan *sc)
+{
+	if (sc->top != '{')
+		return "not a JSON object";
+	if (sc->name.state == RS_ABSENT)
+		return "missing \"record\"";
+	if (sc->name.state != RS_STRING)
+		return "\"record\" is not a string";
+	if (!record_name_valid(sc->name.s))
+		return "\"record\" is not a valid metric name "
+		    "([a-zA-Z_:][a-zA-Z0-9_:]*)";
+	if (sc->expr.state == RS_ABSENT)
+		return "missing \"expr\"";
+	if (sc->expr.state != RS_STRING)
+		return "\"expr\" is not a string";
+	if (sc->expr.len == 0)
+		return "\"expr\" is empty";
+	if (sc->index_state == RS_OTHER)
+		return "\"index\" is not a positive integer";
+	return NULL;
+}
+
+/* Points name and expr after the text, where they are kept. */
+static void
+place_fields(struct record *r, size_t namelen)
+{
+	r->name = r->text + r->text_len + 1;
+	r->expr = r->name + namelen + 1;
+}
+
+/* The record of text[lead, lead + len), which sc found valid. */
+static void
+fill(struct record *r, const char *text, size_t lead, size_t len,
+    const struct recscan *sc)
+{
+	size_t nlen = sc->name.len, elen = sc->expr.len;
+
+	r->cap = len + 1 + nlen + 1 + elen + 1 + INDEX_ROOM;
+	r->text = xmalloc(r->cap);
+	memcpy(r->text, text + lead, len);
+	r->text[len] = '\0';
+	r->text_len = len;
+	place_fields(r, nlen);
+	memcpy((char *)r->name, sc->name.s, nlen + 1);
+	memcpy((char *)r->expr, sc->expr.s, elen + 1);
+	r->expr_len = elen;
+	r->expr_at = sc->expr.at ? sc->expr.at - lead : 0;
+	r->index = sc->index_state == RS_STRING ? sc->index : 0;
+	r->index_at = r->index ? sc->index_at - lead : 0;
+	r->index_len = r->index ? sc->index_len : 0;
+}
+
+/*
+ * jansson's words for a text the scanner refused.  Should jansson take it
+ * (it never should), yajl's refusal is all there is to say.
+ */
+static void
+why_not_json(const char *text, size_t len, json_error_t *err)
+{
+	json_error_t mine;
+	json_t *obj;
+
+	if ((obj = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    err ? err : &mine)) == NULL)
+		return;
+	json_decref(obj);
+	if (err != NULL) {
+		snprintf(err->text, sizeof(err->text), "refused by yajl");
+		err->column = 0;
+		err->position = 0;
+	}
+}
+
+/* record_parse(), finding the member want as well (in *scp). */
+static int
+parse(const char *text, size_t len, struct record *r, const char **why,
+    json_error_t *err, const char *want, const struct recscan **scp)
 {
 	const char *nul = memchr(text, '\0', len);
-	json_t *obj;
+	const struct recscan *sc;
+	size_t lead = 0;
 
 	/*
 	 * JSON text never holds a NUL byte, but jansson takes one right after
@@ -157,19 +189,60 @@ record_parse(const char *text, size_t len, struct record *r,
 		}
 		return *why = NULL, -1;
 	}
-	/* Decoded as it is, for the columns of jansson's messages. */
-	if ((obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, err)) == NULL)
+	if ((sc = *scp = recscan(text, len, want)) == NULL) {
+		why_not_json(text, len, err);
 		return *why = NULL, -1;
+	}
+	if ((*why = invalid(sc)) != NULL)
+		return -1;
+	while (len > 0 && is_blank(text[len - 1]))
+		len--;
+	while (lead < len && is_blank(text[lead]))
+		lead++;
+	fill(r, text, lead, len - lead, sc);
+	return 0;
+}
+
+int
+record_parse(const char *text, size_t len, struct record *r,
+    const char **why, json_error_t *err)
+{
+	const struct recscan *sc;
+
+	return parse(text, len, r, why, err, NULL, &sc);
+}
+
+int
+record_from_json(json_t *obj, struct record *r, const char **why)
+{
+	char *text;
+	int rc;
+
+	if (!json_is_object(obj))
+		return *why = "not a JSON object", -1;
+	if ((text = json_dumps(obj, JSON_COMPACT)) == NULL)
+		die(EX_OSERR, "out of memory");
+	rc = record_parse(text, strlen(text), r, why, NULL);
+	free(text);
+	if (rc != 0 && *why == NULL)
+		*why = "not JSON";	/* a string holding a NUL */
+	if (rc == 0)
+		json_decref(obj);
+	return rc;
+}
+
+int
+record_make(struct record *r, const char *name, const char *expr,
+    const char **why)
+{
+	json_t *obj = json_object();
+
+	json_object_set_new(obj, "record", json_string(name));
+	json_object_set_new(obj, "expr", json_string(expr));
 	if (record_from_json(obj, r, why) != 0) {
 		json_decref(obj);
 		return -1;
 	}
-	while (len > 0 && is_blank(text[len - 1]))
-		len--;
-	while (len > 0 && is_blank(*text))
-		text++, len--;
-	r->text = xstrndup(text, len);
-	r->text_len = len;
 	return 0;
 }
 
@@ -177,11 +250,16 @@ record_parse(const char *text, size_t len, struct record *r,
 static int
 parse_line(struct record_reader *rd, size_t len, struct record *r)
 {
+	const struct recscan *sc;
 	json_error_t err;
 	const char *why;
 
-	if (record_parse(rd->line, len, r, &why, &err) == 0)
+	rd->found = NULL;
+	if (parse(rd->line, len, r, &why, &err, rd->want, &sc) == 0) {
+		if (rd->want != NULL && sc->want.state == RS_STRING)
+			rd->found = sc->want.s;
 		return 0;
+	}
 	if (why == NULL)
 		warn_at(rd->name, rd->lineno, "not a JSON record: %s "
 		    "(column %d)", err.text, err.column);
@@ -284,6 +362,7 @@ record_input_next(struct record_input *in, struct record *r)
 				input_fail(in, EX_NOINPUT);
 				continue;
 			}
+			in->cur->want = in->want;
 		}
 		if (record_read(in->cur, r)) {
 			in->records++;
@@ -317,46 +396,117 @@ record_input_line(const struct record_input *in)
 }
 
 const char *
-record_input_text(const struct record_input *in, size_t *len)
+record_input_member(const struct record_input *in)
 {
-	if (in->cur == NULL)
-		return NULL;
-	*len = strlen(in->cur->line);	/* chomp() left it NUL-terminated */
-	return in->cur->line;
+	return in->cur ? in->cur->found : NULL;
+}
+
+/*
+ * Replaces text[at, at + del) with ins[0, n), moving what follows (the
+ * rest of the text, then name and expr) along; the spans after at follow.
+ */
+static void
+splice(struct record *r, size_t at, size_t del, const char *ins, size_t n)
+{
+	size_t namelen = strlen(r->name);
+	size_t after = r->text_len - at - del + 1 + namelen + 1 +
+	    r->expr_len + 1;
+	size_t need = at + n + after;
+
+	if (need > r->cap) {
+		r->cap = need + INDEX_ROOM;
+		r->text = xreallocarray(r->text, r->cap, 1);
+	}
+	memmove(r->text + at + n, r->text + at + del, after);
+	memcpy(r->text + at, ins, n);
+	r->text_len = r->text_len - del + n;
+	place_fields(r, namelen);
+	if (r->expr_at > at)
+		r->expr_at = r->expr_at + n - del;
+	if (r->index_len > 0 && r->index_at > at)
+		r->index_at = r->index_at + n - del;
+}
+
+/* The edit jsonedit plans (value: JSON text, or NULL to remove). */
+static void
+edit_member(struct record *r, const char *key, const char *value)
+{
+	struct json_edit e;
+
+	json_edit_plan(r->text, r->text_len, key, value, &e);
+	splice(r, e.at, e.del, e.ins, e.ins_len);
+	free(e.ins);
 }
 
 void
 record_set(struct record *r, const char *key, json_t *value)
 {
-	char *vtext = NULL, *text;
+	char *vtext = NULL;
 
 	if (value != NULL && (vtext = json_dumps(value, JSON_ENCODE_ANY |
 	    JSON_COMPACT)) == NULL)
 		die(EX_OSERR, "out of memory");
-	if (value != NULL)
-		json_object_set_new(r->obj, key, value);
-	else
-		json_object_del(r->obj, key);
-	if (r->text != NULL) {
-		text = json_edit_member(r->text, r->text_len, key, vtext,
-		    &r->text_len);
-		free(r->text);
-		r->text = text;
-	}
+	json_decref(value);
+	edit_member(r, key, vtext);
 	free(vtext);
+}
+
+/* Where a member added at the end goes: after the last value. */
+static size_t
+end_of_members(const struct record *r)
+{
+	size_t at = r->text_len - 1;	/* the closing brace */
+
+	while (at > 0 && is_blank(r->text[at - 1]))
+		at--;
+	return at;
 }
 
 void
 record_set_index(struct record *r, long long index)
 {
+	char digits[32];
+	int n;
+
+	if (index <= 0) {
+		if (r->index_len > 0)
+			edit_member(r, "index", NULL);
+		r->index = 0;
+		r->index_at = r->index_len = 0;
+		return;
+	}
+	n = snprintf(digits, sizeof(digits), ",\"index\":%lld", index);
+	if (r->index_len > 0) {
+		splice(r, r->index_at, r->index_len, digits + 9, (size_t)n - 9);
+	} else {
+		/* A record has "record" and "expr": a comma always goes first. */
+		r->index_at = end_of_members(r);
+		splice(r, r->index_at, 0, digits, (size_t)n);
+		r->index_at += 9;
+	}
 	r->index = index;
-	record_set(r, "index", index > 0 ? json_integer(index) : NULL);
+	r->index_len = (size_t)n - 9;
+}
+
+char *
+record_get_string(const struct record *r, const char *key)
+{
+	const struct recscan *sc;
+
+	if (strcmp(key, "record") == 0)
+		return xstrdup(r->name);
+	if (strcmp(key, "expr") == 0)
+		return xstrndup(r->expr, r->expr_len);
+	if (strcmp(key, "index") == 0 ||
+	    (sc = recscan(r->text, r->text_len, key)) == NULL ||
+	    sc->want.state != RS_STRING)
+		return NULL;
+	return xstrndup(sc->want.s, sc->want.len);
 }
 
 void
 record_free(struct record *r)
 {
-	json_decref(r->obj);
 	free(r->text);
 	memset(r, 0, sizeof(*r));
 }
@@ -364,9 +514,7 @@ record_free(struct record *r)
 int
 record_write(FILE *fp, const struct record *r)
 {
-	if (r->text != NULL ?
-	    fwrite(r->text, 1, r->text_len, fp) != r->text_len :
-	    json_dumpf(r->obj, fp, JSON_COMPACT) != 0)
+	if (fwrite(r->text, 1, r->text_len, fp) != r->text_len)
 		return -1;
 	return putc('\n', fp) == EOF ? -1 : 0;
 }
@@ -379,20 +527,13 @@ record_print(const struct record *r)
 		    strerror(errno));
 }
 
+
 int
 record_cmp_name(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;
 
 	return strcmp(x->name, y->name);
-}
-
-int
-record_cmp_index(const void *a, const void *b)
-{
-	const struct record *x = a, *y = b;
-
-	return (x->index > y->index) - (x->index < y->index);
 }
 
 void

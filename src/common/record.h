@@ -8,25 +8,27 @@
  * an optional positive integer (the key number under the Consul prefix);
  * any other field is carried along untouched, byte for byte.  Blank lines
  * are skipped, a CR before the LF is dropped, lines have no length limit;
- * a line holding a NUL byte anywhere is bad.
+ * a line holding a NUL byte anywhere is bad.  A line is JSON exactly when
+ * jansson (JSON_REJECT_DUPLICATES) takes it, and a bad one is reported
+ * with jansson's words; but a good one is read with yajl's callbacks,
+ * building no tree: a record is its text and the three fields decoded.
  *
- * Ownership: a struct record owns its json_t (obj) and its text.  name and
- * expr point into obj and live exactly as long as it does; record_free()
- * releases both.  A record moved into another container is moved whole
+ * Ownership: a struct record owns one allocation: its text, then its name
+ * and its expr (decoded, NUL-terminated).  name and expr live as long as
+ * the text and move with it when the text is edited; record_free()
+ * releases all.  A record moved into another container is moved whole
  * (copy the struct, then forget the original); never free name, expr or
  * text yourself.
  *
- * Text: a record read from a line keeps that line (without its line end
- * and the blanks around it) as text, and record_write() prints the text,
- * not obj: numbers such as 1.10 or 1e2, escapes such as \u00e9 and the
- * spacing of fields recsync does not own come out as they went in.  So
- * change a record with text only through record_set() and
- * record_set_index(): they edit obj and the text in step, replacing the
- * member's value in place, removing the member, or adding it at the end
- * of the object, and leave every other byte of the text as it was.  A
- * record built from a value (record_make(), record_from_json(): a Consul
- * value) has no text (NULL) and is printed from obj, compact; its obj may
- * be changed directly.
+ * Text: a record keeps the line it was read from (without its line end
+ * and the blanks around it), and record_write() prints it: numbers such
+ * as 1.10 or 1e2, escapes such as \u00e9 and the spacing of fields
+ * recsync does not own come out as they went in.  Change it only through
+ * record_set() and record_set_index(): they replace the member's value in
+ * place, remove the member, or add it at the end of the object, and leave
+ * every other byte of the text as it was.  A record made from values
+ * (record_make(), record_from_json(): a Consul value) gets the compact
+ * text jansson would print.
  */
 #ifndef RECSYNC_RECORD_H
 #define RECSYNC_RECORD_H
@@ -35,17 +37,22 @@
 #include <jansson.h>
 
 struct record {
-	json_t		*obj;
-	char		*text;		/* the line read, or NULL; NUL-terminated */
+	char		*text;		/* the allocation; NUL-terminated */
 	size_t		 text_len;
-	const char	*name;
-	const char	*expr;
+	const char	*name;		/* after the text's NUL */
+	const char	*expr;		/* after the name's NUL */
 	size_t		 expr_len;
 	long long	 index;		/* 0 when the record has none */
+	/*
+	 * Kept by record.c: where the text holds expr's value (after its
+	 * opening quote) when it has no escape (its bytes are expr's), or
+	 * 0; where it holds index's digits, or 0 (0 long when none); the
+	 * allocation's size.
+	 */
+	size_t		 expr_at;
+	size_t		 index_at, index_len;
+	size_t		 cap;
 };
-
-/* Bad lines, reported and skipped by the reader, end the run with this. */
-#define RECORD_BAD_STATUS	EX_DATAERR
 
 /* Reading one file: the name is used in diagnostics ("-" is stdin). */
 struct record_reader;
@@ -74,6 +81,7 @@ struct record_input {
 	struct record_reader	 *cur;
 	unsigned long		  records, bad;
 	int			  status;
+	const char		 *want;	/* see record_input_member() */
 };
 
 void	record_input_init(struct record_input *in, int argc, char **argv);
@@ -82,17 +90,22 @@ int	record_input_status(const struct record_input *in);
 /*
  * Where the record record_input_next() returned last came from: its file
  * ("<stdin>" for standard input; the name stays valid for the whole run:
- * it is the argv entry or a literal), its line number, and the line as
- * read, without its line end (valid until the next call).
+ * it is the argv entry or a literal) and its line number.
  */
 const char	*record_input_file(const struct record_input *in);
 unsigned long	 record_input_line(const struct record_input *in);
-const char	*record_input_text(const struct record_input *in, size_t *len);
+/*
+ * When in->want names a member (set it after record_input_init()), its
+ * string value in the record returned last, decoded, found by the same
+ * reading of the line (valid until the next call); else NULL.
+ */
+const char	*record_input_member(const struct record_input *in);
 
 /*
- * Checks a decoded JSON value is a valid record and fills *r (taking
- * ownership of obj on success).  On failure returns -1 and sets *why to a
- * static description; obj stays the caller's.
+ * Checks a decoded JSON value is a valid record and fills *r, its text
+ * obj printed compact (taking ownership of obj on success: it is
+ * released).  On failure returns -1 and sets *why to a static
+ * description; obj stays the caller's.
  */
 int	record_from_json(json_t *obj, struct record *r, const char **why);
 /*
@@ -103,19 +116,25 @@ int	record_from_json(json_t *obj, struct record *r, const char **why);
  */
 int	record_parse(const char *text, size_t len, struct record *r,
 	    const char **why, json_error_t *err);
-/* A new record {"record": name, "expr": expr}; NULL name is invalid. */
+/* A new record {"record":name,"expr":expr}; a NULL name is invalid. */
 int	record_make(struct record *r, const char *name, const char *expr,
 	    const char **why);
 /*
- * Sets a field other than "record" and "expr" to value (taken over), or
- * removes it when value is NULL; the text follows (see Text above).
+ * Sets a field other than "record", "expr" and "index" to value (taken
+ * over and released), or removes it when value is NULL (see Text above).
  */
 void	record_set(struct record *r, const char *key, json_t *value);
-/* Sets "index" (index > 0) or removes it (0). */
+/* Sets "index" (index > 0) or removes it (0); no copy when nothing changes. */
 void	record_set_index(struct record *r, long long index);
+/*
+ * The member key's value when it is a string, decoded (a new string for
+ * the caller to free), or NULL when there is no such member or it is no
+ * string: a field recsync does not read on every line.
+ */
+char	*record_get_string(const struct record *r, const char *key);
 void	record_free(struct record *r);
 
-/* Writes the record as one line: its text, else obj compact; -1 on error. */
+/* Writes the record's text as one line; -1 on error. */
 int	record_write(FILE *fp, const struct record *r);
 /* As record_write, to stdout; a write error ends the run (EX_IOERR). */
 void	record_print(const struct record *r);
@@ -136,7 +155,5 @@ void	record_list_sort(struct record_list *l,
 int	record_name_valid(const char *name);
 /* For qsort: by name, bytewise. */
 int	record_cmp_name(const void *a, const void *b);
-/* For qsort: by index. */
-int	record_cmp_index(const void *a, const void *b);
 
 #endif

@@ -116,17 +116,20 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 static int
 unused_before(const struct record *r, int64_t cutoff)
 {
-	const char *tracked = json_string_value(json_object_get(r->obj,
-	    "tracked_since"));
-	const char *last = json_string_value(json_object_get(r->obj,
-	    "last_used"));
+	char *tracked = record_get_string(r, "tracked_since");
+	char *last = record_get_string(r, "last_used");
 	struct timestamp t;
+	int unused;
 
 	if (tracked == NULL || rfc3339_parse(tracked, &t) != 0 ||
 	    t.sec >= cutoff)
-		return 0;
-	return last == NULL || (rfc3339_parse(last, &t) == 0 &&
-	    t.sec < cutoff);
+		unused = 0;
+	else
+		unused = last == NULL || (rfc3339_parse(last, &t) == 0 &&
+		    t.sec < cutoff);
+	free(tracked);
+	free(last);
+	return unused;
 }
 
 /* kv_scan callback: keeps every stored record; sorting comes after. */
@@ -147,11 +150,14 @@ take_stored(const struct kv_entry *e, void *arg)
 	}
 	/*
 	 * Printed without its index, so that a retire by name takes every
-	 * key of it, duplicates too; r.index still orders the list.  (A record
-	 * made from a stored value has no text: its obj is its line.)
+	 * key of it, duplicates too; r.index, kept, still orders the list.
 	 */
-	if (st->mode == UNUSED)
-		json_object_del(r.obj, "index");
+	if (st->mode == UNUSED) {
+		long long index = r.index;
+
+		record_set_index(&r, 0);
+		r.index = index;
+	}
 	stored_add(&st->stored, &r, st->lines);
 	record_free(&r);
 }

@@ -22,17 +22,13 @@ stored_move(struct stored_list *l, struct stored *s)
 void
 stored_add(struct stored_list *l, const struct record *r, int with_line)
 {
-	char *line = with_line ? json_dumps(r->obj, JSON_COMPACT) : xstrdup("");
-	size_t nlen = strlen(r->name), llen;
+	size_t nlen = strlen(r->name), llen = with_line ? r->text_len : 0;
 	struct stored s;
 
-	if (line == NULL)
-		die(EX_OSERR, "out of memory");
-	llen = strlen(line);
 	s.text = xmalloc(nlen + 1 + llen + 1);
 	memcpy(s.text, r->name, nlen + 1);
-	memcpy(s.text + nlen + 1, line, llen + 1);
-	free(line);
+	memcpy(s.text + nlen + 1, r->text, llen);
+	s.text[nlen + 1 + llen] = '\0';
 	s.expr_hash = fnv1a(r->expr, r->expr_len);
 	s.index = r->index;
 	stored_move(l, &s);

@@ -175,11 +175,13 @@ read_usage_file(struct touch *t, const char *path)
 
 /* A member's string value in a stored value, parsed as a time. */
 static int
-stored_time(json_t *obj, const char *key, struct timestamp *t)
+stored_time(const struct record *r, const char *key, struct timestamp *t)
 {
-	const char *s = json_string_value(json_object_get(obj, key));
+	char *s = record_get_string(r, key);
+	int rc = s != NULL && rfc3339_parse(s, t) == 0 ? 0 : -1;
 
-	return s != NULL && rfc3339_parse(s, t) == 0 ? 0 : -1;
+	free(s);
+	return rc;
 }
 
 static int64_t
@@ -234,8 +236,8 @@ plan_touch(const struct kv_entry *e, void *arg)
 		return;
 	t->stored++;
 	u = strmap_get(t->uses, r.name);
-	have_last = stored_time(r.obj, "last_used", &stored) == 0;
-	have_tracked = stored_time(r.obj, "tracked_since", &tracked) == 0;
+	have_last = stored_time(&r, "last_used", &stored) == 0;
+	have_tracked = stored_time(&r, "tracked_since", &tracked) == 0;
 	record_free(&r);
 	if (u != NULL)
 		u->matched = 1;

@@ -153,22 +153,24 @@ static void
 print_one(const struct heavy *h)
 {
 	char when[RFC3339_UTC_LEN];
-	struct record r;
-	const char *why;
+	json_t *obj = json_object();
 	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(
 	    shortest_precision(h->max_eval));
 
-	if (record_make(&r, h->name, h->expr, &why) != 0)
-		die(EX_SOFTWARE, "%s: %s", h->name, why);
-	json_object_set_new(r.obj, "count", json_integer((json_int_t)h->count));
-	json_object_set_new(r.obj, "max_eval_seconds", json_real(h->max_eval));
+	/* A record as record.h has it, with numbers printed as wanted. */
+	if (!record_name_valid(h->name) || h->expr[0] == '\0' ||
+	    json_object_set_new(obj, "record", json_string(h->name)) != 0 ||
+	    json_object_set_new(obj, "expr", json_string(h->expr)) != 0)
+		die(EX_SOFTWARE, "%s: not a valid record", h->name);
+	json_object_set_new(obj, "count", json_integer((json_int_t)h->count));
+	json_object_set_new(obj, "max_eval_seconds", json_real(h->max_eval));
 	/* As qlogscan --usage has it, so that one pass can feed both. */
 	if (h->has_last && rfc3339_format_utc(h->last.sec, when) == 0)
-		json_object_set_new(r.obj, "last_used", json_string(when));
-	if (json_dumpf(r.obj, stdout, flags) != 0 || putc('\n', stdout) == EOF)
+		json_object_set_new(obj, "last_used", json_string(when));
+	if (json_dumpf(obj, stdout, flags) != 0 || putc('\n', stdout) == EOF)
 		die(EX_IOERR, "write error on standard output: %s",
 		    strerror(errno));
-	record_free(&r);
+	json_decref(obj);
 }
 
 void

@@ -297,6 +297,8 @@ probe_one(struct checker *ck, const char *expr, char **reason)
 	    expr);
 	it.len = strlen(it.text);
 	it.name = "yamlemit:probe";
+	it.expr = expr;
+	it.expr_len = strlen(expr);
 	it.file = "(probe)";
 	ck->items = &it;
 	passed = check_once(ck, &idx, 1, &named);

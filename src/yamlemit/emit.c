@@ -123,14 +123,11 @@ seq_end(yaml_emitter_t *em)
 static int
 rule(yaml_emitter_t *em, const struct layout *lo, const struct item *it)
 {
-	struct record r;
 	size_t i;
 	int ok;
 
-	item_record(it, &r);
-	ok = map_start(em) && str(em, "record") && str(em, r.name) &&
-	    str(em, "expr") && scalar(em, r.expr, r.expr_len);
-	record_free(&r);
+	ok = map_start(em) && str(em, "record") && str(em, it->name) &&
+	    str(em, "expr") && scalar(em, it->expr, it->expr_len);
 	if (ok && lo->nlabels > 0) {
 		ok = str(em, "labels") && map_start(em);
 		for (i = 0; ok && i < lo->nlabels; i++)

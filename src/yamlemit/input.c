@@ -1,7 +1,8 @@
 /*
  * Reading the records through record_input (it warns about bad lines and
  * skips them), sharding them, sorting them and removing duplicates.  Each
- * record is kept as the line it came in and its name (see yamlemit.h).
+ * record is kept as the line it came in, its name and its expression (see
+ * yamlemit.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,9 +63,8 @@ file_name(struct ruleset *rs, const char *file, size_t len)
  * with it->file and it->line set, or -1 when r carries no such origin.
  */
 static int
-take_origin(struct ruleset *rs, struct item *it, const struct record *r)
+take_origin(struct ruleset *rs, struct item *it, const char *s)
 {
-	const char *s = json_string_value(json_object_get(r->obj, "origin"));
 	const char *colon = s ? strrchr(s, ':') : NULL;
 	unsigned long line;
 	char *end;
@@ -80,12 +80,15 @@ take_origin(struct ruleset *rs, struct item *it, const struct record *r)
 	return 0;
 }
 
-/* Keeps r as the text it was read as, with its name after the text's NUL. */
+/*
+ * Keeps r as the text it was read as, with its name after the text's NUL
+ * and its expression after that, unless the text holds it as it is.
+ */
 static void
 push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 {
 	size_t len = r->text_len, namelen = strlen(r->name);
-	const char *text = r->text;
+	size_t exprcopy = r->expr_at ? 0 : r->expr_len + 1;
 	struct item *it;
 
 	if (rs->nitems == rs->cap) {
@@ -94,14 +97,15 @@ push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 	}
 	it = &rs->items[rs->nitems++];
 	memset(it, 0, sizeof(*it));
-	it->text = xmalloc(len + namelen + 2);
-	memcpy(it->text, text, len);
-	it->text[len] = '\0';
-	memcpy(it->text + len + 1, r->name, namelen + 1);
+	/* text, name and expr lie in r's allocation in this order. */
+	it->text = xmalloc(len + 1 + namelen + 1 + exprcopy);
+	memcpy(it->text, r->text, len + 1 + namelen + 1 + exprcopy);
 	it->name = it->text + len + 1;
+	it->expr = r->expr_at ? it->text + r->expr_at : it->name + namelen + 1;
+	it->expr_len = r->expr_len;
 	it->len = len;
 	it->index = r->index;
-	if (!rs->origin || take_origin(rs, it, r) != 0) {
+	if (!rs->origin || take_origin(rs, it, record_input_member(in)) != 0) {
 		it->file = file_name(rs, record_input_file(in),
 		    strlen(record_input_file(in)));
 		it->line = record_input_line(in);
@@ -116,6 +120,8 @@ ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
 	int status, unsharded = 0;
 
 	record_input_init(&in, argc, argv);
+	if (rs->origin)
+		in.want = "origin";
 	while (record_input_next(&in, &r)) {
 		rs->nread++;
 		if (in_shard(sh, &in, &r, &unsharded))
@@ -164,15 +170,8 @@ cmp_index(const void *a, const void *b)
 static int
 report_duplicate(const struct item *dup, const struct item *first)
 {
-	struct record a, b;
-	int same;
-
-	item_record(dup, &a);
-	item_record(first, &b);
-	same = strcmp(a.expr, b.expr) == 0;
-	record_free(&a);
-	record_free(&b);
-	if (same) {
+	if (dup->expr_len == first->expr_len &&
+	    memcmp(dup->expr, first->expr, dup->expr_len) == 0) {
 		note("%s:%lu: record %s repeats %s:%lu; skipped", dup->file,
 		    dup->line, dup->name, first->file, first->line);
 		return EX_OK;

@@ -5,11 +5,12 @@
  * for passing them on); `sorted` then lists the indices of the ones that go
  * into the rule file, by record name.
  *
- * An item keeps its record as the line it came in (passed on unchanged) and
- * its name, not as a decoded json_t: that would take four times the memory,
- * and a million records must fit.  item_record() decodes the line again when
- * the expression is needed.  An item owns text (the name is in the same
- * allocation) and reject, promtool's reason when --check took it out.
+ * An item keeps its record as the line it came in (passed on unchanged), its
+ * name and its expression, decoded once when the line was read: a million
+ * records must fit, so the expression is a second copy only when escapes
+ * make it differ from the line's bytes; else it points into text.  An item
+ * owns text (name and expr are in the same allocation) and reject,
+ * promtool's reason when --check took it out.
  * An item's file and line are where it is reported: its line of our
  * input, or with --origin the "origin" (FILE:LINE) the record carries from
  * kvdiff --origin, which read the user's file.
@@ -27,7 +28,9 @@
 struct item {
 	char		*text;		/* the JSON line, NUL-terminated */
 	const char	*name;		/* "record", after text's NUL */
+	const char	*expr;		/* "expr": in text, or after name */
 	size_t		 len;		/* of text */
+	size_t		 expr_len;
 	long long	 index;		/* 0: none */
 	const char	*file;		/* for diagnostics; one of rs->files */
 	unsigned long	 line;
@@ -69,7 +72,7 @@ struct shard {
 int	ruleset_read(struct ruleset *rs, int argc, char **argv,
 	    const struct shard *sh);
 int	ruleset_sort(struct ruleset *rs);
-/* Decodes the item's line again into *r (the caller frees it). */
+/* Decodes the item's line again into *r (the caller frees it): rarely. */
 void	item_record(const struct item *it, struct record *r);
 void	ruleset_free(struct ruleset *rs);
 

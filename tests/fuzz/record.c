@@ -4,9 +4,11 @@
  * - the input read as lines: the reader takes and refuses the same lines
  *   as the rules of record.h written out again here over jansson, in order,
  *   each record equal to jansson's object and its text the line trimmed;
- * - every record taken, edited (index set and removed, a member replaced,
- *   added and removed) re-parses from its text to its object after each
- *   edit, and record_write() prints exactly that text.
+ * - every record taken has jansson's name, expr and index; edited (index
+ *   set and removed, a member replaced, added and removed, the same edits
+ *   made to jansson's object), its text re-parses to that object after
+ *   each edit, its fields follow, and record_write() prints exactly the
+ *   text.
  */
 #include <string.h>
 
@@ -57,9 +59,24 @@ oracle(const char *line, size_t len)
 	return NULL;
 }
 
-/* r's text decodes to r's object, and is what record_write() prints. */
+/* r's fields are those of jansson's object o. */
 static void
-check_text(const struct record *r, const char *after)
+check_fields(const struct record *r, json_t *o, const char *after)
+{
+	json_t *name = json_object_get(o, "record");
+	json_t *expr = json_object_get(o, "expr");
+	json_t *index = json_object_get(o, "index");
+
+	FUZZ_CHECK(strcmp(r->name, json_string_value(name)) == 0, after);
+	FUZZ_CHECK(r->expr_len == json_string_length(expr) &&
+	    memcmp(r->expr, json_string_value(expr), r->expr_len) == 0 &&
+	    r->expr[r->expr_len] == '\0', after);
+	FUZZ_CHECK(r->index == (index ? json_integer_value(index) : 0), after);
+}
+
+/* r's text decodes to o, and is what record_write() prints. */
+static void
+check_text(const struct record *r, json_t *o, const char *after)
 {
 	json_t *again = json_loadb(r->text, r->text_len, JSON_REJECT_DUPLICATES,
 	    NULL);
@@ -68,8 +85,9 @@ check_text(const struct record *r, const char *after)
 	FILE *fp = open_memstream(&out, &outlen);
 
 	FUZZ_CHECK(again != NULL, after);
-	FUZZ_CHECK(json_equal(again, r->obj), after);
+	FUZZ_CHECK(json_equal(again, o), after);
 	json_decref(again);
+	check_fields(r, o, after);
 	FUZZ_CHECK(fp != NULL && record_write(fp, r) == 0 && fclose(fp) == 0,
 	    "record_write");
 	FUZZ_CHECK(outlen == r->text_len + 1 &&
@@ -78,44 +96,72 @@ check_text(const struct record *r, const char *after)
 	free(out);
 }
 
+/* record_set() on r and the same on o. */
+static void
+set_both(struct record *r, json_t *o, const char *key, json_t *v)
+{
+	if (v != NULL)
+		json_object_set(o, key, v);
+	else
+		json_object_del(o, key);
+	record_set(r, key, v);
+}
+
+static void
+set_index_both(struct record *r, json_t *o, long long index)
+{
+	if (index > 0)
+		json_object_set_new(o, "index", json_integer(index));
+	else
+		json_object_del(o, "index");
+	record_set_index(r, index);
+}
+
 /* Edits r every way record.h allows, checking the text after each. */
 static void
-check_edits(struct record *r, unsigned char seed)
+check_edits(struct record *r, json_t *o, unsigned char seed)
 {
-	static const char *keys[] = { "index", "x", "a\"b\\c", "", "\xc3\xa9",
+	static const char *keys[] = { "origin", "x", "a\"b\\c", "", "\xc3\xa9",
 	    "n\x01" };
 	const char *key = keys[seed % (sizeof(keys) / sizeof(keys[0]))];
 	const char *member;
 	json_t *v;
+	char *got;
 
-	record_set_index(r, seed + 1LL);
-	check_text(r, "the index set");
-	FUZZ_CHECK(r->index == seed + 1LL &&
-	    json_integer_value(json_object_get(r->obj, "index")) == seed + 1LL,
-	    "the index set is the index");
-	record_set_index(r, 9223372036854775807LL);
-	check_text(r, "the largest index set");
-	record_set_index(r, 0);
-	check_text(r, "the index removed");
-	FUZZ_CHECK(json_object_get(r->obj, "index") == NULL, "no index left");
-	record_set(r, key, json_pack("{s:[i,s,n]}", "k", seed, "v\"\\"));
-	check_text(r, "a member set");
-	record_set(r, key, json_real(seed / 4.0));
-	check_text(r, "a member replaced");
-	record_set(r, key, NULL);
-	check_text(r, "a member removed");
+	set_index_both(r, o, seed + 1LL);
+	check_text(r, o, "the index set");
+	set_index_both(r, o, 9223372036854775807LL);
+	check_text(r, o, "the largest index set");
+	set_index_both(r, o, 0);
+	check_text(r, o, "the index removed");
+	set_both(r, o, key, json_pack("{s:[i,s,n]}", "k", seed, "v\"\\"));
+	check_text(r, o, "a member set");
+	set_both(r, o, key, json_string("v\u00e9\"\\"));
+	check_text(r, o, "a member replaced");
+	got = record_get_string(r, key);
+	FUZZ_CHECK(got != NULL && strcmp(got, "v\u00e9\"\\") == 0,
+	    "a string member read back");
+	free(got);
+	set_index_both(r, o, seed + 2LL);
+	check_text(r, o, "the index set after the member");
+	set_both(r, o, key, json_real(seed / 4.0));
+	check_text(r, o, "a member replaced again");
+	set_both(r, o, key, NULL);
+	check_text(r, o, "a member removed");
+	FUZZ_CHECK(record_get_string(r, key) == NULL, "no member left");
 	/* A member the line brought, by its decoded name. */
-	json_object_foreach(r->obj, member, v) {
-		if (strcmp(member, "record") != 0 && strcmp(member, "expr") != 0)
+	json_object_foreach(o, member, v) {
+		if (strcmp(member, "record") != 0 && strcmp(member, "expr") != 0 &&
+		    strcmp(member, "index") != 0)
 			break;
 	}
 	if (member != NULL) {
 		char *name = strdup(member);
 
-		record_set(r, name, json_string("replaced"));
-		check_text(r, "a member of the line replaced");
-		record_set(r, name, NULL);
-		check_text(r, "a member of the line removed");
+		set_both(r, o, name, json_string("replaced"));
+		check_text(r, o, "a member of the line replaced");
+		set_both(r, o, name, NULL);
+		check_text(r, o, "a member of the line removed");
 		free(name);
 	}
 }
@@ -159,15 +205,15 @@ check_reader(const uint8_t *data, size_t size)
 		FUZZ_CHECK(record_read(rd, &r) == 1, "a record line is read");
 		FUZZ_CHECK(record_reader_bad(rd) == bad,
 		    "the same lines before it are bad");
-		FUZZ_CHECK(json_equal(r.obj, want), "the record is jansson's");
+		check_fields(&r, want, "the record is jansson's");
 		for (t = p, tlen = len; tlen > 0 && blank_char(t[tlen - 1]);)
 			tlen--;
 		for (; tlen > 0 && blank_char(*t); t++)
 			tlen--;
 		FUZZ_CHECK(r.text_len == tlen && memcmp(r.text, t, tlen) == 0,
 		    "the text is the line without the blanks around it");
-		check_text(&r, "as read");
-		check_edits(&r, (unsigned char)p[0]);
+		check_text(&r, want, "as read");
+		check_edits(&r, want, (unsigned char)p[0]);
 		record_free(&r);
 		json_decref(want);
 	}
