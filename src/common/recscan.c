@@ -7,6 +7,7 @@
  * the error (or a token cut short) in it.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -29,6 +30,7 @@ struct scanner {
 	int		 depth;		/* containers open */
 	int		 values;	/* top-level values begun */
 	int		 bad;		/* a rule of jansson's broken */
+	int		 ascii;		/* the text has no byte above 0x7f */
 	int		 member;	/* whose value comes next at depth 1 */
 	size_t		 top_end;	/* after the top-level value, once closed */
 	char		*keys;
@@ -104,7 +106,7 @@ cb_string(void *ctx, const unsigned char *v, size_t len)
 
 	if (!value(s, 0))
 		return 0;
-	if (!json_string_ok(p, len))
+	if (!s->ascii && !json_string_ok(p, len))
 		return s->bad = 1, 0;
 	switch (member(s)) {
 	case M_RECORD: keep_string(s, &s->out.name, p, len); break;
@@ -257,7 +259,7 @@ cb_map_key(void *ctx, const unsigned char *v, size_t len)
 	struct scanner *s = ctx;
 	const char *k = (const char *)v;
 
-	if (!json_string_ok(k, len))
+	if (!s->ascii && !json_string_ok(k, len))
 		return s->bad = 1, 0;
 	s->keys = grow(s->keys, &s->keys_cap, s->keys_len + len, 1);
 	memcpy(s->keys + s->keys_len, k, len);
@@ -278,6 +280,26 @@ static const yajl_callbacks callbacks = {
 	cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
 	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
 };
+
+/*
+ * Whether the text is ASCII, 8 bytes a step.  Then every decoded string is
+ * UTF-8 without a NUL: its escapes passed json_escapes_ok(), and yajl
+ * encodes the code points they name as UTF-8.
+ */
+static int
+all_ascii(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	uint64_t w, high = 0;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		high |= w;
+	}
+	for (; p < end; p++)
+		high |= (unsigned char)*p;
+	return (high & 0x8080808080808080ULL) == 0;
+}
 
 static int
 blanks_only(const char *p, const char *end)
@@ -315,6 +337,7 @@ recscan(const char *text, size_t len, const char *want)
 	reset(s, text, len, want);
 	if (!json_escapes_ok(text, len))
 		return NULL;
+	s->ascii = all_ascii(text, len);
 	if (s->h == NULL) {
 		s->h = yajl_alloc(&callbacks, NULL, s);
 		if (s->h == NULL)

@@ -52,7 +52,12 @@ has_unicode_break(const char *s, size_t len)
 			return 1;
 		p++;
 	}
-	return memmem(s, len, "\xc2\x85", 2) != NULL;
+	/* memchr, not memmem: glibc's memmem is slow for a two-byte needle. */
+	for (p = s; (p = memchr(p, 0xc2, (size_t)(end - p))) != NULL &&
+	    end - p >= 2; p++)
+		if ((unsigned char)p[1] == 0x85)
+			return 1;
+	return 0;
 }
 
 /* Emits one string scalar; libyaml upgrades single to double quotes when needed. */
