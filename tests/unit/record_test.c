@@ -147,6 +147,78 @@ test_long_line(void)
 	free(text);
 }
 
+/* Escapes decoded into name and expr exactly; the text kept as it came. */
+static void
+test_escapes(void)
+{
+	static const char line[] = "{\"record\":\"\\u0061b\",\"expr\":"
+	    "\"x\\\"y\\u00e9\\\\\\ud83d\\ude00\",\"o\":\"f\\/g:3\"}";
+	struct record r;
+	const char *why;
+	char *o;
+
+	if (record_parse(line, sizeof(line) - 1, &r, &why, NULL) != 0) {
+		CHECK(0, "a record with escapes is read");
+		return;
+	}
+	CHECK(strcmp(r.name, "ab") == 0, "name decoded (%s)", r.name);
+	CHECK(r.expr_len == 10 && strcmp(r.expr,
+	    "x\"y\xc3\xa9\\\xf0\x9f\x98\x80") == 0, "expr decoded (%s)",
+	    r.expr);
+	CHECK(r.expr_at == 0, "an escaped expr is not the text's bytes");
+	CHECK(strcmp(r.text, line) == 0, "the text as it came");
+	o = record_get_string(&r, "o");
+	CHECK(o != NULL && strcmp(o, "f/g:3") == 0, "another member decoded");
+	free(o);
+	CHECK(record_get_string(&r, "none") == NULL, "no such member");
+	record_free(&r);
+}
+
+/* Editing the index: in place, and no copy when there is nothing to do. */
+static void
+test_index_edits(void)
+{
+	static const char line[] = "{\"index\":7, \"record\":\"a\",\"expr\":\"up\" }";
+	struct record r;
+	const char *why, *text;
+
+	if (record_parse("{\"record\":\"a\",\"expr\":\"up\"}", 26, &r, &why,
+	    NULL) != 0) {
+		CHECK(0, "a record is read");
+		return;
+	}
+	text = r.text;
+	record_set_index(&r, 0);
+	CHECK(r.text == text && strcmp(r.text,
+	    "{\"record\":\"a\",\"expr\":\"up\"}") == 0,
+	    "no index to drop: the text untouched, not copied");
+	record_set_index(&r, 12345);
+	CHECK(r.text == text && strcmp(r.expr, "up") == 0 && strcmp(r.name,
+	    "a") == 0 && r.expr_at > 0 && strncmp(r.text + r.expr_at, "up", 2)
+	    == 0, "an index added in the room kept for it");
+	record_free(&r);
+	if (record_parse(line, sizeof(line) - 1, &r, &why, NULL) != 0) {
+		CHECK(0, "a record with its index first is read");
+		return;
+	}
+	record_set_index(&r, 123456789012LL);
+	CHECK(strcmp(r.text, "{\"index\":123456789012, \"record\":\"a\","
+	    "\"expr\":\"up\" }") == 0 && r.index == 123456789012LL &&
+	    strncmp(r.text + r.expr_at, "up\"", 3) == 0 &&
+	    strcmp(r.expr, "up") == 0, "digits replaced in place, what "
+	    "follows moved (%s)", r.text);
+	record_set(&r, "x", json_integer(5));
+	record_set_index(&r, 3);
+	CHECK(strcmp(r.text, "{\"index\":3, \"record\":\"a\","
+	    "\"expr\":\"up\",\"x\":5 }") == 0, "a member added, then the "
+	    "index replaced (%s)", r.text);
+	record_set_index(&r, 0);
+	CHECK(strcmp(r.text, "{\"record\":\"a\",\"expr\":\"up\",\"x\":5 }")
+	    == 0 && r.index == 0 && strcmp(r.name, "a") == 0,
+	    "the index removed (%s)", r.text);
+	record_free(&r);
+}
+
 static void
 test_names(void)
 {
@@ -167,6 +239,8 @@ main(void)
 	test_good_and_bad_lines();
 	test_text_kept();
 	test_long_line();
+	test_escapes();
+	test_index_edits();
 	test_names();
 	return test_status();
 }
