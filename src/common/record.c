@@ -126,7 +126,8 @@ fill(struct record *r, const char *text, size_t lead, size_t len,
 	memcpy((char *)r->name, sc->name.s, nlen + 1);
 	memcpy((char *)r->expr, sc->expr.s, elen + 1);
 	r->expr_len = elen;
-	r->expr_at = sc->expr.at ? sc->expr.at - lead : 0;
+	r->expr_at = sc->expr.at - lead;
+	r->expr_raw_len = sc->expr.raw_len;
 	r->index = sc->index_state == RS_STRING ? sc->index : 0;
 	r->index_at = r->index ? sc->index_at - lead : 0;
 	r->index_len = r->index ? sc->index_len : 0;
@@ -494,6 +495,72 @@ record_free(struct record *r)
 {
 	free(r->text);
 	memset(r, 0, sizeof(*r));
+}
+
+/* The value of the four hex digits at p. */
+static unsigned long
+hex4(const char *p)
+{
+	unsigned long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned long)(p[i] <= '9' ? p[i] - '0' :
+		    (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* cp as UTF-8 at out; the length. */
+static size_t
+put_utf8(unsigned long cp, char *out)
+{
+	if (cp < 0x80)
+		return out[0] = (char)cp, 1;
+	if (cp < 0x800)
+		return out[0] = (char)(0xc0 | cp >> 6),
+		    out[1] = (char)(0x80 | (cp & 0x3f)), 2;
+	if (cp < 0x10000)
+		return out[0] = (char)(0xe0 | cp >> 12),
+		    out[1] = (char)(0x80 | (cp >> 6 & 0x3f)),
+		    out[2] = (char)(0x80 | (cp & 0x3f)), 3;
+	return out[0] = (char)(0xf0 | cp >> 18),
+	    out[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
+	    out[2] = (char)(0x80 | (cp >> 6 & 0x3f)),
+	    out[3] = (char)(0x80 | (cp & 0x3f)), 4;
+}
+
+size_t
+record_unescape(const char *raw, size_t len, char *out)
+{
+	const char *p = raw, *end = raw + len, *bs;
+	size_t n = 0;
+	unsigned long cp;
+
+	while ((bs = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		memcpy(out + n, p, (size_t)(bs - p));
+		n += (size_t)(bs - p);
+		switch (bs[1]) {
+		case 'b': out[n++] = '\b'; break;
+		case 'f': out[n++] = '\f'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 'r': out[n++] = '\r'; break;
+		case 't': out[n++] = '\t'; break;
+		case 'u':
+			cp = hex4(bs + 2);
+			if (cp >= 0xd800 && cp <= 0xdbff) {	/* a pair */
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (hex4(bs + 8) - 0xdc00);
+				bs += 6;
+			}
+			n += put_utf8(cp, out + n);
+			bs += 4;
+			break;
+		default: out[n++] = bs[1]; break;	/* " \\ / */
+		}
+		p = bs + 2;
+	}
+	memcpy(out + n, p, (size_t)(end - p));
+	return n + (size_t)(end - p);
 }
 
 int

@@ -44,12 +44,12 @@ struct record {
 	size_t		 expr_len;
 	long long	 index;		/* 0 when the record has none */
 	/*
-	 * Kept by record.c: where the text holds expr's value (after its
-	 * opening quote) when it has no escape (its bytes are expr's), or
-	 * 0; where it holds index's digits, or 0 (0 long when none); the
+	 * Kept by record.c: where the text holds expr's value, between its
+	 * quotes (the same bytes as expr unless escapes make it longer);
+	 * where it holds index's digits (0 long when none); the
 	 * allocation's size.
 	 */
-	size_t		 expr_at;
+	size_t		 expr_at, expr_raw_len;
 	size_t		 index_at, index_len;
 	size_t		 cap;
 };
@@ -133,6 +133,14 @@ void	record_set_index(struct record *r, long long index);
  */
 char	*record_get_string(const struct record *r, const char *key);
 void	record_free(struct record *r);
+
+/*
+ * Decodes the bytes between the quotes of a JSON string that a record's
+ * text held (text + expr_at, expr_raw_len long: its escapes valid, as the
+ * reader checked) into out, which has room for len bytes; returns the
+ * decoded length.  For a tool that keeps the text alone (yamlemit).
+ */
+size_t	record_unescape(const char *raw, size_t len, char *out);
 
 /* Writes the record's text as one line; -1 on error. */
 int	record_write(FILE *fp, const struct record *r);

@@ -85,6 +85,27 @@ not_string(struct scanner *s)
 	}
 }
 
+/*
+ * Where the string whose closing quote is at text[end] opens: at the first
+ * quote before it that no odd run of backslashes escapes.  yajl has just
+ * read that string (so end is where it stopped), but its bytes it hands
+ * over decoded.
+ */
+static size_t
+opening_quote(const char *text, size_t end)
+{
+	size_t q = end, bs;
+
+	for (;;) {
+		while (text[--q] != '"')
+			;
+		for (bs = 0; text[q - 1 - bs] == '\\'; bs++)
+			;
+		if (bs % 2 == 0)
+			return q;
+	}
+}
+
 static void
 keep_string(struct scanner *s, struct recscan_string *f, const char *v,
     size_t len)
@@ -95,7 +116,14 @@ keep_string(struct scanner *s, struct recscan_string *f, const char *v,
 	f->len = len;
 	f->state = RS_STRING;
 	/* yajl hands over the text's own bytes unless it decoded escapes. */
-	f->at = v >= s->text && v < s->text + s->len ? (size_t)(v - s->text) : 0;
+	if (v >= s->text && v < s->text + s->len) {
+		f->at = (size_t)(v - s->text);
+		f->raw_len = len;
+	} else {
+		f->at = opening_quote(s->text, yajl_get_bytes_consumed(s->h) -
+		    1) + 1;
+		f->raw_len = yajl_get_bytes_consumed(s->h) - 1 - f->at;
+	}
 }
 
 static int

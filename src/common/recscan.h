@@ -21,7 +21,7 @@ struct recscan_string {
 	int	 state;		/* RS_ABSENT, RS_STRING or RS_OTHER */
 	char	*s;		/* decoded, NUL-terminated, when RS_STRING */
 	size_t	 len, cap;
-	size_t	 at;		/* its bytes in the text (no escape), or 0 */
+	size_t	 at, raw_len;	/* its bytes in the text, between the quotes */
 };
 
 struct recscan {

@@ -128,11 +128,14 @@ seq_end(yaml_emitter_t *em)
 static int
 rule(yaml_emitter_t *em, const struct layout *lo, const struct item *it)
 {
+	static char *buf;	/* an escaped expr decoded; kept for the next */
+	static size_t cap;
 	size_t i;
 	int ok;
 
 	ok = map_start(em) && str(em, "record") && str(em, it->name) &&
-	    str(em, "expr") && scalar(em, it->expr, it->expr_len);
+	    str(em, "expr") && scalar(em, item_expr(it, &buf, &cap),
+	    it->expr_len);
 	if (ok && lo->nlabels > 0) {
 		ok = str(em, "labels") && map_start(em);
 		for (i = 0; ok && i < lo->nlabels; i++)

@@ -1,8 +1,8 @@
 /*
  * Reading the records through record_input (it warns about bad lines and
  * skips them), sharding them, sorting them and removing duplicates.  Each
- * record is kept as the line it came in, its name and its expression (see
- * yamlemit.h).
+ * record is kept as the line it came in, its name and where its expression
+ * lies (see yamlemit.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,15 +80,11 @@ take_origin(struct ruleset *rs, struct item *it, const char *s)
 	return 0;
 }
 
-/*
- * Keeps r as the text it was read as, with its name after the text's NUL
- * and its expression after that, unless the text holds it as it is.
- */
+/* Keeps r as the text it was read as, with its name after the text's NUL. */
 static void
 push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 {
 	size_t len = r->text_len, namelen = strlen(r->name);
-	size_t exprcopy = r->expr_at ? 0 : r->expr_len + 1;
 	struct item *it;
 
 	if (rs->nitems == rs->cap) {
@@ -97,11 +93,12 @@ push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 	}
 	it = &rs->items[rs->nitems++];
 	memset(it, 0, sizeof(*it));
-	/* text, name and expr lie in r's allocation in this order. */
-	it->text = xmalloc(len + 1 + namelen + 1 + exprcopy);
-	memcpy(it->text, r->text, len + 1 + namelen + 1 + exprcopy);
+	/* The text, then the name: they lie so in r's allocation. */
+	it->text = xmalloc(len + 1 + namelen + 1);
+	memcpy(it->text, r->text, len + 1 + namelen + 1);
 	it->name = it->text + len + 1;
-	it->expr = r->expr_at ? it->text + r->expr_at : it->name + namelen + 1;
+	it->expr_at = r->expr_at;
+	it->expr_raw_len = r->expr_raw_len;
 	it->expr_len = r->expr_len;
 	it->len = len;
 	it->index = r->index;
@@ -144,6 +141,21 @@ item_record(const struct item *it, struct record *r)
 		    it->file, it->line);
 }
 
+const char *
+item_expr(const struct item *it, char **buf, size_t *cap)
+{
+	if (it->expr != NULL)
+		return it->expr;
+	if (it->expr_raw_len == it->expr_len)
+		return it->text + it->expr_at;
+	if (*cap < it->expr_raw_len) {
+		*cap = it->expr_raw_len;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	record_unescape(it->text + it->expr_at, it->expr_raw_len, *buf);
+	return *buf;
+}
+
 /* By record name, bytewise; equal names in input order. */
 static int
 cmp_sorted(const void *a, const void *b, void *arg)
@@ -170,8 +182,15 @@ cmp_index(const void *a, const void *b)
 static int
 report_duplicate(const struct item *dup, const struct item *first)
 {
-	if (dup->expr_len == first->expr_len &&
-	    memcmp(dup->expr, first->expr, dup->expr_len) == 0) {
+	char *a = NULL, *b = NULL;
+	size_t acap = 0, bcap = 0;
+	int same = dup->expr_len == first->expr_len &&
+	    memcmp(item_expr(dup, &a, &acap), item_expr(first, &b, &bcap),
+	    dup->expr_len) == 0;
+
+	free(a);
+	free(b);
+	if (same) {
 		note("%s:%lu: record %s repeats %s:%lu; skipped", dup->file,
 		    dup->line, dup->name, first->file, first->line);
 		return EX_OK;

@@ -6,10 +6,10 @@
  * into the rule file, by record name.
  *
  * An item keeps its record as the line it came in (passed on unchanged), its
- * name and its expression, decoded once when the line was read: a million
- * records must fit, so the expression is a second copy only when escapes
- * make it differ from the line's bytes; else it points into text.  An item
- * owns text (name and expr are in the same allocation) and reject,
+ * name, and where the line holds its expression: a million records must
+ * fit, so the expression is no second copy.  When escapes make the line's
+ * bytes differ from it, item_expr() decodes them (no parse of the line).
+ * An item owns text (the name is in the same allocation) and reject,
  * promtool's reason when --check took it out.
  * An item's file and line are where it is reported: its line of our
  * input, or with --origin the "origin" (FILE:LINE) the record carries from
@@ -28,9 +28,10 @@
 struct item {
 	char		*text;		/* the JSON line, NUL-terminated */
 	const char	*name;		/* "record", after text's NUL */
-	const char	*expr;		/* "expr": in text, or after name */
+	const char	*expr;		/* "expr" when not in text, else NULL */
 	size_t		 len;		/* of text */
-	size_t		 expr_len;
+	size_t		 expr_at, expr_raw_len;	/* expr's bytes in text */
+	size_t		 expr_len;	/* decoded */
 	long long	 index;		/* 0: none */
 	const char	*file;		/* for diagnostics; one of rs->files */
 	unsigned long	 line;
@@ -74,6 +75,11 @@ int	ruleset_read(struct ruleset *rs, int argc, char **argv,
 int	ruleset_sort(struct ruleset *rs);
 /* Decodes the item's line again into *r (the caller frees it): rarely. */
 void	item_record(const struct item *it, struct record *r);
+/*
+ * The item's expr (expr_len bytes, not NUL-terminated): in its text, or
+ * decoded into *buf (grown as needed; the caller frees it).
+ */
+const char	*item_expr(const struct item *it, char **buf, size_t *cap);
 void	ruleset_free(struct ruleset *rs);
 
 /*

@@ -72,6 +72,18 @@ check_fields(const struct record *r, json_t *o, const char *after)
 	    memcmp(r->expr, json_string_value(expr), r->expr_len) == 0 &&
 	    r->expr[r->expr_len] == '\0', after);
 	FUZZ_CHECK(r->index == (index ? json_integer_value(index) : 0), after);
+	/* expr's bytes in the text decode to expr. */
+	{
+		char *out = malloc(r->expr_raw_len + 1);
+
+		FUZZ_CHECK(r->expr_at + r->expr_raw_len < r->text_len &&
+		    r->text[r->expr_at - 1] == '"' &&
+		    r->text[r->expr_at + r->expr_raw_len] == '"' &&
+		    record_unescape(r->text + r->expr_at, r->expr_raw_len, out)
+		    == r->expr_len && memcmp(out, r->expr, r->expr_len) == 0,
+		    after);
+		free(out);
+	}
 }
 
 /* r's text decodes to o, and is what record_write() prints. */

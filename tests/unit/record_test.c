@@ -165,7 +165,15 @@ test_escapes(void)
 	CHECK(r.expr_len == 10 && strcmp(r.expr,
 	    "x\"y\xc3\xa9\\\xf0\x9f\x98\x80") == 0, "expr decoded (%s)",
 	    r.expr);
-	CHECK(r.expr_at == 0, "an escaped expr is not the text's bytes");
+	CHECK(r.expr_raw_len == 24 && strncmp(r.text + r.expr_at,
+	    "x\\\"y", 4) == 0, "the escaped expr's bytes in the text");
+	{
+		char out[32];
+
+		CHECK(record_unescape(r.text + r.expr_at, r.expr_raw_len, out)
+		    == r.expr_len && memcmp(out, r.expr, r.expr_len) == 0,
+		    "and decoded again to expr");
+	}
 	CHECK(strcmp(r.text, line) == 0, "the text as it came");
 	o = record_get_string(&r, "o");
 	CHECK(o != NULL && strcmp(o, "f/g:3") == 0, "another member decoded");
