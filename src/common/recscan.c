@@ -97,8 +97,7 @@ opening_quote(const char *text, size_t end)
 	size_t q = end, bs;
 
 	for (;;) {
-		while (text[--q] != '"')
-			;
+		q = (size_t)((const char *)memrchr(text, '"', q) - text);
 		for (bs = 0; text[q - 1 - bs] == '\\'; bs++)
 			;
 		if (bs % 2 == 0)
