@@ -7,6 +7,7 @@
 #include "consul.h"
 #include "diag.h"
 #include "output.h"
+#include "summary.h"
 #include "version.h"
 #include "xalloc.h"
 
@@ -14,7 +15,7 @@
 #define CODE		0x100
 #define HELP_COLUMN	26	/* where --help's descriptions start */
 
-enum { QUIET, VERBOSE, HELP, VERSION, CHECK_SETTINGS };
+enum { QUIET, VERBOSE, HELP, VERSION, CHECK_SETTINGS, SUMMARY_FD };
 
 static const struct cli_option consul_rows[] = {
 	{ CONSUL_ADDRESS, "consul", 0, "ADDR", "Consul's address, host:port or "
@@ -38,6 +39,8 @@ static const struct cli_option common_rows[] = {
 	{ VERSION, "version", 0, NULL, "the version, on stdout" },
 	{ CHECK_SETTINGS, "check-settings", 0, NULL, "check every option and "
 	    "setting, then stop" },
+	{ SUMMARY_FD, "summary-fd", 0, "N", "at exit, the run's counts as one "
+	    "JSON line on fd N" },
 	{ 0, NULL, 0, NULL, NULL }
 };
 
@@ -150,6 +153,9 @@ common_option(const struct cli *cl, int id)
 	case CHECK_SETTINGS:
 		check_settings = 1;
 		break;
+	case SUMMARY_FD:
+		summary_open(optarg);
+		break;
 	}
 }
 
@@ -239,6 +245,7 @@ cli_settings_checked(void)
 {
 	if (!check_settings)
 		return;
+	summary_discard();	/* nothing done, nothing to count */
 	close_stdout();
 	exit(EX_OK);
 }

@@ -6,7 +6,8 @@
  * every option, each on its own line.
  *
  * Every tool also takes the common options: -q/--quiet, -v/--verbose,
- * -h/--help, --version and --check-settings; a tool that talks to Consul
+ * -h/--help, --version, --check-settings and --summary-fd N (see
+ * summary.h); a tool that talks to Consul
  * (struct cli's consul set) takes the Consul options too: --consul,
  * --token-file, --prefix, --timeout and --retries.  cli_next() handles
  * these itself and returns only the tool's own.

@@ -29,6 +29,7 @@
 #include "rfc3339.h"
 #include "stored.h"
 #include "strmap.h"
+#include "summary.h"
 #include "xalloc.h"
 
 enum mode { NEW, ALL, STORED, GONE, DUPLICATES, UNUSED };
@@ -67,6 +68,7 @@ struct state {
 	struct strmap		*stored_names;
 	struct strmap		*fresh_names;
 	struct strmap		*wanted;	/* stored names in the input */
+	size_t			 output;	/* records printed */
 };
 
 static enum mode
@@ -75,7 +77,7 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
 {
 	struct cli cl = { .options = options, .consul = cfg, .synopsis =
 	    "[-qv] [-a | --all | --stored | --gone | --duplicates |\n"
-	    "--unused-for duration [--force]] [--origin]\n"
+	    "--unused-for duration [--force]] [--origin] [--summary-fd N]\n"
 	    CLI_CONSUL_SYNOPSIS " [FILE ...]" };
 	enum mode mode = NEW;
 	int ch, modes = 0, force = 0;
@@ -243,18 +245,24 @@ take_input(struct state *st, struct record *r, const struct record_input *in)
 	record_list_push(&st->fresh, r);
 }
 
-/* Prints the stored records of l, or those whose name is (not) in names. */
-static void
+/*
+ * Prints the stored records of l, or those whose name is (not) in names;
+ * returns how many.
+ */
+static size_t
 print_stored(const struct stored_list *l, const struct strmap *names,
     int in_names)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < l->n; i++) {
 		if (names == NULL ||
-		    strmap_has(names, stored_name(&l->v[i])) == in_names)
+		    strmap_has(names, stored_name(&l->v[i])) == in_names) {
 			stored_print(&l->v[i]);
+			n++;
+		}
 	}
+	return n;
 }
 
 static void
@@ -265,25 +273,38 @@ print_result(struct state *st, enum mode mode)
 	record_list_sort(&st->fresh, record_cmp_name);
 	switch (mode) {
 	case ALL:
-		print_stored(&st->stored, NULL, 0);
+		st->output = print_stored(&st->stored, NULL, 0);
 		/* FALLTHROUGH */
 	case NEW:
 		for (i = 0; i < st->fresh.n; i++)
 			record_print(&st->fresh.v[i]);
+		st->output += st->fresh.n;
 		break;
 	case STORED:
-		print_stored(&st->stored, st->wanted, 1);
+		st->output = print_stored(&st->stored, st->wanted, 1);
 		break;
 	case GONE:
-		print_stored(&st->stored, st->wanted, 0);
+		st->output = print_stored(&st->stored, st->wanted, 0);
 		break;
 	case DUPLICATES:
-		print_stored(&st->duplicates, NULL, 0);
+		st->output = print_stored(&st->duplicates, NULL, 0);
 		break;
 	case UNUSED:
-		print_stored(&st->stored, NULL, 0);
+		st->output = print_stored(&st->stored, NULL, 0);
 		break;
 	}
+}
+
+/* --summary-fd: the counts of kvdiff(1)'s SUMMARY, read at the end. */
+static void
+summarize(const struct state *st, const struct record_input *in)
+{
+	summary_count("input", &in->records);
+	summary_count("bad", &in->bad);
+	summary_size("stored", &st->stored.n);
+	summary_size("duplicates", &st->duplicates.n);
+	summary_size("new", &st->fresh.n);
+	summary_size("output", &st->output);
 }
 
 int
@@ -300,8 +321,10 @@ main(int argc, char *argv[])
 	cli_init(argv);
 	consul_config_init(&cfg);
 	memset(&st, 0, sizeof(st));
+	memset(&in, 0, sizeof(in));
 	mode = st.mode = parse_options(argc, argv, &cfg, &st);
 	cli_settings_checked();
+	summarize(&st, &in);
 	st.stored_names = strmap_new();
 	st.fresh_names = strmap_new();
 	st.wanted = strmap_new();
@@ -325,6 +348,7 @@ main(int argc, char *argv[])
 	    st.fresh.n);
 	print_result(&st, mode);
 	close_stdout();
+	summary_write();
 
 	strmap_free(st.stored_names);
 	strmap_free(st.fresh_names);

@@ -21,6 +21,7 @@
 #include "redis_store.h"
 #include "redis_url.h"
 #include "report.h"
+#include "summary.h"
 #include "xalloc.h"
 
 enum { OPT_JSON, OPT_RULES, OPT_REDIS, OPT_SET_KEY, OPT_LOCK_KEY,
@@ -116,6 +117,22 @@ write_samples(const char *samples_file, const struct drift *d,
 		die(EX_IOERR, "%s: write error", samples_file);
 }
 
+/* --summary-fd: kvdrift(1)'s SUMMARY: each store's records, each kind's. */
+static void
+summarize(const struct drift *d)
+{
+	int k;
+
+	summary_set("consul", d->consul);
+	summary_set("redis", d->redis);
+	summary_set("rules", d->rules);
+	summary_set("foreign_keys", d->foreign);
+	for (k = 0; k < DRIFT_KINDS; k++)
+		summary_set(drift_kind_name(k), d->kinds[k].n);
+	summary_set("drift", drift_total(d));
+	summary_write();
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -162,6 +179,7 @@ main(int argc, char *argv[])
 		report_text(stdout, &d, &ls, &w);
 	write_samples(o.samples_file, &d, &ls);
 	close_stdout();
+	summarize(&d);
 
 	rc = rules_rc ? rules_rc : drift_total(&d) > 0;
 	lock_state_free(&ls);

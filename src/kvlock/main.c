@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "numparse.h"
 #include "session.h"
+#include "summary.h"
 #include "xalloc.h"
 
 enum { OPT_GRACE, OPT_KEY, OPT_LOCK_TIMEOUT, OPT_TTL };
@@ -120,6 +121,7 @@ main(int argc, char *argv[])
 	cli_init(argv);
 	consul_config_init(&cfg);
 	parse_options(argc, argv, &cfg, &o);
+	summary_set("held", 0);
 	l = (struct lock){ .ttl = o.ttl };
 	l.key = o.key ? xstrdup(o.key) : xasprintf("%s.lock", cfg.prefix);
 	l.holder = holder_note();
@@ -142,6 +144,7 @@ main(int argc, char *argv[])
 	/* Whatever happens from here, the lock and session are let go. */
 	if ((rc = lock_acquire(&l, o.lock_timeout, &set)) == 0) {
 		info("holding %s", l.key);
+		summary_set("held", 1);
 		rc = EX_OSERR;
 		if (command_start(&child, argv + optind, &old) == 0)
 			rc = command_supervise(&child, &l, &set, o.grace);
@@ -150,5 +153,7 @@ main(int argc, char *argv[])
 	lock_free(&l);
 	consul_close(l.c);
 	consul_config_free(&cfg);
+	summary_set("status", (unsigned)rc);
+	summary_write();
 	return rc;
 }

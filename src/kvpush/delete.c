@@ -14,10 +14,14 @@
 #include "kv.h"
 #include "push.h"
 #include "strmap.h"
+#include "summary.h"
 #include "txn.h"
 #include "xalloc.h"
 
 #define MAX_RESCANS	10
+
+/* Keys removed and printed so far: --summary-fd's "removed", at any exit. */
+static unsigned long	removed;
 
 struct doomed {
 	struct record		 r;	/* as stored, with its index */
@@ -123,7 +127,7 @@ delete_all(struct consul *c, const struct push_opts *o, struct deletion *d)
 	while (start < d->n) {
 		n = batch_size(o, d, start);
 		if (delete_batch(c, o, d, start, n) == 0) {
-			for (; n > 0; n--, start++)
+			for (; n > 0; n--, start++, removed++)
 				record_print(&d->v[start].r);
 			fflush(stdout);
 			continue;
@@ -150,6 +154,7 @@ delete_records(struct consul *c, const struct push_opts *o,
 	int rc;
 
 	memset(&d, 0, sizeof(d));
+	summary_count("removed", &removed);
 	d.what = xasprintf("deleting from %s/", o->prefix);
 	d.names = strmap_new();
 	d.keys = strmap_new();

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "consul.h"
@@ -14,6 +15,7 @@
 #include "numparse.h"
 #include "output.h"
 #include "push.h"
+#include "summary.h"
 #include "txn.h"
 
 enum { OPT_DELETE, OPT_TOUCH, OPT_DRY_RUN, OPT_MAX_OPS, OPT_MAX_BYTES };
@@ -74,6 +76,23 @@ exit_status(const struct record_input *in, const struct pusher *p)
 	return rc == EX_OK && p->too_big > 0 ? EX_DATAERR : rc;
 }
 
+/* --summary-fd: the counts of kvpush(1)'s SUMMARY, read at the end. */
+static void
+summarize(enum action action, const struct record_input *in,
+    const struct pusher *p, const unsigned long *passed)
+{
+	if (action == TOUCH)
+		return;		/* its summary is the one it prints */
+	summary_count("input", &in->records);
+	summary_count("bad", &in->bad);
+	if (action == DELETE)
+		return;		/* "removed" is counted there */
+	summary_count("passed", passed);
+	summary_count("pushed", &p->pushed);
+	summary_count("too_big", &p->too_big);
+	summary_count("transactions", &p->txns);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -84,6 +103,7 @@ main(int argc, char *argv[])
 	struct consul *c;
 	struct record r;
 	enum action action;
+	unsigned long passed = 0;
 	int rc;
 
 	cli_init(argv);
@@ -93,16 +113,24 @@ main(int argc, char *argv[])
 	o.prefix = cfg.prefix;
 	o.retries = cfg.retries;
 	record_input_init(&in, argc - optind, argv + optind);
+	memset(&p, 0, sizeof(p));
+	summarize(action, &in, &p, &passed);
 	c = consul_open(&cfg);
 
 	if (action == TOUCH) {
 		rc = touch_records(c, &o, argc - optind, argv + optind);
 		close_stdout();
+		summary_write();
+		consul_close(c);
+		consul_config_free(&cfg);
 		exit(rc);
 	}
 	if (action == DELETE) {
 		rc = delete_records(c, &o, &in);
 		close_stdout();
+		summary_write();
+		consul_close(c);
+		consul_config_free(&cfg);
 		exit(rc != EX_OK ? rc : record_input_status(&in));
 	}
 	pusher_init(&p, c, &o);
@@ -110,6 +138,7 @@ main(int argc, char *argv[])
 		if (r.index > 0) {
 			record_print(&r);
 			record_free(&r);
+			passed++;
 		} else
 			pusher_add(&p, &r, &in);
 	}
@@ -117,6 +146,7 @@ main(int argc, char *argv[])
 	info("%lu record%s written in %lu transaction%s%s", p.pushed,
 	    plural(p.pushed), p.txns, plural(p.txns), o.dry_run ? " (dry run: none really)" : "");
 	close_stdout();
+	summary_write();
 	pusher_free(&p);
 	consul_close(c);
 	consul_config_free(&cfg);

@@ -38,6 +38,7 @@
 #include "push.h"
 #include "rfc3339.h"
 #include "strmap.h"
+#include "summary.h"
 #include "txn.h"
 #include "xalloc.h"
 
@@ -327,7 +328,10 @@ write_all(struct consul *c, const struct push_opts *o, struct touch *t)
 	return 0;
 }
 
-/* The summary, on stdout: kvpush --touch writes no records. */
+/*
+ * The summary, on stdout: kvpush --touch writes no records.  The same
+ * members go to --summary-fd.
+ */
 static void
 print_summary(const struct touch *t, const struct push_opts *o)
 {
@@ -335,6 +339,15 @@ print_summary(const struct touch *t, const struct push_opts *o)
 
 	for (i = 0; i < t->n; i++)
 		unknown += !t->v[i]->matched;
+	summary_set("read", t->read);
+	summary_set("bad", t->bad);
+	summary_set("names", t->n);
+	summary_set("matched", t->n - unknown);
+	summary_set("unknown", unknown);
+	summary_set("clamped", t->clamped);
+	summary_set("stored", t->stored);
+	summary_set(o->dry_run ? "would_write" : "written",
+	    o->dry_run ? (unsigned long)t->nw : t->written);
 	printf("{\"read\":%lu,\"bad\":%lu,\"names\":%zu,\"matched\":%zu,"
 	    "\"unknown\":%zu,\"clamped\":%lu,\"stored\":%lu,\"%s\":%lu}\n",
 	    t->read, t->bad, t->n, t->n - unknown, unknown, t->clamped,

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "qlogscan.h"
 #include "record.h"
+#include "summary.h"
 #include "xalloc.h"
 
 #define MAX_LINE	(16 << 20)	/* no query-log line comes near */
@@ -149,6 +150,20 @@ parse_options(int argc, char **argv, struct rules *ru, struct scan *sc,
 	check_prefix(ru->prefix);
 }
 
+/* --summary-fd: qlogscan(1)'s SUMMARY: the lines by reason, as --stats. */
+static void
+summarize(const struct scan *sc)
+{
+	int r;
+
+	summary_set("lines", sc->lines);
+	summary_set("bytes", sc->bytes);
+	for (r = 0; r < R_NREASONS; r++)
+		summary_set(reason_names[r], sc->counts[r]);
+	summary_set("output", scan_distinct(sc));
+	summary_write();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,6 +194,7 @@ main(int argc, char **argv)
 	else
 		heavy_print(sc.table);
 	close_stdout();
+	summarize(&sc);
 	scan_report(&sc, stats);
 	info("%zu %s from %llu line%s", scan_distinct(&sc),
 	    usage_mode ? (scan_distinct(&sc) == 1 ? "record in use" :

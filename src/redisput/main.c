@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <hiredis/hiredis.h>
 
@@ -20,6 +21,7 @@
 #include "record.h"
 #include "redis_store.h"
 #include "redis_url.h"
+#include "summary.h"
 
 /* MSET's argc stays far below 2^20, the bound of Redis before 7. */
 #define CHUNK_MAX	100000
@@ -131,6 +133,18 @@ run(const struct opts *o, struct put *p, struct record_input *in,
 	return prune_finish(p, complete);
 }
 
+/* --summary-fd: the counts of redisput(1)'s SUMMARY, read at the end. */
+static void
+summarize(const struct record_input *in, const struct put *p,
+    const unsigned long *skipped)
+{
+	summary_count("input", &in->records);
+	summary_count("bad", &in->bad);
+	summary_count("skipped", skipped);
+	summary_count("output", &p->done);
+	summary_count("chunks", &p->chunks);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -147,18 +161,23 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	parse_url(o.redis, &u);
 	cli_settings_checked();
+	memset(&in, 0, sizeof(in));
+	memset(&p, 0, sizeof(p));
+	summarize(&in, &p, &skipped);
 	put_sigpipe(0);
+	/* exit(), not return: the summary reads main's counters at exit. */
 	if ((status = redis_store_connect(&s, &u, o.timeout)) != 0)
-		return status;
+		exit(status);
 	if ((status = put_check_set(&s, o.set_key)) != 0) {
 		redis_store_close(&s);
-		return status;
+		exit(status);
 	}
 	record_input_init(&in, argc - optind, argv + optind);
 	put_init(&p, &s, o.set_key, (size_t)o.chunk, DEPTH, o.delete,
 	    !o.rewrite_all);
 	if ((status = run(&o, &p, &in, &skipped)) == 0)
 		put_report(&p, o.dry_run);
+	summary_write();
 	put_free(&p);
 	if (in.cur != NULL)		/* stopped early by a failed chunk */
 		record_reader_close(in.cur);

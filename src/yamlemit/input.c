@@ -125,6 +125,7 @@ ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
 			push(rs, &in, &r);
 		record_free(&r);
 	}
+	rs->nbad = in.bad;
 	/* The input's 66 or 74 outranks the 65 of an unsharded record. */
 	status = record_input_status(&in);
 	return status == EX_OK && unsharded ? EX_DATAERR : status;

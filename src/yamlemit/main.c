@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "numparse.h"
 #include "output.h"
+#include "summary.h"
 #include "xalloc.h"
 #include "yamlemit.h"
 
@@ -154,11 +155,28 @@ worse(int status, int more)
 	return status == EX_OK ? more : status;
 }
 
+/*
+ * --summary-fd: the counts of yamlemit(1)'s SUMMARY; "rules" and "file"
+ * are set once the rule file is in place.
+ */
+static void
+summarize(const struct ruleset *rs, const size_t *rejected,
+    const size_t *output)
+{
+	summary_size("input", &rs->nread);
+	summary_count("bad", &rs->nbad);
+	summary_size("rejected", rejected);
+	summary_set("rules", 0);
+	summary_size("output", output);
+	summary_text("file", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct ruleset rs;
+	size_t rejected = 0, output = 0;
 	int status;
 
 	cli_init(argv);
@@ -169,20 +187,22 @@ main(int argc, char **argv)
 	o.ck.timeout = 600;
 	parse_options(&o, argc, argv);
 	cli_settings_checked();
+	summarize(&rs, &rejected, &output);
 	rs.origin = o.origin;
 
 	status = ruleset_read(&rs, argc - optind, argv + optind, &o.sh);
 	status = worse(status, ruleset_sort(&rs));
 	refuse_empty(&o, &rs, status, 0);
-	if (o.ck.prog != NULL && check_rules(&o.ck, &o.lo, &rs) > 0) {
+	if (o.ck.prog != NULL && (rejected = check_rules(&o.ck, &o.lo, &rs)) > 0) {
 		status = worse(status, report_rejects(&rs));
 		refuse_empty(&o, &rs, status, 1);
 	}
 	write_files(&o.w, &o.lo, &rs);
 	if (o.w.out == NULL || strcmp(o.w.out, "-") != 0)
-		pass_through(&rs);
+		output = pass_through(&rs);
 	info("%zu rule%s written, %zu record%s read", rs.nsorted,
 	    plural(rs.nsorted), rs.nread, plural(rs.nread));
+	summary_write();
 	ruleset_free(&rs);
 	free(o.lo.label_names);
 	free(o.lo.label_values);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "diag.h"
+#include "summary.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "yamlemit.h"
@@ -150,9 +151,11 @@ write_files(const struct outputs *o, const struct layout *lo,
 		path = place_dated(&rules, o->dir, rs->nsorted, stamp);
 	} else if (!to_stdout)
 		atomic_commit(&rules);
+	summary_set("rules", rs->nsorted);
 	if (!to_stdout) {
 		info("wrote %s (%zu rule%s)", path, rs->nsorted,
 		    plural(rs->nsorted));
+		summary_text("file", path);
 		free(path);
 	}
 	if (o->rejects != NULL)
@@ -160,11 +163,11 @@ write_files(const struct outputs *o, const struct layout *lo,
 }
 
 /* The records as they came, in input order, less duplicates and refused ones. */
-void
+size_t
 pass_through(const struct ruleset *rs)
 {
 	const struct item *it;
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < rs->nitems; i++) {
 		it = &rs->items[i];
@@ -174,5 +177,7 @@ pass_through(const struct ruleset *rs)
 		    putchar('\n') == EOF)
 			die(EX_IOERR, "write error on standard output: %s",
 			    strerror(errno));
+		n++;
 	}
+	return n;
 }

@@ -45,6 +45,7 @@ struct ruleset {
 	size_t		*sorted;	/* indices into items, by record name */
 	size_t		 nsorted;
 	size_t		 nread;		/* valid records read, sharded or not */
+	unsigned long	 nbad;		/* bad lines skipped */
 	char		**files;	/* copies of the file names, for items' file */
 	size_t		 nfiles;
 	struct strmap	*file_names;	/* each of files, by itself */
@@ -121,7 +122,8 @@ struct outputs {
  */
 void	write_files(const struct outputs *o, const struct layout *lo,
 	    const struct ruleset *rs);
-void	pass_through(const struct ruleset *rs);
+/* Returns how many records it passed on. */
+size_t	pass_through(const struct ruleset *rs);
 
 /*
  * atomic.c: a file replaced in one step (see there).  atomic_open() creates
