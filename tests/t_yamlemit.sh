@@ -575,11 +575,11 @@ else
 EOF
 fi
 
-# A promtool that passes the probe (the real one), then hangs with a child
-# of its own: holding its output open, or having closed it.
+# A promtool that hangs on the rules (the real one checks anything else)
+# with a child of its own: holding its output open, or having closed it.
 cat >"$T/hang-promtool" <<EOF
 #!/bin/sh
-grep -q yamlemit:probe "\$3" && exec promtool "\$@"
+grep -q hke:heavy_expr "\$3" || exec promtool "\$@"
 cp "\$3" "$T/slow.saw"
 [ "\$(cat "$T/hang.mode")" = closed ] && exec >/dev/null 2>&1
 sleep 600 &
@@ -717,23 +717,27 @@ chmod +x "$T/spy-promtool"
 { cat "$T/chk.good"; echo '{"record":"c:stored_bad","expr":"sum(up","index":9}'; } >"$T/stored.jsonl"
 run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
 expect "--check: stored records are not checked again" 0 "" "$T/stored.jsonl"
-# The runs on the rules, less the two that probe promtool.
-spied() { find "$T/spy" -name 'run.*.yml' ! -exec grep -q yamlemit:probe {} \; -exec cat {} +; }
+# The rules of the runs, less the canaries that show promtool works.
+spied() { find "$T/spy" -name 'run.*.yml' -exec cat {} + | grep 'record:' | grep -v 'yamlemit:canary_'; }
 checked=$(spied | grep -c 'record:')
 [ "$checked" = 2 ] && ! spied | grep -q 'c:good2\|stored_bad'
 verdict "--check: promtool saw only the 2 unindexed rules" $? "$(spied)"
+# The canaries go with the rules: rules that pass take one run, no probe.
+[ "$(find "$T/spy" -type f | wc -l)" = 1 ] &&
+	[ "$(grep -c 'yamlemit:canary_' "$T"/spy/run.0.yml)" = 2 ]
+verdict "--check: one promtool run, the rules and the two canaries" $? "$(ls "$T/spy")"
 rm -rf "$T/spy" && mkdir "$T/spy"
 run yamlemit --check-all --check="$T/spy-promtool" -o "$T/stored.yml" "$T/stored.jsonl"
 grep -v stored_bad "$T/stored.jsonl" >"$T/stored.want"
 expect "--check-all: stored records checked too" 65 "rule c:stored_bad: could not parse" "$T/stored.want"
 promcheck "--check-all" "$T/stored.yml"
-# Nothing new: promtool still runs, on its probes only.
+# Nothing new: promtool still runs, once, on the canaries only.
 rm -rf "$T/spy" && mkdir "$T/spy"
 grep index "$T/stored.jsonl" >"$T/allstored.jsonl"
 run yamlemit --check="$T/spy-promtool" -o "$T/stored.yml" "$T/allstored.jsonl"
 expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
-[ "$(find "$T/spy" -type f | wc -l)" = 2 ] && [ -z "$(spied)" ]
-verdict "--check with nothing new: promtool run on its two probes only" $?
+[ "$(find "$T/spy" -type f | wc -l)" = 1 ] && [ -z "$(spied)" ]
+verdict "--check with nothing new: promtool run once, on the canaries only" $?
 
 # wrap_promtool NAME SED: $T/NAME, the real promtool with its output
 # rewritten by the sed script SED.
@@ -776,6 +780,16 @@ verdict "reason not UTF-8: the rejects keep it, with U+FFFD" $? "$(cat "$T/rejec
 # promtool that cannot run or does not work: 69, nothing written.
 printf '#!/bin/sh\necho "panic: oops" >&2\nexit 2\n' >"$T/crash-promtool"
 chmod +x "$T/crash-promtool"
+# One that refuses every rule by name: each expression made bad first.
+cat >"$T/refuse-promtool" <<'EOF'
+#!/bin/sh
+sed 's/^\( *expr:\).*/\1 sum(/' "$3" >"$3.bad"
+promtool check rules "$3.bad"
+rc=$?
+rm -f "$3.bad"
+exit $rc
+EOF
+chmod +x "$T/refuse-promtool"
 cp "$T/at/rules.yml" "$T/before.yml"
 while IFS='|' read -r row prog input errpat; do
 	case $row in ''|'#'*) continue ;; esac
@@ -789,6 +803,9 @@ no such program, no new one | /nonexistent      | allstored.jsonl | cannot run /
 not executable              | @T/good1          | chk.jsonl       | cannot run .*: Permission denied
 not on PATH                 | no-such-promtool  | chk.jsonl       | cannot run no-such-promtool
 always fails                | /bin/false        | chk.jsonl       | /bin/false fails on a good rule file
+always fails, no new one    | /bin/false        | allstored.jsonl | /bin/false fails on a good rule file
+refuses every rule by name  | @T/refuse-promtool | chk.jsonl      | refuse-promtool fails on a good rule file: could not parse
+refuses all, no new one     | @T/refuse-promtool | allstored.jsonl | refuse-promtool fails on a good rule file
 always passes               | /bin/true         | chk.jsonl       | /bin/true passes a rule file with a bad expression in it; is it promtool\?
 always passes, no new one   | /bin/true         | allstored.jsonl | /bin/true passes a rule file with a bad expression
 crashes                     | @T/crash-promtool | chk.jsonl       | crash-promtool failed \(exit status 2\): panic: oops

@@ -10,10 +10,18 @@
  * without naming a rule we can map, the rules are checked again in halves,
  * down to single rules, so one bad expression never takes good ones down.
  *
- * Before its verdicts are taken, promtool must pass a good rule and refuse a
- * bad one: a program that passes everything would turn --check off unseen.
- * Each run is bounded by --check-timeout; promtool's output is read whole
- * (with poll, so that the bound holds) before it is parsed.
+ * Its verdicts are taken only from a promtool shown to tell good from bad:
+ * a program that passes everything would turn --check off unseen.  Two
+ * canary rules of our own follow the rules in every run, a good one and a
+ * bad one, and the run must refuse exactly the bad canary by name.  That
+ * costs no run of its own: a steady run with a few new rules runs promtool
+ * once (two probe runs took more than the rest of such a run at 50k
+ * records).  A promtool that fails without naming any rule, the canary
+ * either, is judged by its exit status instead, as rules are then checked
+ * in halves: first it must pass a good rule and refuse a bad one, each run
+ * on its own (probe()).  Each run is bounded by --check-timeout;
+ * promtool's output is read whole (with poll, so that the bound holds)
+ * before it is parsed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +44,9 @@ struct checker {
 	const struct checkopts *co;
 	struct layout	 lo;		/* the user's labels, one group */
 	struct item	*items;
+	size_t		 canary;	/* items[canary]: good, [canary + 1]: bad */
+	size_t		*run;		/* a run's rules: the batch, the canaries */
+	int		 vague;		/* promtool names no rule: no canaries */
 	size_t		 rejected;
 	const char	*path;		/* the scratch file of the current run */
 	char		*out;		/* all promtool said in this run */
@@ -248,7 +259,7 @@ read_verdicts(struct checker *ck, const size_t *idx, size_t n)
  * else 0 with *named set to the number of rules it refused by name.
  */
 static int
-check_once(struct checker *ck, const size_t *idx, size_t n, size_t *named)
+run_promtool(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 {
 	const char *prog = ck->co->prog, *why;
 	struct timespec deadline;
@@ -301,7 +312,7 @@ probe_one(struct checker *ck, const char *expr, char **reason)
 	it.expr_len = strlen(expr);
 	it.file = "(probe)";
 	ck->items = &it;
-	passed = check_once(ck, &idx, 1, &named);
+	passed = run_promtool(ck, &idx, 1, &named);
 	ck->items = items;
 	*reason = it.reject ? it.reject : xstrdup(ck->saidlen ? ck->said :
 	    "no output");
@@ -328,6 +339,59 @@ probe(struct checker *ck)
 	free(reason);
 }
 
+/*
+ * One run on items[idx[0..n)] followed by the canaries.  Returns 1 when
+ * promtool refused the bad canary and nothing else (the n rules pass), 0
+ * when it refused some of them (*named) and -1 when it named no rule at
+ * all.  Passing the bad canary or refusing the good one ends the run.
+ */
+static int
+check_with_canaries(struct checker *ck, const size_t *idx, size_t n,
+    size_t *named)
+{
+	struct item *good = &ck->items[ck->canary], *bad = good + 1;
+	int bad_named;
+
+	memcpy(ck->run, idx, n * sizeof(*idx));
+	ck->run[n] = ck->canary;
+	ck->run[n + 1] = ck->canary + 1;
+	if (run_promtool(ck, ck->run, n + 2, named))
+		die(EX_UNAVAILABLE, "%s passes a rule file with a bad "
+		    "expression in it; is it promtool?", ck->co->prog);
+	if (good->reject != NULL)
+		die(EX_UNAVAILABLE, "%s fails on a good rule file: %s",
+		    ck->co->prog, good->reject);
+	bad_named = bad->reject != NULL;
+	free(bad->reject);
+	bad->reject = NULL;
+	*named -= (size_t)bad_named;
+	if (*named > 0)
+		return 0;
+	return bad_named ? 1 : -1;
+}
+
+/*
+ * One check of items[idx[0..n)]: 1 when they all pass, else 0 with *named
+ * set to the number promtool refused by name.  With n == 0 only what tells
+ * whether promtool works runs.
+ */
+static int
+check_run(struct checker *ck, const size_t *idx, size_t n, size_t *named)
+{
+	int verdict;
+
+	*named = 0;
+	if (!ck->vague) {
+		if ((verdict = check_with_canaries(ck, idx, n, named)) >= 0)
+			return verdict;
+		debug("%s named no rule, no canary either; judging by its "
+		    "exit status", ck->co->prog);
+		ck->vague = 1;
+		probe(ck);
+	}
+	return n == 0 ? 1 : run_promtool(ck, idx, n, named);
+}
+
 /* Drops the refused rules from idx[0..n); returns how many are left. */
 static size_t
 compact(struct checker *ck, size_t *idx, size_t n)
@@ -344,15 +408,17 @@ compact(struct checker *ck, size_t *idx, size_t n)
 /*
  * Checks items[idx[0..n)] until what is left passes: the rules promtool
  * names are dropped and the rest checked again; when it names none, each
- * half is checked on its own, and a single rule it fails is refused.
+ * half is checked on its own, and a single rule it fails is refused.  It
+ * runs at least once, so that a broken promtool shows with nothing to
+ * check.
  */
 static void
 check_set(struct checker *ck, size_t *idx, size_t n)
 {
 	size_t named;
 
-	while (n > 0) {
-		if (check_once(ck, idx, n, &named))
+	do {
+		if (check_run(ck, idx, n, &named))
 			return;
 		if (named > 0) {
 			n = compact(ck, idx, n);
@@ -369,6 +435,50 @@ check_set(struct checker *ck, size_t *idx, size_t n)
 		check_set(ck, idx, n / 2);
 		idx += n / 2;
 		n -= n / 2;
+	} while (n > 0);
+}
+
+/*
+ * The canaries, as two items after the last of rs (within its capacity,
+ * so that nothing that walks rs sees them); returns the first's index.
+ */
+static size_t
+add_canaries(struct ruleset *rs)
+{
+	static const char *const rule[2][2] = {
+		{ "yamlemit:canary_good", "vector(1)" },
+		{ "yamlemit:canary_bad", "sum(" },
+	};
+	struct item *it;
+	int i;
+
+	if (rs->cap < rs->nitems + 2) {
+		rs->cap = rs->nitems + 2;
+		rs->items = xreallocarray(rs->items, rs->cap,
+		    sizeof(*rs->items));
+	}
+	for (i = 0; i < 2; i++) {
+		it = &rs->items[rs->nitems + (size_t)i];
+		memset(it, 0, sizeof(*it));
+		it->text = xasprintf("{\"record\":\"%s\",\"expr\":\"%s\"}",
+		    rule[i][0], rule[i][1]);
+		it->len = strlen(it->text);
+		it->name = rule[i][0];
+		it->expr = rule[i][1];
+		it->expr_len = strlen(it->expr);
+		it->file = "(canary)";
+	}
+	return rs->nitems;
+}
+
+static void
+remove_canaries(struct ruleset *rs, size_t canary)
+{
+	size_t i;
+
+	for (i = canary; i < canary + 2; i++) {
+		free(rs->items[i].text);
+		free(rs->items[i].reject);
 	}
 }
 
@@ -384,16 +494,24 @@ check_rules(const struct checkopts *co, const struct layout *lo,
 	ck.lo = *lo;
 	ck.lo.group = CHECK_GROUP;
 	ck.lo.group_size = 0;
+	ck.canary = add_canaries(rs);
 	ck.items = rs->items;
-	probe(&ck);	/* even with nothing new: a broken --check must show */
 	idx = xreallocarray(NULL, rs->nsorted ? rs->nsorted : 1, sizeof(*idx));
 	for (i = 0; i < rs->nsorted; i++)
 		if (co->all || rs->items[rs->sorted[i]].index == 0)
 			idx[n++] = rs->sorted[i];
 	info("checking %zu of %zu rule%s with %s", n, rs->nsorted,
 	    plural(rs->nsorted), co->prog);
-	for (i = 0; i < n; i += CHECK_BATCH)
+	ck.run = xreallocarray(NULL, (n < CHECK_BATCH ? n : CHECK_BATCH) + 2,
+	    sizeof(*ck.run));
+	/* Even with nothing new: a broken --check must show. */
+	i = 0;
+	do {
 		check_set(&ck, idx + i, n - i < CHECK_BATCH ? n - i : CHECK_BATCH);
+		i += CHECK_BATCH;
+	} while (i < n);
+	remove_canaries(rs, ck.canary);
+	free(ck.run);
 	free(idx);
 	free(ck.out);
 	free(ck.said);
