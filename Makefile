@@ -113,10 +113,10 @@ fuzz:
 
 # The sanitizer build has its own recsync: it runs the tools of its folder.
 ifeq ($(SAN),1)
-all: $(BINDIR)/recsync
-$(BINDIR)/recsync: bin/recsync
+all: $(BINDIR)/recsync $(BINDIR)/recsync-render
+$(BINDIR)/recsync $(BINDIR)/recsync-render: $(BINDIR)/%: bin/%
 	@mkdir -p $(dir $@)
-	cp -p bin/recsync $@
+	cp -p $< $@
 endif
 
 # Fails early, with the fix, when the -dev packages are missing.
@@ -160,9 +160,10 @@ clean:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(PROGS) bin/recsync $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(PROGS) bin/recsync bin/recsync-render $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/recsync
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/recsync \
+	    $(DESTDIR)$(PREFIX)/bin/recsync-render
 	rm -f $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1))

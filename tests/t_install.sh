@@ -29,6 +29,13 @@ if [ "$status" = 0 ] && grep -q '"new":1' "$T/out"; then
 else
 	fail "installed recsync" "status $status" "$(cat "$T/err")"
 fi
+run env PATH=/usr/bin:/bin "$D/usr/local/bin/recsync" render --dry-run --prefix "$PREFIX" \
+	--shard 0/1 -o "$T/share.yml"
+if [ "$status" = 0 ] && grep -q '"rules":0,' "$T/out"; then
+	ok "the installed recsync renders, with the installed recsync-render"
+else
+	fail "installed recsync render" "status $status" "$(cat "$T/out" "$T/err")"
+fi
 run make -C "$TOP" uninstall PREFIX=/usr/local DESTDIR="$D"
 if [ "$status" = 0 ] && [ -z "$(find "$D" -type f)" ]; then
 	ok "make uninstall removes every file"
