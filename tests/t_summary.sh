@@ -101,4 +101,29 @@ expect "--summary-fd open for reading only: 64" 64 "3 is not open for writing"
 run yamlemit --summary-fd 3 -o "$T/f.yml" "$T/stored" 3>/dev/full
 expect "--summary-fd on a full disk: 74" 74 "summary-fd 3: No space left on device"
 
+# --- recsync reads the tools' summaries, never their records or messages
+# A rules directory with a tab: the rule file's path comes whole from
+# yamlemit's summary (its -v message shows the tab as \x09).
+dir="$T/tab	dir"
+mkdir "$dir"
+records 2 >"$T/in"
+recsync -q --prefix "$PREFIX.r" --rules-dir "$dir" "$T/in" >"$T/out" 2>"$T/err"
+status=$?
+got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rule_file"])' "$T/out" 2>&1)
+if [ "$status" = 0 ] && [ -f "$got" ] && [ "${got%/*}" = "$dir" ]; then
+	ok "recsync: the rule file's path from yamlemit's summary, a tab and all"
+else
+	fail "recsync: the rule file's path from yamlemit's summary, a tab and all" \
+		"status $status, rule_file $got" "$(cat "$T/out" "$T/err")"
+fi
+# The plan's names are read as JSON: a member named "record" inside another
+# member is not the record's name.
+printf '%s\n' '{"record":"p:new","expr":"up","note":{"record":"p:other"}}' >"$T/in"
+recsync rebuild --prefix "$PREFIX.r" --rules-dir "$dir" "$T/in" >"$T/out" 2>"$T/err"
+if grep -qx '  add p:new' "$T/err" && ! grep -q 'p:other' "$T/err"; then
+	ok "recsync rebuild's plan: the record's own name"
+else
+	fail "recsync rebuild's plan: the record's own name" "$(cat "$T/err")"
+fi
+
 done_testing
