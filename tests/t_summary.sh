@@ -3,6 +3,7 @@
 # its man page's Summary names them, also when a run fails; never with
 # --check-settings; an fd that is stdin, stdout or not open for writing
 # is a usage error.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
 start_redis
@@ -84,9 +85,11 @@ summed "redisput, Redis unreachable: a summary all the same" \
 	redisput --redis "unix://$T/nothing.sock"
 
 # --check-settings writes none; fds that cannot take it are refused.
-kvdiff --check-settings --summary-fd 3 3>"$T/sum" </dev/null
-if [ $? = 0 ] && [ ! -s "$T/sum" ]; then ok "--check-settings: no summary"; else
-	fail "--check-settings: no summary" "$(cat "$T/sum")"; fi
+if kvdiff --check-settings --summary-fd 3 3>"$T/sum" </dev/null && [ ! -s "$T/sum" ]; then
+	ok "--check-settings: no summary"
+else
+	fail "--check-settings: no summary" "$(cat "$T/sum")"
+fi
 for tool in kvdiff kvpush yamlemit redisput qlogscan kvdrift kvlock; do
 	extra=()
 	[ $tool = yamlemit ] && extra=(-o "$T/x.yml")
