@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "consul.h"
 #include "diag.h"
 #include "output.h"
 #include "summary.h"
@@ -176,7 +175,7 @@ cli_next(struct cli *cl, int argc, char **argv)
 		if (which == TOOL)
 			return o->id;
 		if (which == CONSUL)
-			consul_config_set(cl->consul, (enum consul_setting)o->id,
+			cl->consul_set(cl->consul, (enum consul_setting)o->id,
 			    optarg);
 		else
 			common_option(cl, o->id);

@@ -32,7 +32,7 @@
 
 #include <getopt.h>	/* optarg and optind, as cli_next() leaves them */
 
-struct consul_config;
+#include "consul.h"	/* the Consul settings; the client is not linked */
 
 /*
  * One option.  arg is the argument's name in --help: NULL for an option
@@ -52,6 +52,13 @@ struct cli {
 	const char		*synopsis;	/* after "usage: TOOL " */
 	const struct cli_option	*options;	/* ends with a NULL name */
 	struct consul_config	*consul;	/* takes the Consul options */
+	/*
+	 * consul_config_set, given by the tool rather than called from here,
+	 * so that a tool without Consul options links no libcurl (qlogscan's
+	 * memory bound counts its address space).
+	 */
+	void			(*consul_set)(struct consul_config *,
+				    enum consul_setting, const char *);
 	int			 in_order;	/* options end at an operand */
 	/* cli_next()'s own. */
 	void			*getopt_table;

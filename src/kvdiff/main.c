@@ -75,7 +75,8 @@ static enum mode
 parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct state *st)
 {
-	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	struct cli cl = { .options = options, .consul = cfg,
+	    .consul_set = consul_config_set, .synopsis =
 	    "[-qv] [-a | --all | --stored | --gone | --duplicates |\n"
 	    "--unused-for duration [--force]] [--origin] [--summary-fd N]\n"
 	    CLI_CONSUL_SYNOPSIS " [FILE ...]" };

@@ -53,7 +53,8 @@ static void
 parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct opts *o)
 {
-	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	struct cli cl = { .options = options, .consul = cfg,
+	    .consul_set = consul_config_set, .synopsis =
 	    "[-qv] [--json] [--rules FILE] [-r URL] [--set-key KEY]\n"
 	    "[--lock-key KEY] [--samples FILE]\n" CLI_CONSUL_SYNOPSIS };
 	int ch;

@@ -49,7 +49,8 @@ parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct opts *o)
 {
 	/* in_order: options end at the command, whose own are its own. */
-	struct cli cl = { .options = options, .consul = cfg, .in_order = 1,
+	struct cli cl = { .options = options, .consul = cfg,
+	    .consul_set = consul_config_set, .in_order = 1,
 	    .synopsis = "[-qv] [--grace DURATION] [--key KEY]\n"
 	    "[--lock-timeout DURATION] [--ttl DURATION]\n"
 	    CLI_CONSUL_SYNOPSIS " COMMAND [ARG ...]" };

@@ -39,7 +39,8 @@ static enum action
 parse_options(int argc, char *argv[], struct consul_config *cfg,
     struct push_opts *o)
 {
-	struct cli cl = { .options = options, .consul = cfg, .synopsis =
+	struct cli cl = { .options = options, .consul = cfg,
+	    .consul_set = consul_config_set, .synopsis =
 	    "[-nqv] [--delete | --touch] [--max-ops N] "
 	    "[--max-bytes N]\n" CLI_CONSUL_SYNOPSIS " [FILE ...]" };
 	enum action action = PUSH;

@@ -39,7 +39,8 @@ int
 main(void)
 {
 	struct consul_config cfg;
-	struct cli cl = { .synopsis = "", .options = rows, .consul = &cfg };
+	struct cli cl = { .synopsis = "", .options = rows, .consul = &cfg,
+	    .consul_set = consul_config_set };
 	char got[256];
 	char *a1[] = { "t", "-a", "--check", "--check=p", "-c", "5",
 	    "--chunk=6", "file", NULL };
