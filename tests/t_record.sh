@@ -87,9 +87,13 @@ new_prefix
 DELPREFIX=$PREFIX
 run kvpush -q --prefix "$DELPREFIX" "$T/good.bare"
 expect "NUL rows: g1 and g2 stored for kvpush --delete --dry-run" 0 ""
+# What --delete --dry-run prints for them: the stored values as kvdiff
+# reads them (kvpush adds tracked_since), each with its index.
+run kvdiff --all --prefix "$DELPREFIX"
+cp "$T/out" "$T/good.stored"
+is "NUL rows: kvdiff --all lists g1 and g2" \
+	"$(grep -c '"record":"g[12]"' "$T/good.stored")" 2
 new_prefix
-printf '%s\n' '{"record":"g1","expr":"up","index":1}' '{"record":"g2","expr":"up","index":2}' \
-	>"$T/good.stored"
 qlog() {	# qlog QUERY PREP: a query-log line, 8 s of evaluation
 	printf '{"httpRequest":{"path":"/api/v1/query_range"},"params":{"query":"%s",' "$1"
 	printf '"start":"2024-05-01T10:00:00Z","end":"2024-05-01T11:00:00Z"},'
