@@ -83,8 +83,8 @@ forget_doomed(struct deletion *d)
 	d->n = 0;
 }
 
-/* Deletes v[0..n) in one transaction: 0 done, 1 conflict; dies otherwise. */
-static int
+/* Deletes v[0..n) in one transaction: commit_batch()'s outcome. */
+static enum txn_outcome
 delete_batch(struct consul *c, const struct push_opts *o, struct deletion *d,
     size_t start, size_t n)
 {
@@ -123,17 +123,22 @@ delete_all(struct consul *c, const struct push_opts *o, struct deletion *d)
 {
 	size_t start = 0, n;
 	int rescans = 0, rc;
+	enum txn_outcome out;
 
 	while (start < d->n) {
 		n = batch_size(o, d, start);
-		if (delete_batch(c, o, d, start, n) == 0) {
+		if ((out = delete_batch(c, o, d, start, n)) == TXN_COMMITTED) {
 			for (; n > 0; n--, start++, removed++)
 				record_print(&d->v[start].r);
 			fflush(stdout);
 			continue;
 		}
-		if (++rescans > MAX_RESCANS)
-			die(EX_TEMPFAIL, "gave up: %s/ keeps changing", o->prefix);
+		if (out != TXN_CONFLICT)
+			return txn_exit_status(out);
+		if (++rescans > MAX_RESCANS) {
+			warnmsg("gave up: %s/ keeps changing", o->prefix);
+			return EX_TEMPFAIL;
+		}
 		info("keys changed meanwhile; reading %s/ again", o->prefix);
 		forget_doomed(d);
 		start = 0;

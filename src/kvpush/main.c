@@ -77,6 +77,28 @@ exit_status(const struct record_input *in, const struct pusher *p)
 	return rc == EX_OK && p->too_big > 0 ? EX_DATAERR : rc;
 }
 
+/*
+ * Passes on the records that carry an index (stored already) and pushes
+ * the others: 0, or the status of a commit that failed, after which the
+ * rest of the input is left unread.
+ */
+static int
+push_input(struct pusher *p, struct record_input *in, unsigned long *passed)
+{
+	struct record r;
+	int rc;
+
+	while (record_input_next(in, &r)) {
+		if (r.index > 0) {
+			record_print(&r);
+			record_free(&r);
+			(*passed)++;
+		} else if ((rc = pusher_add(p, &r, in)) > 0)
+			return rc;
+	}
+	return pusher_flush(p);
+}
+
 /* --summary-fd: the counts of kvpush(1)'s SUMMARY, read at the end. */
 static void
 summarize(enum action action, const struct record_input *in,
@@ -102,7 +124,6 @@ main(int argc, char *argv[])
 	struct record_input in;
 	struct pusher p;
 	struct consul *c;
-	struct record r;
 	enum action action;
 	unsigned long passed = 0;
 	int rc;
@@ -134,22 +155,17 @@ main(int argc, char *argv[])
 		consul_config_free(&cfg);
 		exit(rc != EX_OK ? rc : record_input_status(&in));
 	}
-	pusher_init(&p, c, &o);
-	while (record_input_next(&in, &r)) {
-		if (r.index > 0) {
-			record_print(&r);
-			record_free(&r);
-			passed++;
-		} else
-			pusher_add(&p, &r, &in);
+	if ((rc = pusher_init(&p, c, &o)) == 0 &&
+	    (rc = push_input(&p, &in, &passed)) == 0) {
+		info("%lu record%s written in %lu transaction%s%s", p.pushed,
+		    plural(p.pushed), p.txns, plural(p.txns),
+		    o.dry_run ? " (dry run: none really)" : "");
+		rc = exit_status(&in, &p);
 	}
-	pusher_flush(&p);
-	info("%lu record%s written in %lu transaction%s%s", p.pushed,
-	    plural(p.pushed), p.txns, plural(p.txns), o.dry_run ? " (dry run: none really)" : "");
 	close_stdout();
 	summary_write();
 	pusher_free(&p);
 	consul_close(c);
 	consul_config_free(&cfg);
-	return exit_status(&in, &p);
+	exit(rc);	/* not return: in may still hold an open input */
 }

@@ -103,22 +103,24 @@ stamp_now(struct pusher *p)
 		die(EX_SOFTWARE, "the clock is outside the years 0000-9999");
 }
 
-static void
+/* The next free number, from Consul: 0, or kv_max_number()'s status. */
+static int
 refresh_next(struct pusher *p)
 {
 	long long max;
 	int rc = kv_max_number(p->c, p->o->prefix, &max);
 
-	if (rc != 0)
-		exit(rc);
-	p->next = max + 1;
+	if (rc == 0)
+		p->next = max + 1;
+	return rc;
 }
 
-void
+int
 pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 {
 	char *quoted;
 	size_t len;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->c = c;
@@ -133,8 +135,10 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 	if ((p->gen = yajl_gen_alloc(NULL)) == NULL)
 		die(EX_OSERR, "out of memory");
 	yajl_gen_config(p->gen, yajl_gen_validate_utf8, 1);
-	refresh_next(p);
+	if ((rc = refresh_next(p)) != 0)
+		return rc;
 	info("%s/: the next number is %lld", o->prefix, p->next);
+	return 0;
 }
 
 /* Drops a record no transaction can hold (or not UTF-8): returns -1. */
@@ -165,6 +169,7 @@ pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 {
 	size_t len, alone;
 	char *head = value_head(p, r, &len);
+	int rc;
 
 	if (head == NULL)
 		return refuse(p, r, in, 0);
@@ -175,7 +180,11 @@ pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 	}
 	if (!txn_size_add(&p->size, op_len(p, len, p->next +
 	    (long long)p->batch.n), p->o->max_ops, p->o->max_bytes)) {
-		pusher_flush(p);
+		if ((rc = pusher_flush(p)) != 0) {
+			free(head);
+			record_free(r);
+			return rc;
+		}
 		txn_size_add(&p->size, op_len(p, len, p->next), p->o->max_ops,
 		    p->o->max_bytes);
 	}
@@ -327,14 +336,14 @@ dry_run_batch(struct pusher *p, size_t n)
 /*
  * Commits what one transaction holds of the batch (all of it, unless a
  * renumbering widened the keys).  A conflict means another writer took
- * numbers: renumber and send again.
+ * numbers: renumber and send again.  0, or the status of a failure.
  */
-static void
+static int
 commit_some(struct pusher *p)
 {
 	struct txn_batch b = { p->what, &p->body, batch_landed, p, 0 };
 	enum txn_outcome out;
-	int conflicts = 0;
+	int conflicts = 0, rc;
 	char *why;
 	size_t n;
 
@@ -342,7 +351,7 @@ commit_some(struct pusher *p)
 		n = fitting(p);
 		if (p->o->dry_run) {
 			dry_run_batch(p, n);
-			return;
+			return 0;
 		}
 		build_body(p, n);
 		out = txn_commit(p->c, p->o->retries, &b, &why);
@@ -350,29 +359,40 @@ commit_some(struct pusher *p)
 		b.sent = 0;
 		if (out == TXN_COMMITTED) {
 			emit_batch(p, n);
-			return;
+			return 0;
 		}
-		if (out != TXN_CONFLICT)
-			die(txn_exit_status(out), "%s", why);
-		if (++conflicts > MAX_CONFLICTS)
-			die(EX_TEMPFAIL, "gave up after %d conflicting writes: "
-			    "%s", conflicts - 1, why);
+		if (out != TXN_CONFLICT) {
+			warnmsg("%s", why);
+			free(why);
+			return txn_exit_status(out);
+		}
+		if (++conflicts > MAX_CONFLICTS) {
+			warnmsg("gave up after %d conflicting writes: %s",
+			    conflicts - 1, why);
+			free(why);
+			return EX_TEMPFAIL;
+		}
 		info("numbers %lld.. taken meanwhile (%s); renumbering",
 		    p->next, why);
 		free(why);
-		refresh_next(p);
+		if ((rc = refresh_next(p)) != 0)
+			return rc;
 	}
 }
 
-void
+int
 pusher_flush(struct pusher *p)
 {
+	int rc;
+
 	while (p->batch.n > 0)
-		commit_some(p);
+		if ((rc = commit_some(p)) != 0)
+			return rc;
 	p->size = (struct txn_size)TXN_SIZE_EMPTY;
+	return 0;
 }
 
-int
+enum txn_outcome
 commit_batch(struct consul *c, const struct push_opts *o, const char *what,
     const struct txn_body *body)
 {
@@ -381,19 +401,23 @@ commit_batch(struct consul *c, const struct push_opts *o, const char *what,
 	char *why;
 
 	if (o->dry_run)
-		return 0;
+		return TXN_COMMITTED;
 	out = txn_commit(c, o->retries, &b, &why);
 	if (out == TXN_COMMITTED)
-		return 0;
+		return out;
 	if (out != TXN_CONFLICT)
-		die(txn_exit_status(out), "%s", why);
+		warnmsg("%s", why);
 	free(why);
-	return 1;
+	return out;
 }
 
 void
 pusher_free(struct pusher *p)
 {
+	size_t i;
+
+	for (i = 0; i < p->batch.n; i++)	/* left by a failed commit */
+		free(p->pending[i].head);
 	record_list_free(&p->batch);
 	free(p->pending);
 	free(p->what);

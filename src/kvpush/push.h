@@ -49,27 +49,36 @@ struct pusher {
 	unsigned long		 txns, pushed, too_big;
 };
 
-/* Reads the largest number under the prefix; ends the run if it cannot. */
-void	pusher_init(struct pusher *p, struct consul *c,
+/*
+ * Reads the largest number under the prefix: 0, or the sysexits status of
+ * the failed read (after a message).
+ */
+int	pusher_init(struct pusher *p, struct consul *c,
 	    const struct push_opts *o);
 /*
  * Queues a new record (taking it), committing the batch first when the
- * record would not fit.  A record too large for any transaction is warned
- * about (at its place in the input in) and dropped: returns -1.
+ * record would not fit: 0.  A record too large for any transaction is
+ * warned about (at its place in the input in) and dropped: -1.  When that
+ * commit fails, the record is dropped too and its sysexits status (> 0)
+ * comes back, after a message: the run must stop.
  */
 int	pusher_add(struct pusher *p, struct record *r,
 	    const struct record_input *in);
-/* Commits what is queued and prints it; ends the run if it cannot. */
-void	pusher_flush(struct pusher *p);
-/* Frees what an empty (flushed) pusher still holds. */
+/*
+ * Commits what is queued and prints it: 0, or the sysexits status of the
+ * commit that failed, after a message (what is left stays queued).
+ */
+int	pusher_flush(struct pusher *p);
+/* Frees the pusher and whatever it still holds queued. */
 void	pusher_free(struct pusher *p);
 
 /*
  * Commits a body of cas or delete-cas operations (nothing in a dry run):
- * 0, or 1 when a key changed since it was read (read again and plan
- * again); any other outcome ends the run with its status.
+ * TXN_COMMITTED; TXN_CONFLICT when a key changed since it was read (read
+ * again and plan again); or a failure, already reported, for
+ * txn_exit_status().
  */
-int	commit_batch(struct consul *c, const struct push_opts *o,
+enum txn_outcome commit_batch(struct consul *c, const struct push_opts *o,
 	    const char *what, const struct txn_body *body);
 
 /* kvpush --delete: removes the input's records; returns a sysexits code. */

@@ -270,8 +270,8 @@ forget_writes(struct touch *t)
 	t->stored = 0;
 }
 
-/* Writes w[0..n) in one transaction: 0 done, 1 conflict; dies otherwise. */
-static int
+/* Writes w[0..n) in one transaction: commit_batch()'s outcome. */
+static enum txn_outcome
 touch_batch(struct consul *c, const struct push_opts *o, struct touch *t,
     size_t start, size_t n)
 {
@@ -309,16 +309,21 @@ write_all(struct consul *c, const struct push_opts *o, struct touch *t)
 {
 	size_t start = 0, n;
 	int rescans = 0, rc;
+	enum txn_outcome out;
 
 	while (start < t->nw) {
 		n = batch_size(o, t, start);
-		if (touch_batch(c, o, t, start, n) == 0) {
+		if ((out = touch_batch(c, o, t, start, n)) == TXN_COMMITTED) {
 			start += n;
 			t->written += n;
 			continue;
 		}
-		if (++rescans > MAX_RESCANS)
-			die(EX_TEMPFAIL, "gave up: %s/ keeps changing", o->prefix);
+		if (out != TXN_CONFLICT)
+			return txn_exit_status(out);
+		if (++rescans > MAX_RESCANS) {
+			warnmsg("gave up: %s/ keeps changing", o->prefix);
+			return EX_TEMPFAIL;
+		}
 		info("keys changed meanwhile; reading %s/ again", o->prefix);
 		forget_writes(t);
 		start = 0;
