@@ -17,8 +17,10 @@ synopsis_options() {
 	done | sort -u
 }
 
-for main in "$TOP"/src/*/main.c; do
-	tool=$(basename "$(dirname "$main")")
+# The C tools, and recsync, whose --help follows their layout.
+TOOLS="$(cd "$TOP/src" && echo */main.c | sed 's|/main\.c||g') recsync"
+
+for tool in $TOOLS; do
 	page=$TOP/man/$tool.1
 	if [ ! -f "$page" ]; then fail "$tool has a man page"; continue; fi
 	if ! "$tool" --help >"$T/help" 2>"$T/help.err"; then
@@ -45,8 +47,8 @@ done
 
 # One letter means one option in every tool: "-x, --name" lines of every
 # --help, no letter with two names.
-for main in "$TOP"/src/*/main.c; do
-	"$(basename "$(dirname "$main")")" --help
+for tool in $TOOLS; do
+	"$tool" --help
 done | sed -n 's/^ *\(-[[:alnum:]]\), \(--[a-z-]*\).*/\1 \2/p' | sort -u >"$T/letters"
 twice=$(awk '{ n[$1]++ } n[$1] == 2 { print $1 }' "$T/letters")
 if [ ! -s "$T/letters" ]; then
