@@ -7,6 +7,7 @@
 #include "jsonedit.h"
 #include "record.h"
 #include "recscan.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 struct record_reader {
@@ -510,25 +511,6 @@ hex4(const char *p)
 	return v;
 }
 
-/* cp as UTF-8 at out; the length. */
-static size_t
-put_utf8(unsigned long cp, char *out)
-{
-	if (cp < 0x80)
-		return out[0] = (char)cp, 1;
-	if (cp < 0x800)
-		return out[0] = (char)(0xc0 | cp >> 6),
-		    out[1] = (char)(0x80 | (cp & 0x3f)), 2;
-	if (cp < 0x10000)
-		return out[0] = (char)(0xe0 | cp >> 12),
-		    out[1] = (char)(0x80 | (cp >> 6 & 0x3f)),
-		    out[2] = (char)(0x80 | (cp & 0x3f)), 3;
-	return out[0] = (char)(0xf0 | cp >> 18),
-	    out[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
-	    out[2] = (char)(0x80 | (cp >> 6 & 0x3f)),
-	    out[3] = (char)(0x80 | (cp & 0x3f)), 4;
-}
-
 size_t
 record_unescape(const char *raw, size_t len, char *out)
 {
@@ -552,7 +534,7 @@ record_unescape(const char *raw, size_t len, char *out)
 				    (hex4(bs + 8) - 0xdc00);
 				bs += 6;
 			}
-			n += put_utf8(cp, out + n);
+			n += utf8_write(cp, out + n);
 			bs += 4;
 			break;
 		default: out[n++] = bs[1]; break;	/* " \\ / */

@@ -1,7 +1,8 @@
 /*
- * The record scanner (see recscan.h).  yajl reads the text in one call; its
- * callbacks keep the decoded keys of the open objects (for duplicates), the
- * depth, and what the top-level members hold.  One yajl handle is kept
+ * The record scanner (see recscan.h).  On its general path yajl reads the
+ * text in one call; its callbacks keep the decoded keys of the open
+ * objects (for duplicates), the depth, and what the top-level members
+ * hold.  One yajl handle is kept
  * across texts: with yajl_allow_multiple_values a finished value leaves it
  * ready for the next; after any failure it is replaced, since yajl keeps
  * the error (or a token cut short) in it.
@@ -13,6 +14,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "jsonstrict.h"
+#include "recflat.h"
 #include "recscan.h"
 #include "xalloc.h"
 
@@ -337,6 +339,16 @@ blanks_only(const char *p, const char *end)
 	return 1;
 }
 
+void
+recscan_clear(struct recscan *out)
+{
+	out->top = 0;
+	out->name.state = out->expr.state = out->want.state = RS_ABSENT;
+	out->index_state = RS_ABSENT;
+	out->index = 0;
+	out->index_at = out->index_len = 0;
+}
+
 static void
 reset(struct scanner *s, const char *text, size_t len, const char *want)
 {
@@ -348,15 +360,19 @@ reset(struct scanner *s, const char *text, size_t len, const char *want)
 	s->member = M_OTHER;
 	s->top_end = 0;
 	s->keys_len = s->nrefs = s->nopen = 0;
-	s->out.top = 0;
-	s->out.name.state = s->out.expr.state = s->out.want.state = RS_ABSENT;
-	s->out.index_state = RS_ABSENT;
-	s->out.index = 0;
-	s->out.index_at = s->out.index_len = 0;
+	recscan_clear(&s->out);
 }
 
 const struct recscan *
 recscan(const char *text, size_t len, const char *want)
+{
+	const struct recscan *flat = recflat(text, len, want);
+
+	return flat != NULL ? flat : recscan_general(text, len, want);
+}
+
+const struct recscan *
+recscan_general(const char *text, size_t len, const char *want)
 {
 	struct scanner *s = &sc;
 	yajl_status st;

@@ -7,8 +7,13 @@
  * "index" and one more member asked for: decoded, and where their values
  * lie in the text.  For record.c, which says what a record is.
  *
- * Ownership: the result is the scanner's (one static scanner: the tools
- * are single-threaded) and valid until the next call.
+ * Two paths read the text: recflat() (recflat.h) first, made for the flat
+ * object every record line and Consul value is, and yajl's for whatever
+ * it leaves, which alone says what the text is when it is anything else.
+ * Both find the same in any text recflat() takes.
+ *
+ * Ownership: the result is the scanner's (one static scanner a path: the
+ * tools are single-threaded) and valid until the next call.
  */
 #ifndef RECSYNC_RECSCAN_H
 #define RECSYNC_RECSCAN_H
@@ -38,6 +43,11 @@ struct recscan {
  * the text is no JSON object or array.
  */
 const struct recscan	*recscan(const char *text, size_t len,
+			    const char *want);
+/* Findings of nothing: no top-level value, every member absent. */
+void			 recscan_clear(struct recscan *out);
+/* The same by yajl's path alone, whatever the text (for the tests). */
+const struct recscan	*recscan_general(const char *text, size_t len,
 			    const char *want);
 
 #endif

@@ -23,3 +23,21 @@ utf8_decode(const unsigned char *p, unsigned long *cp)
 	*cp = c;
 	return n;
 }
+
+size_t
+utf8_write(unsigned long cp, char *out)
+{
+	if (cp < 0x80)
+		return out[0] = (char)cp, 1;
+	if (cp < 0x800)
+		return out[0] = (char)(0xc0 | cp >> 6),
+		    out[1] = (char)(0x80 | (cp & 0x3f)), 2;
+	if (cp < 0x10000)
+		return out[0] = (char)(0xe0 | cp >> 12),
+		    out[1] = (char)(0x80 | (cp >> 6 & 0x3f)),
+		    out[2] = (char)(0x80 | (cp & 0x3f)), 3;
+	return out[0] = (char)(0xf0 | cp >> 18),
+	    out[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
+	    out[2] = (char)(0x80 | (cp >> 6 & 0x3f)),
+	    out[3] = (char)(0x80 | (cp & 0x3f)), 4;
+}

@@ -1,7 +1,7 @@
 /*
  * utf8: one UTF-8 sequence decoded and checked, for the code that must
  * tell valid text from stray bytes (messages to a terminal, promtool's
- * reasons in JSON).
+ * reasons in JSON); one encoded, for the JSON \u escapes decoded.
  */
 #ifndef RECSYNC_UTF8_H
 #define RECSYNC_UTF8_H
@@ -14,5 +14,7 @@
  * or cut short.  p must be NUL-terminated: the NUL ends any sequence.
  */
 size_t	utf8_decode(const unsigned char *p, unsigned long *cp);
+/* Writes code point cp (below U+110000) as UTF-8 at out; its length. */
+size_t	utf8_write(unsigned long cp, char *out);
 
 #endif
