@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,26 +29,43 @@ base64_encode(const char *data, size_t len)
 	return out;
 }
 
-/* Each byte's value as a base64 digit (RFC 4648), else 0xff. */
-static unsigned char digit_value[256];
+/*
+ * Each byte's value as the digit at each place of a group of four, shifted
+ * into place: a group is four loads and three ORs (a listing holds a
+ * million values).  A byte out of the alphabet sets BAD at any place.
+ */
+#define BAD	0x01000000u
+static uint32_t digit_at[4][256];
 
 static void
 digits_init(void)
 {
 	static const char set[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
+	size_t i, place;
 
-	memset(digit_value, 0xff, sizeof(digit_value));
+	for (place = 0; place < 4; place++)
+		for (i = 0; i < 256; i++)
+			digit_at[place][i] = BAD;
 	for (i = 0; set[i] != '\0'; i++)
-		digit_value[(unsigned char)set[i]] = (unsigned char)i;
+		for (place = 0; place < 4; place++)
+			digit_at[place][(unsigned char)set[i]] =
+			    (uint32_t)i << (18 - 6 * place);
+}
+
+/* The 24 bits of the group at t, or BAD set. */
+static inline uint32_t
+group(const unsigned char *t)
+{
+	return digit_at[0][t[0]] | digit_at[1][t[1]] | digit_at[2][t[2]] |
+	    digit_at[3][t[3]];
 }
 
 /*
- * Decoded by table, checked as it goes: a listing holds a million values.
- * (OpenSSL's EVP_DecodeBlock takes blanks around the text and an '=' in
- * it, turned into wrong bytes, so it needed a pass of checks before it.)
- * The bits a padded digit carries past the last byte are ignored.
+ * Decoded by table, checked as it goes.  (OpenSSL's EVP_DecodeBlock takes
+ * blanks around the text and an '=' in it, turned into wrong bytes, so it
+ * needed a pass of checks before it.)  The bits a padded digit carries
+ * past the last byte are ignored.
  */
 int
 base64_decode_into(const char *text, size_t len, char **buf, size_t *cap,
@@ -55,10 +73,10 @@ base64_decode_into(const char *text, size_t len, char **buf, size_t *cap,
 {
 	const unsigned char *t = (const unsigned char *)text;
 	size_t pad = 0, i, n = 0, digits;
-	unsigned a, b, c, d, bad = 0;
-	char *out;
+	uint32_t g, bad = 0;
+	unsigned char *out;
 
-	if (digit_value[0] == 0)
+	if (digit_at[0][0] == 0)
 		digits_init();
 	if (len % 4 != 0)
 		return -1;
@@ -69,28 +87,24 @@ base64_decode_into(const char *text, size_t len, char **buf, size_t *cap,
 		free(*buf);
 		*buf = xmalloc(*cap);
 	}
-	out = *buf;
+	out = (unsigned char *)*buf;
 	digits = len - pad;
-	for (i = 0; i + 4 <= digits; i += 4) {
-		a = digit_value[t[i]];
-		b = digit_value[t[i + 1]];
-		c = digit_value[t[i + 2]];
-		d = digit_value[t[i + 3]];
-		bad |= a | b | c | d;
-		out[n++] = (char)(a << 2 | b >> 4);
-		out[n++] = (char)(b << 4 | c >> 2);
-		out[n++] = (char)(c << 6 | d);
+	for (i = 0; i + 4 <= digits; i += 4, n += 3) {
+		g = group(t + i);
+		bad |= g;
+		out[n] = (unsigned char)(g >> 16);
+		out[n + 1] = (unsigned char)(g >> 8);
+		out[n + 2] = (unsigned char)g;
 	}
 	if (pad > 0) {
-		a = digit_value[t[i]];
-		b = digit_value[t[i + 1]];
-		c = pad == 1 ? digit_value[t[i + 2]] : 0;
-		bad |= a | b | c;
-		out[n++] = (char)(a << 2 | b >> 4);
+		g = digit_at[0][t[i]] | digit_at[1][t[i + 1]] |
+		    (pad == 1 ? digit_at[2][t[i + 2]] : 0);
+		bad |= g;
+		out[n++] = (unsigned char)(g >> 16);
 		if (pad == 1)
-			out[n++] = (char)(b << 4 | c >> 2);
+			out[n++] = (unsigned char)(g >> 8);
 	}
-	if (bad & 0x80)		/* a byte out of the alphabet */
+	if (bad & BAD)		/* a byte out of the alphabet */
 		return -1;
 	out[n] = '\0';
 	*outlen = n;
