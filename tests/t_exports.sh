@@ -17,7 +17,7 @@ done
 for o in $objs; do
 	nm -u "$o" | awk -v o="$o" '{ print o, $NF }'
 done >"$T/uses"
-cat "$TOP"/tests/unit/*.c "$TOP"/tests/fuzz/*.c >"$T/tests.c"
+cat "$TOP"/tests/unit/*.c "$TOP"/tests/fuzz/*.[ch] >"$T/tests.c"
 
 checked=0 unused=
 for o in $(echo "$objs" | grep "^$BUILD/common/"); do

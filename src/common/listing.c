@@ -1,7 +1,20 @@
+/*
+ * The listing scanner (see listing.h).  An element is read whole from one
+ * contiguous run of text: straight from the piece curl hands over, or,
+ * for the element a piece's end cuts, from a carry buffer that the next
+ * pieces complete.  Blanks, commas and brackets between elements are
+ * taken one at a time, so the carry always starts at an element.
+ *
+ * It takes exactly what yajl's parser held to jansson's rules took before
+ * it (tests/fuzz/listing_ref.h, checked by the listing_diff harness):
+ * blanks are space, tab, CR and LF; a string has no raw control byte, no
+ * \u0000, no surrogate out of a pair, and is UTF-8 as jansson wants it;
+ * an integer fits a long long and a real does not overflow; a member's
+ * value may be anything JSON, nested values included, which are checked
+ * and skipped.
+ */
 #include <stdlib.h>
 #include <string.h>
-
-#include <yajl/yajl_parse.h>
 
 #include "base64.h"
 #include "diag.h"
@@ -9,271 +22,639 @@
 #include "listing.h"
 #include "xalloc.h"
 
+/* What reading a thing found: it, the text's end before its end, or junk. */
+enum { OK, MORE, BAD };
+
 /* The member of an element being read. */
 enum member { OTHER, KEY, MODIFY_INDEX, VALUE };
 
 /* What an element's member held, the last time it was given. */
 enum held { ABSENT, GOOD, WRONG };
 
-/* Depths: outside the array, inside it, inside an element. */
-enum { TOP, ARRAY, ELEMENT };
+/* Where the array stands: before it, after '[' or ',', after an element. */
+enum place { BEFORE, FIRST, NEXT_ELEMENT, AFTER_ELEMENT, DONE };
+
+/* A growable buffer. */
+struct buf {
+	char	*s;
+	size_t	 len, cap;
+};
 
 struct listing {
-	yajl_handle		 yajl;
-	struct json_escapes	 escapes;
 	const char		*prefix;
 	int			 all;		/* foreign keys too */
 	kv_scan_fn		*entry_fn;	/* a recursive listing */
 	kv_key_fn		*key_fn;	/* a ?keys listing */
 	void			*arg;
-	int			 depth;
-	int			 done;		/* the array is closed */
+	enum place		 place;
 	int			 failed;
 	unsigned long		 elements;
+	struct buf		 carry;		/* an element cut by a piece's end */
+	size_t			 carry_try;	/* read it again at this length */
 
 	/* The element being read. */
-	enum member		 member;
 	enum held		 key, modify_index, value;
 	int			 value_bad;	/* not base64 */
 	unsigned long long	 modify_index_value;
-	char			*keybuf, *valbuf;
-	size_t			 keycap, valcap, value_len;
+	struct buf		 keybuf, valbuf;
+	struct buf		 str;		/* a string with escapes, decoded */
+	struct buf		 nest;		/* the brackets of a nested value */
 };
 
-/* Keeps a key, NUL-terminated, in l->keybuf. */
 static void
-keep_key(struct listing *l, const unsigned char *s, size_t len)
+buf_room(struct buf *b, size_t more)
 {
-	if (len + 1 > l->keycap) {
-		l->keycap = len + 1 > 2 * l->keycap ? len + 1 : 2 * l->keycap;
-		l->keybuf = xreallocarray(l->keybuf, l->keycap, 1);
+	if (b->len + more <= b->cap)
+		return;
+	b->cap = b->len + more > 2 * b->cap ? b->len + more : 2 * b->cap;
+	b->s = xreallocarray(b->s, b->cap, 1);
+}
+
+static void
+buf_add(struct buf *b, const char *s, size_t len)
+{
+	if (len == 0)		/* b->s may be NULL yet */
+		return;
+	buf_room(b, len);
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+}
+
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static const char *
+skip_blanks(const char *p, const char *end)
+{
+	while (p < end && blank(*p))
+		p++;
+	return p;
+}
+
+/* The value of four hex digits at p, or -1. */
+static long
+hex4(const char *p)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = v << 4 | ((c | 0x20) - 'a' + 10);
+		else
+			return -1;
 	}
-	memcpy(l->keybuf, s, len);
-	l->keybuf[len] = '\0';
+	return v;
+}
+
+static void
+put_utf8(struct buf *b, unsigned long cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	buf_add(b, u, n);
 }
 
 /*
- * A value other than a string: 0 to stop when it is the whole answer or
- * an element of the array (an entry is an object, a key a string).
+ * A \u escape at p (the backslash), decoded into b; the escape's end in
+ * *next.  A surrogate must be half of a pair, and \u0000 is refused, as
+ * jansson does.
  */
 static int
-non_string(struct listing *l)
+unicode_escape(const char *p, const char *end, struct buf *b,
+    const char **next)
 {
-	if (l->depth <= ARRAY)
-		return 0;
-	if (l->depth > ELEMENT)		/* inside a member: not ours to read */
-		return 1;
-	if (l->member == KEY)
-		l->key = WRONG;
-	else if (l->member == MODIFY_INDEX)
-		l->modify_index = WRONG;
-	else if (l->member == VALUE) {
-		l->value = GOOD;	/* null: a key with no value */
-		l->value_len = 0;
-		l->value_bad = 0;
+	long hi, lo;
+
+	if (end - p < 6)
+		return MORE;
+	if ((hi = hex4(p + 2)) < 0 || hi == 0 || (hi >= 0xdc00 && hi <= 0xdfff))
+		return BAD;
+	if (hi < 0xd800 || hi > 0xdbff) {
+		put_utf8(b, (unsigned long)hi);
+		*next = p + 6;
+		return OK;
 	}
-	return 1;
+	if (end - p < 7 || (p[6] == '\\' && end - p < 12))
+		return MORE;
+	if (p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0xdc00 ||
+	    lo > 0xdfff)
+		return BAD;
+	put_utf8(b, 0x10000 + ((unsigned long)(hi - 0xd800) << 10) +
+	    (unsigned long)(lo - 0xdc00));
+	*next = p + 12;
+	return OK;
 }
 
+/* The byte an escape other than \u stands for, or -1. */
 static int
-on_null(void *ctx)
+simple_escape(char c)
 {
-	return non_string(ctx);
+	switch (c) {
+	case '"': case '\\': case '/': return c;
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	}
+	return -1;
 }
 
+/*
+ * The rest of a string from p (just after its opening quote): *s and *len
+ * are its bytes decoded (in the text itself when it has no escape, else
+ * in l->str), *next is after its closing quote.
+ */
 static int
-on_boolean(void *ctx, int b)
+string(struct listing *l, const char *p, const char *end, const char **s,
+    size_t *len, const char **next)
 {
-	(void)b;
-	return non_string(ctx);
+	const char *start = p;
+	unsigned high = 0;
+	int escaped = 0, rc, c;
+	char ch;
+
+	for (;;) {
+		/* The plain bytes, most of any string, in one loop. */
+		for (; p < end; p++) {
+			unsigned char u = (unsigned char)*p;
+
+			if (u < 0x20 || u == '"' || u == '\\')
+				break;
+			high |= u;
+		}
+		if (p == end)
+			return MORE;
+		if (escaped)
+			buf_add(&l->str, start, (size_t)(p - start));
+		if (*p == '"')
+			break;
+		if (*p != '\\')
+			return BAD;	/* a raw control byte */
+		/* A backslash: from here on the string is decoded. */
+		if (!escaped) {
+			escaped = 1;
+			l->str.len = 0;
+			buf_add(&l->str, start, (size_t)(p - start));
+		}
+		if (end - p < 2)
+			return MORE;
+		if (p[1] == 'u') {
+			if ((rc = unicode_escape(p, end, &l->str, &p)) != OK)
+				return rc;
+		} else if ((c = simple_escape(p[1])) >= 0) {
+			ch = (char)c;
+			buf_add(&l->str, &ch, 1);
+			p += 2;
+		} else
+			return BAD;
+		start = p;
+	}
+	if (escaped) {
+		*s = l->str.s;
+		*len = l->str.len;
+	} else {
+		*s = start;
+		*len = (size_t)(p - start);
+	}
+	*next = p + 1;
+	/* Escapes make UTF-8 of their own: only raw bytes need checking. */
+	return !(high & 0x80) || json_string_ok(*s, *len) ? OK : BAD;
 }
 
+/*
+ * A number at p: its text up to *next, checked as jansson checks it;
+ * *integer and *value as json_number_ok() gives them.  It ends only at a
+ * byte that is no part of it: MORE at the text's end.
+ */
 static int
-on_number(void *ctx, const char *text, size_t len)
+number(const char *p, const char *end, const char **next, int *integer,
+    long long *value)
 {
-	struct listing *l = ctx;
-	long long value;
+	const char *q = p;
+	size_t len;
+
+	if (q < end && *q == '-')
+		q++;
+	if (q == end)
+		return MORE;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	else
+		return BAD;
+	*integer = 1;
+	if (q < end && *q == '.') {
+		*integer = 0;
+		if (++q < end && (*q < '0' || *q > '9'))
+			return BAD;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		*integer = 0;
+		if (++q < end && (*q == '+' || *q == '-'))
+			q++;
+		if (q < end && (*q < '0' || *q > '9'))
+			return BAD;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q == end)
+		return MORE;
+	*next = q;
+	len = (size_t)(q - p);
+	if (*integer && len <= 18) {	/* no overflow possible */
+		*value = 0;
+		for (q = p + (*p == '-'); q < *next; q++)
+			*value = *value * 10 + (*q - '0');
+		if (*p == '-')
+			*value = -*value;
+		return OK;
+	}
+	return json_number_ok(p, len, integer, value) ? OK : BAD;
+}
+
+/* true, false or null at p. */
+static int
+literal(const char *p, const char *end, const char **next)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t i, n, avail = (size_t)(end - p);
+
+	for (i = 0; i < 3; i++) {
+		if (*p != words[i][0])
+			continue;
+		n = strlen(words[i]);
+		if (memcmp(p, words[i], avail < n ? avail : n) != 0)
+			return BAD;
+		if (avail < n)
+			return MORE;
+		*next = p + n;
+		return OK;
+	}
+	return BAD;
+}
+
+/* A scalar at p: a string, a number or a literal. */
+static int
+scalar(struct listing *l, const char *p, const char *end, const char **next)
+{
+	const char *s;
+	size_t len;
+	long long v;
 	int integer;
 
-	if (!json_number_ok(text, len, &integer, &value))
-		return 0;
-	if (l->depth == ELEMENT && l->member == MODIFY_INDEX) {
-		l->modify_index = integer ? GOOD : WRONG;
-		l->modify_index_value = (unsigned long long)value;
-		return 1;
-	}
-	return non_string(l);
+	if (*p == '"')
+		return string(l, p + 1, end, &s, &len, next);
+	if (*p == '-' || (*p >= '0' && *p <= '9'))
+		return number(p, end, next, &integer, &v);
+	return literal(p, end, next);
 }
 
-static int
-on_string(void *ctx, const unsigned char *s, size_t len)
+static char
+closer(char open)
 {
-	struct listing *l = ctx;
+	return open == '{' ? '}' : ']';
+}
 
-	/* A Value of ours is checked below: base64 is ASCII with no NUL. */
-	if ((l->depth != ELEMENT || l->member != VALUE) &&
-	    !json_string_ok((const char *)s, len))
-		return 0;
-	if (l->depth == ARRAY && l->key_fn != NULL) {
-		keep_key(l, s, len);
-		l->key_fn(l->keybuf, l->arg);
-		l->elements++;
-		return 1;
+/*
+ * An object or array nested in a member, at p: checked whole and
+ * skipped.  No recsync value is one, nor any member Consul sends, so this
+ * is for the rules' sake, not for speed.
+ */
+static int
+nested(struct listing *l, const char *p, const char *end, const char **next)
+{
+	struct buf *st = &l->nest;
+	const char *s;
+	size_t len;
+	int rc, first = 1;
+
+	st->len = 0;
+	buf_add(st, p++, 1);
+	for (;;) {
+		/* A value (a member, in an object) or the close may come. */
+		if ((p = skip_blanks(p, end)) == end)
+			return MORE;
+		if (first && *p == closer(st->s[st->len - 1])) {
+			st->len--;
+			p++;
+		} else {
+			if (st->s[st->len - 1] == '{') {
+				if (*p != '"')
+					return BAD;
+				if ((rc = string(l, p + 1, end, &s, &len, &p)) != OK)
+					return rc;
+				if ((p = skip_blanks(p, end)) == end)
+					return MORE;
+				if (*p++ != ':')
+					return BAD;
+				if ((p = skip_blanks(p, end)) == end)
+					return MORE;
+			}
+			if (*p == '{' || *p == '[') {
+				buf_add(st, p++, 1);
+				first = 1;
+				continue;
+			}
+			if ((rc = scalar(l, p, end, &p)) != OK)
+				return rc;
+		}
+		/* After a value: a comma, or the closes of what it ends. */
+		for (first = 0;; st->len--, p++) {
+			if (st->len == 0) {
+				*next = p;
+				return OK;
+			}
+			if ((p = skip_blanks(p, end)) == end)
+				return MORE;
+			if (*p == ',')
+				break;
+			if (*p != closer(st->s[st->len - 1]))
+				return BAD;
+		}
+		p++;
 	}
-	if (l->depth != ELEMENT)
-		return l->depth > ELEMENT;	/* deeper: not ours to read */
-	switch (l->member) {
-	case KEY:
-		keep_key(l, s, len);
-		l->key = GOOD;
-		break;
-	case VALUE:
-		/* Decoded now, judged at the element's end: is it ours? */
-		l->value = GOOD;
-		l->value_bad = base64_decode_into((const char *)s, len,
-		    &l->valbuf, &l->valcap, &l->value_len) != 0;
-		/* Not base64: still JSON only if jansson's kind of string. */
-		if (l->value_bad && !json_string_ok((const char *)s, len))
-			return 0;
-		break;
-	case MODIFY_INDEX:
+}
+
+/* A member's value that is no string: the member is not what it must be. */
+static void
+not_string(struct listing *l, enum member m)
+{
+	if (m == KEY)
+		l->key = WRONG;
+	else if (m == MODIFY_INDEX)
 		l->modify_index = WRONG;
-		break;
-	case OTHER:
-		break;
-	}
-	return 1;
-}
-
-static int
-on_map_key(void *ctx, const unsigned char *s, size_t len)
-{
-	struct listing *l = ctx;
-
-	if (!json_string_ok((const char *)s, len))
-		return 0;
-	if (l->depth != ELEMENT)
-		return 1;
-	if (len == 3 && memcmp(s, "Key", 3) == 0)
-		l->member = KEY;
-	else if (len == 11 && memcmp(s, "ModifyIndex", 11) == 0)
-		l->member = MODIFY_INDEX;
-	else if (len == 5 && memcmp(s, "Value", 5) == 0)
-		l->member = VALUE;
-	else
-		l->member = OTHER;
-	return 1;
-}
-
-/* An object or an array opens: one level deeper. */
-static int
-open_nested(struct listing *l)
-{
-	if (l->depth == ELEMENT && !non_string(l))
-		return 0;
-	l->depth++;
-	return 1;
-}
-
-static int
-on_start_map(void *ctx)
-{
-	struct listing *l = ctx;
-
-	if (l->depth == TOP || (l->depth == ARRAY && l->key_fn != NULL))
-		return 0;
-	if (l->depth == ARRAY) {
-		l->member = OTHER;
-		l->key = l->modify_index = l->value = ABSENT;
+	else if (m == VALUE) {
+		l->value = GOOD;	/* null: a key with no value */
+		l->valbuf.len = 0;
 		l->value_bad = 0;
-		l->value_len = 0;
-		l->depth = ELEMENT;
-		return 1;
 	}
-	return open_nested(l);
 }
 
+/*
+ * The Value member's string at p (after its quote).  Consul's base64 has
+ * no escape: decoded straight from the text when it is plain base64, else
+ * read as any string and then decoded.
+ */
 static int
-on_start_array(void *ctx)
+value_string(struct listing *l, const char *p, const char *end,
+    const char **next)
 {
-	struct listing *l = ctx;
+	const char *q = memchr(p, '"', (size_t)(end - p)), *s;
+	size_t len;
+	int rc;
 
-	if (l->depth == TOP && !l->done) {
-		l->depth = ARRAY;
-		return 1;
+	l->value = GOOD;
+	if (q != NULL && base64_decode_into(p, (size_t)(q - p), &l->valbuf.s,
+	    &l->valbuf.cap, &l->valbuf.len) == 0) {
+		l->value_bad = 0;
+		*next = q + 1;
+		return OK;
 	}
-	if (l->depth <= ARRAY)
-		return 0;
-	return open_nested(l);
+	if ((rc = string(l, p, end, &s, &len, next)) != OK)
+		return rc;
+	l->value_bad = base64_decode_into(s, len, &l->valbuf.s, &l->valbuf.cap,
+	    &l->valbuf.len) != 0;
+	return OK;
+}
+
+/* A member's value at p, taken for what the member is. */
+static int
+member_value(struct listing *l, enum member m, const char *p, const char *end,
+    const char **next)
+{
+	const char *s;
+	size_t len;
+	long long v;
+	int rc, integer;
+
+	if (*p == '"' && m == VALUE)
+		return value_string(l, p + 1, end, next);
+	if (*p == '"') {
+		if ((rc = string(l, p + 1, end, &s, &len, next)) != OK)
+			return rc;
+		if (m == KEY) {
+			l->keybuf.len = 0;
+			buf_add(&l->keybuf, s, len);
+			buf_add(&l->keybuf, "", 1);
+			l->key = GOOD;
+		} else if (m == MODIFY_INDEX)
+			l->modify_index = WRONG;
+		return OK;
+	}
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		if ((rc = number(p, end, next, &integer, &v)) != OK)
+			return rc;
+		if (m == MODIFY_INDEX) {
+			l->modify_index = integer ? GOOD : WRONG;
+			l->modify_index_value = (unsigned long long)v;
+		} else
+			not_string(l, m);
+		return OK;
+	}
+	not_string(l, m);
+	if (*p == '{' || *p == '[')
+		return nested(l, p, end, next);
+	return literal(p, end, next);
+}
+
+static enum member
+member_named(const char *s, size_t len)
+{
+	if (len == 3 && memcmp(s, "Key", 3) == 0)
+		return KEY;
+	if (len == 11 && memcmp(s, "ModifyIndex", 11) == 0)
+		return MODIFY_INDEX;
+	if (len == 5 && memcmp(s, "Value", 5) == 0)
+		return VALUE;
+	return OTHER;
+}
+
+/* One member at p (its name's opening quote); *next after its value. */
+static int
+member(struct listing *l, const char *p, const char *end, const char **next)
+{
+	const char *s;
+	size_t len;
+	enum member m;
+	int rc;
+
+	if (*p != '"')
+		return BAD;
+	if ((rc = string(l, p + 1, end, &s, &len, &p)) != OK)
+		return rc;
+	m = member_named(s, len);
+	if ((p = skip_blanks(p, end)) == end)
+		return MORE;
+	if (*p++ != ':')
+		return BAD;
+	if ((p = skip_blanks(p, end)) == end)
+		return MORE;
+	return member_value(l, m, p, end, next);
 }
 
 /* An element read whole: handed on when it is a KV entry of ours. */
 static int
-element_end(struct listing *l)
+entry_end(struct listing *l)
 {
 	struct kv_entry e;
 
 	if (l->key != GOOD || l->modify_index != GOOD || l->value != GOOD)
-		return 0;
+		return BAD;
 	l->elements++;
 	memset(&e, 0, sizeof(e));
-	e.key = l->keybuf;
+	e.key = l->keybuf.s;
 	e.number = kv_key_number(l->prefix, e.key);
 	if (e.number == 0 && !l->all) {
 		debug("ignoring %s: not a PREFIX/N key", e.key);
-		return 1;
+		return OK;
 	}
 	if (l->value_bad)
-		return 0;
+		return BAD;
 	e.modify_index = l->modify_index_value;
-	e.value = l->value_len > 0 ? l->valbuf : "";
-	e.value_len = l->value_len;
+	e.value = l->valbuf.len > 0 ? l->valbuf.s : "";
+	e.value_len = l->valbuf.len;
+	if (l->valbuf.len > 0)
+		l->valbuf.s[l->valbuf.len] = '\0';
 	l->entry_fn(&e, l->arg);
-	return 1;
+	return OK;
 }
 
+/* An element of a recursive listing at p: a KV entry, one object. */
 static int
-on_end_map(void *ctx)
+entry(struct listing *l, const char *p, const char *end, const char **next)
 {
-	struct listing *l = ctx;
+	int rc;
 
-	l->depth--;
-	return l->depth == ARRAY ? element_end(l) : 1;
+	if (*p++ != '{')
+		return BAD;
+	l->key = l->modify_index = l->value = ABSENT;
+	l->value_bad = 0;
+	l->valbuf.len = 0;
+	if ((p = skip_blanks(p, end)) == end)
+		return MORE;
+	if (*p == '}') {
+		*next = p + 1;
+		return entry_end(l);
+	}
+	for (;;) {
+		if ((rc = member(l, p, end, &p)) != OK)
+			return rc;
+		if ((p = skip_blanks(p, end)) == end)
+			return MORE;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return BAD;
+		if ((p = skip_blanks(p, end)) == end)
+			return MORE;
+	}
+	*next = p + 1;
+	return entry_end(l);
 }
 
+/* An element of a ?keys listing at p: a string. */
 static int
-on_end_array(void *ctx)
+key(struct listing *l, const char *p, const char *end, const char **next)
 {
-	struct listing *l = ctx;
+	const char *s;
+	size_t len;
+	int rc;
 
-	if (--l->depth == TOP)
-		l->done = 1;
-	return 1;
+	if (*p != '"')
+		return BAD;
+	if ((rc = string(l, p + 1, end, &s, &len, next)) != OK)
+		return rc;
+	l->keybuf.len = 0;
+	buf_add(&l->keybuf, s, len);
+	buf_add(&l->keybuf, "", 1);
+	l->key_fn(l->keybuf.s, l->arg);
+	l->elements++;
+	return OK;
 }
 
-static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_end_map,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_end_array,
-};
+/*
+ * Reads what [p, end) holds whole; returns where an element the end cuts
+ * begins (end when none is), or NULL when the text is no listing.
+ */
+static const char *
+scan(struct listing *l, const char *p, const char *end)
+{
+	const char *next;
+	int rc;
+
+	while ((p = skip_blanks(p, end)) < end) {
+		switch (l->place) {
+		case BEFORE:
+			if (*p++ != '[')
+				return NULL;
+			l->place = FIRST;
+			continue;
+		case AFTER_ELEMENT:
+			if (*p != ',' && *p != ']')
+				return NULL;
+			l->place = *p++ == ',' ? NEXT_ELEMENT : DONE;
+			continue;
+		case DONE:
+			return NULL;
+		case FIRST:
+			if (*p == ']') {
+				p++;
+				l->place = DONE;
+				continue;
+			}
+			break;
+		case NEXT_ELEMENT:
+			break;
+		}
+		rc = l->key_fn != NULL ? key(l, p, end, &next) :
+		    entry(l, p, end, &next);
+		if (rc == MORE)
+			return p;
+		if (rc == BAD)
+			return NULL;
+		p = next;
+		l->place = AFTER_ELEMENT;
+	}
+	return p;
+}
 
 static struct listing *
 listing_new(void)
 {
-	struct listing *l = xcalloc(1, sizeof(*l));
-
-	if ((l->yajl = yajl_alloc(&callbacks, NULL, l)) == NULL)
-		die(EX_OSERR, "out of memory");
-	/* Strings are checked by jansson's rules instead (jsonstrict.h). */
-	yajl_config(l->yajl, yajl_dont_validate_strings, 1);
-	json_escapes_init(&l->escapes);
-	return l;
+	return xcalloc(1, sizeof(struct listing));
 }
 
 struct listing *
@@ -298,22 +679,83 @@ listing_keys(kv_key_fn *fn, void *arg)
 	return l;
 }
 
+/*
+ * The element the last piece cut, completed from data: appended a part at
+ * a time and read again once it has doubled, so that a huge element costs
+ * a few readings, not one a piece.  Returns how much of data it took, or
+ * -1 when the text is no listing.
+ */
+static long
+complete_carry(struct listing *l, const char *data, size_t len)
+{
+	struct buf *c = &l->carry;
+	const char *stop;
+	size_t used = 0, take, done;
+
+	while (c->len > 0 && used < len) {
+		take = c->len < 4096 ? 4096 : c->len;
+		if (l->carry_try > c->len && l->carry_try - c->len > take)
+			take = l->carry_try - c->len;
+		if (take > len - used)
+			take = len - used;
+		buf_add(c, data + used, take);
+		used += take;
+		if (c->len < l->carry_try)
+			continue;
+		if ((stop = scan(l, c->s, c->s + c->len)) == NULL)
+			return -1;
+		if ((done = (size_t)(stop - c->s)) == 0) {
+			l->carry_try = 2 * c->len;	/* still cut */
+		} else if (done >= c->len - take) {
+			/* Read on in place, from where it stopped. */
+			used -= c->len - done;
+			c->len = 0;
+		} else {
+			/* An element the last part cuts: the carry anew. */
+			memmove(c->s, stop, c->len - done);
+			c->len -= done;
+			l->carry_try = 0;
+		}
+	}
+	return (long)used;
+}
+
 int
 listing_feed(struct listing *l, const char *data, size_t len)
 {
+	const char *stop, *end = data + len;
+	long used;
+
 	if (l->failed)
 		return -1;
-	if (json_escapes_feed(&l->escapes, data, len) != 0 ||
-	    yajl_parse(l->yajl, (const unsigned char *)data, len) != yajl_status_ok)
+	if ((used = complete_carry(l, data, len)) < 0) {
 		l->failed = 1;
-	return l->failed ? -1 : 0;
+		return -1;
+	}
+	data += used;
+	if (l->carry.len > 0 || data == end)
+		return 0;
+	if ((stop = scan(l, data, end)) == NULL) {
+		l->failed = 1;
+		return -1;
+	}
+	if (stop < end) {
+		buf_add(&l->carry, stop, (size_t)(end - stop));
+		l->carry_try = 0;
+	}
+	return 0;
 }
 
 int
 listing_end(struct listing *l)
 {
-	if (!l->failed && (json_escapes_end(&l->escapes) != 0 ||
-	    yajl_complete_parse(l->yajl) != yajl_status_ok || !l->done))
+	struct buf *c = &l->carry;
+
+	/* The carry may wait to double before it is read again. */
+	if (!l->failed && c->len > 0 &&
+	    scan(l, c->s, c->s + c->len) == c->s + c->len)
+		c->len = 0;
+	if (!l->failed && (c->len > 0 || l->place != DONE))
 		l->failed = 1;
 	return l->failed ? -1 : 0;
 }
@@ -335,8 +777,10 @@ listing_free(struct listing *l)
 {
 	if (l == NULL)
 		return;
-	yajl_free(l->yajl);
-	free(l->keybuf);
-	free(l->valbuf);
+	free(l->carry.s);
+	free(l->keybuf.s);
+	free(l->valbuf.s);
+	free(l->str.s);
+	free(l->nest.s);
 	free(l);
 }

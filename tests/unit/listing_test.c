@@ -6,6 +6,7 @@
 #include "jsonstrict.h"
 #include "listing.h"
 #include "test.h"
+#include "../fuzz/listing_ref.h"
 
 #define PREFIX	"p"
 
@@ -51,6 +52,131 @@ static int
 entries(const char *text)
 {
 	return read_n(text, strlen(text), 3, 0, 0);
+}
+
+/*
+ * Bodies the scanner must read exactly as the old reader (yajl held to
+ * jansson's rules, tests/fuzz/listing_ref.h) does, taken or refused: each
+ * read with foreign keys too, cut in two at every byte.
+ */
+static const char *const against_old[] = {
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"YQ==\"},]",
+	"[,]", "[{},]", "[{}]", "[ ]", " [\n\t\r] \n", "[]]", "[{\"Key\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":01,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":-,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1.,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1e,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1E+5,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":-0,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":9223372036854775807,"
+	    "\"Value\":null,\"F\":-9223372036854775809}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,\"F\":2.5e-400}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":nul}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":nullx}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":true,\"T\":false}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":7}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":[\"YQ==\"]}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"Y\\u0051==\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"YQ=\\u003d\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"\\u00e9t\u00e9\"}]",
+	"[{\"Key\":\"q/1\",\"ModifyIndex\":1,\"Value\":\"\\u00e9\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"YQ\\\"==\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"Y\\/==\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"=\"}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":\"Y===\"}]",
+	"[{\"Key\":\"p/\\ud83d\\ude00\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\ud83d\\u0041\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\ud83dx\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\uDFFF\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\u00zz\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\x\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\\\\u0000\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\xe2\x82\xac\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\xe2\x82\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\xed\xa0\x80\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\x7f\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/\x1f\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"K\\u0065y\":\"p/2\",\"ModifyIndex\":1,\"Value\":null}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,"
+	    "\"N\":{\"a\":[1,{\"b\":[[],{}]},\"c\"],\"d\":null}}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,\"N\":[1,]}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,\"N\":{\"a\"}}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,\"N\":{1:2}}]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,\"N\":[}]}]",
+	"[{\"Key\":\"p/1\" , \"ModifyIndex\" :\t1 ,\n\"Value\": null }]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null}\v]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null} /* */]",
+	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null}][]",
+	"[\"p/1\"]", "[[]]", "[1]", "[null]", "{}", "\"p\"", "",
+};
+
+/* The elements the last reading counted. */
+static unsigned long counted;
+
+/* The old reader's or the scanner's reading: 0 when taken, into got. */
+static int
+old_reading(const char *text, size_t n, int keys)
+{
+	struct ref_listing *l = keys ? ref_listing_keys(collect_key, NULL) :
+	    ref_listing_entries(PREFIX, 1, collect, NULL);
+	int rc;
+
+	got[0] = '\0';
+	rc = ref_listing_feed(l, text, n);
+	if (rc == 0)
+		rc = ref_listing_end(l);
+	counted = ref_listing_elements(l);
+	ref_listing_free(l);
+	return rc;
+}
+
+static int
+cut_reading(const char *text, size_t n, size_t cut, int keys)
+{
+	struct listing *l = keys ? listing_keys(collect_key, NULL) :
+	    listing_entries(PREFIX, 1, collect, NULL);
+	int rc;
+
+	got[0] = '\0';
+	rc = listing_feed(l, text, cut);
+	if (rc == 0)
+		rc = listing_feed(l, text + cut, n - cut);
+	if (rc == 0)
+		rc = listing_end(l);
+	counted = listing_elements(l);
+	listing_free(l);
+	return rc;
+}
+
+/* Whether every body of against_old reads as the old reader reads it. */
+static int
+as_old_reader(int keys)
+{
+	static char want[sizeof(got)];
+	size_t i, cut, n;
+	unsigned long elements;
+	int rc, ok = 1;
+
+	for (i = 0; i < sizeof(against_old) / sizeof(against_old[0]); i++) {
+		n = strlen(against_old[i]);
+		rc = old_reading(against_old[i], n, keys);
+		memcpy(want, got, sizeof(got));
+		elements = counted;
+		for (cut = 0; cut <= n; cut++) {
+			int same = (cut_reading(against_old[i], n, cut, keys) ==
+			    0) == (rc == 0) && (rc != 0 ||
+			    (strcmp(got, want) == 0 && counted == elements));
+
+			if (!same) {
+				printf("# differs from the old reader, cut at "
+				    "%zu: %s\n", cut, against_old[i]);
+				ok = 0;
+				break;
+			}
+		}
+	}
+	return ok;
 }
 
 int
@@ -137,5 +263,8 @@ main(void)
 	    !json_string_ok("\xed\xa0\x80", 3) &&
 	    !json_string_ok("\xf4\x90\x80\x80", 4) &&
 	    !json_string_ok("\xc3", 1), "strings: UTF-8 as jansson wants");
+	CHECK(as_old_reader(0), "%zu bodies read as the old reader read them, "
+	    "cut at every byte", sizeof(against_old) / sizeof(against_old[0]));
+	CHECK(as_old_reader(1), "and as ?keys listings");
 	return test_status();
 }
