@@ -208,6 +208,76 @@ else
 	fail "no rule file" "$(cat "$T/out")"
 fi
 
+# --- the rule file: yamlemit's, unchanged, read by its trailer's line scan;
+# any other by libyaml; the report is the same either way.  The records'
+# expressions hold lines that look like rules, their names need quotes.
+OLDPREFIX=$PREFIX; new_prefix; Q=$T/quick
+mkdir "$Q"
+python3 - "$TESTS/data/yamlemit/promql-hard.jsonl" >"$Q/in" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    print(line.strip())
+odd = ["x\n  - record: fake1", "x\n- record: fake2", "y\n\n  - record: fake3\n",
+       "z\n      - record: fake4", "  - record: fake5", "a\u2028  - record: fake6"]
+for i, e in enumerate(odd):
+    print(json.dumps({"record": "hke:heavy_expr:odd%d" % i, "expr": e}))
+for n in ("on", "yes", "y", "null", "false", ":colon", "_"):
+    print(json.dumps({"record": n, "expr": "up"}))
+PY
+kvpush -q --prefix "$PREFIX" <"$Q/in" >"$Q/stored"
+redisput -q --set-key "$SETKEY.q" <"$Q/stored" >/dev/null
+nq=$(wc -l <"$Q/in")
+# kd FILE: kvdrift -v --json on the quick test's stores and FILE.
+kd() { run kvdrift -v --json --prefix "$PREFIX" --set-key "$SETKEY.q" --rules "$1"; }
+for opts in "" "--group-size 7 --label env=prod --interval 1m --group g"; do
+	# shellcheck disable=SC2086 # options are words
+	yamlemit -q $opts -o "$Q/r.yml" <"$Q/stored" >/dev/null
+	kd "$Q/r.yml"
+	cp "$T/out" "$Q/quick.json"
+	if [ "$status" = 0 ] && grep -q "r.yml: $nq rules, as yamlemit wrote them" "$T/err" &&
+	    [ "$(jget 'd["counts"]["rules"]')" = "$nq" ]; then
+		ok "yamlemit $opts: its file's $nq names by the line scan, no drift"
+	else
+		fail "line scan $opts" "$status" "$(cat "$T/err" "$T/out")"
+	fi
+	head -n -1 "$Q/r.yml" >"$Q/plain" && cp "$Q/plain" "$Q/r.yml"
+	kd "$Q/r.yml"
+	if ! grep -q "as yamlemit wrote them" "$T/err" && cmp -s "$Q/quick.json" "$T/out"; then
+		ok "yamlemit $opts: the same report from libyaml, the trailer taken off"
+	else
+		fail "libyaml $opts" "$(cat "$T/err")" "$(diff "$Q/quick.json" "$T/out")"
+	fi
+done
+yamlemit -q -o "$Q/r.yml" <"$Q/stored" >/dev/null
+# A rule taken out by hand, the trailer left: libyaml reads the file and
+# finds the drift.
+python3 - "$Q/r.yml" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+i = lines.index("  - record: hke:heavy_expr:hard_05")
+del lines[i:i + 2]
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(lines))
+PY
+kd "$Q/r.yml"
+if [ "$status" = 1 ] && grep -q "r.yml: changed since yamlemit wrote it; read as YAML" "$T/err" &&
+    [ "$(drift rules_missing)" = hke:heavy_expr:hard_05 ] && [ "$(jget 'd["drift_total"]')" = 1 ]; then
+	ok "a rule removed below the trailer: read as YAML, the record missing from the rules"
+else
+	fail "tampered" "$status" "$(cat "$T/err" "$T/out")"
+fi
+# The same, with the trailer's digest made again for the bytes now above
+# it: the count no longer matches.
+body=$(head -n -1 "$Q/r.yml" | sha256sum | cut -c1-64)
+sed -i "\$s/sha256=[0-9a-f]*/sha256=$body/" "$Q/r.yml"
+kd "$Q/r.yml"
+if [ "$status" = 1 ] && grep -q "changed since yamlemit wrote it" "$T/err" &&
+    [ "$(drift rules_missing)" = hke:heavy_expr:hard_05 ]; then
+	ok "the digest right but the count wrong: read as YAML"
+else
+	fail "count" "$status" "$(tail -n 1 "$Q/r.yml")" "$(cat "$T/err" "$T/out")"
+fi
+PREFIX=$OLDPREFIX
+
 # --- the metrics file
 M=$T/m/recsync.prom
 metric() {	# metric NAME LABELS: the value of one series in $M

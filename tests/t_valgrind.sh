@@ -50,6 +50,11 @@ vg "kvdrift --json (every kind of drift)" /dev/null 1 "$RECSYNC_BIN/kvdrift" --j
 	--prefix "$PREFIX" --rules "$T/rules.yml" --samples "$T/samples"
 vg "kvdrift (the report for people)" /dev/null 1 "$RECSYNC_BIN/kvdrift" --prefix "$PREFIX" \
 	--rules "$T/rules.yml"
+# The rule file changed below yamlemit's trailer: the line scan's names
+# forgotten, the file read again by libyaml.
+sed 's/r000030$/r999999/' "$T/rules.yml" >"$T/changed.yml"
+vg "kvdrift (a rule file changed since yamlemit wrote it)" /dev/null 1 "$RECSYNC_BIN/kvdrift" \
+	--prefix "$PREFIX" --rules "$T/changed.yml"
 for log in "$TESTS"/data/qlogscan/*.log; do
 	[ -f "$log" ] || continue
 	vg "qlogscan $(basename "$log")" /dev/null 0 "$RECSYNC_BIN/qlogscan" --threshold 0 --instant "$log"

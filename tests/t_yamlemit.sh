@@ -122,6 +122,18 @@ gone() {
 	done
 }
 
+# trailer NAME FILE N: FILE ends with yamlemit's one comment line, which
+# names N rules and the SHA-256 of every byte above it (yamlemit(1)).
+trailer() {
+	local want
+	want="# yamlemit: rules=$3 sha256=$(head -n -1 "$2" | sha256sum | cut -c1-64) of the bytes above"
+	if [ "$(tail -n 1 "$2")" = "$want" ] && [ "$(grep -c '^#' "$2")" = 1 ]; then
+		ok "$1: the trailer: $3 rules, the digest of the bytes above"
+	else
+		fail "$1: the trailer" "$(tail -n 1 "$2")" "want: $want"
+	fi
+}
+
 # verdict NAME STATUS [DETAIL]: ok when STATUS ($? of the test before) is 0.
 verdict() {
 	if [ "$2" = 0 ]; then ok "$1"; else fail "$1" "${3:-}"; fi
@@ -204,6 +216,7 @@ expect "basic: written, records passed on unchanged" 0 "" "$D/basic.jsonl"
 same "basic: the file is as expected (sorted bytewise)" "$D/basic.yml" "$T/basic.yml"
 promcheck "basic" "$T/basic.yml"
 readback "basic" "$T/basic.yml" "$D/basic.jsonl"
+trailer "basic" "$T/basic.yml" 5
 
 # The same records in another order give the same bytes.
 tac "$D/basic.jsonl" >"$T/basic.rev"
@@ -219,6 +232,7 @@ expect "options: written" 0 "" "$D/basic.jsonl"
 same "options: the file is as expected" "$D/basic-opts.yml" "$T/opts.yml"
 promcheck "options" "$T/opts.yml"
 readback "options" "$T/opts.yml" "$D/basic.jsonl" "${OPTS[@]}"
+trailer "options" "$T/opts.yml" 5
 
 # -o -: the YAML on stdout instead of the records.
 run -i "$D/basic.jsonl" yamlemit -o -
@@ -229,6 +243,7 @@ run -i "$D/promql-hard.jsonl" yamlemit -o "$T/hard.yml" --label region=华东
 expect "hard expressions: written" 0 "" "$D/promql-hard.jsonl"
 promcheck "hard expressions" "$T/hard.yml"
 readback "hard expressions" "$T/hard.yml" "$D/promql-hard.jsonl" --label region=华东
+trailer "hard expressions" "$T/hard.yml" "$(wc -l <"$D/promql-hard.jsonl")"
 has "hard expressions: Chinese stays readable (not escaped)" 'up\{job="数据库",region="华东"\}' "$T/hard.yml"
 
 # Strings that are not PromQL but must survive anyway: every YAML indicator
@@ -262,7 +277,7 @@ run -i "$T/big.jsonl" yamlemit -o "$T/big.yml"
 expect "200 KB expression: written" 0 "" "$T/big.jsonl"
 promcheck "200 KB expression" "$T/big.yml"
 readback "200 KB expression" "$T/big.yml" "$T/big.jsonl"
-is "200 KB expression: on one line" "$(wc -l <"$T/big.yml")" 5
+is "200 KB expression: on one line (and the trailer's)" "$(wc -l <"$T/big.yml")" 6
 
 # --group-size: groups of at most M, numbered, in name order.
 records 10 >"$T/ten.jsonl"
@@ -338,6 +353,7 @@ run yamlemit -o "$T/empty.yml" --allow-empty /dev/null
 expect "empty input with --allow-empty: written" 0 ""
 promcheck "--allow-empty" "$T/empty.yml"
 readback "--allow-empty" "$T/empty.yml" /dev/null
+trailer "--allow-empty" "$T/empty.yml" 0
 run yamlemit -o "$T/empty.yml" --allow-empty --group-size 5 --group e /dev/null
 expect "empty input, --group-size: one empty group" 0 ""
 readback "empty input, --group-size" "$T/empty.yml" /dev/null --group e --group-size 5

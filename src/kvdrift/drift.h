@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <hiredis/hiredis.h>
 
@@ -82,6 +83,12 @@ int	drift_read_consul(struct drift *d, struct consul *c,
 int	drift_read_redis(struct drift *d, struct redis_store *s,
 	    const char *set_key);
 int	drift_read_rules(struct drift *d, const char *path);
+/*
+ * rulescan.c: the names of a rule file yamlemit wrote and nobody changed
+ * since, by a line scan.  1 when they were taken; 0 when the file is not
+ * such a file (none taken, fp rewound, for libyaml); or an exit status.
+ */
+int	drift_read_rules_quick(struct drift *d, FILE *fp, const char *path);
 /* rules.c hands each rule name read to this one. */
 void	drift_take_rule(struct drift *d, const char *name);
 /* Undoes what a rule file that turned out unreadable had given. */

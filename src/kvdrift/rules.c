@@ -1,7 +1,8 @@
 /*
  * The rule file: only the names are read, each "record:" of a rule in
- * groups[].rules[], with libyaml's parser, one event at a time; the file
- * is never held whole.
+ * groups[].rules[].  A file yamlemit wrote, unchanged, by a line scan
+ * (rulescan.c); any other with libyaml's parser, one event at a time.  The
+ * file is never held whole.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,6 +125,11 @@ drift_read_rules(struct drift *d, const char *path)
 	if ((fp = fopen(path, "rb")) == NULL) {
 		warnmsg("%s: %s", path, strerror(errno));
 		return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
+	}
+	if ((status = drift_read_rules_quick(d, fp, path)) != 0) {
+		fclose(fp);
+		d->have_rules = status == 1;
+		return status == 1 ? 0 : status;
 	}
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, fp);

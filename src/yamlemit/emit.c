@@ -3,7 +3,9 @@
  * its analysis, which picks a style (plain, single- or double-quoted) that
  * reads back as exactly the same bytes.  We only add what libyaml leaves to
  * its caller: text that a plain scalar would turn into a null, a boolean or
- * a number ("yes", "1", "~") is quoted, so it stays a string.
+ * a number ("yes", "1", "~") is quoted, so it stays a string.  The file
+ * ends with rule_trailer.h's comment: the rule count and the SHA-256 of
+ * the bytes above it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "rule_trailer.h"
 #include "xalloc.h"
 #include "yamlemit.h"
 
@@ -194,10 +197,29 @@ groups(yaml_emitter_t *em, const struct layout *lo, const struct item *items,
 	return ok && seq_end(em);
 }
 
+/* Where the emitter's bytes go: the file, and the trailer's digest. */
+struct sink {
+	FILE			*fp;
+	struct rule_digest	 dg;
+};
+
 static int
 write_handler(void *data, unsigned char *buf, size_t size)
 {
-	return fwrite(buf, 1, size, data) == size;
+	struct sink *out = data;
+
+	rule_digest_add(&out->dg, buf, size);
+	return fwrite(buf, 1, size, out->fp) == size;
+}
+
+/* The last line, after the YAML: see rule_trailer.h. */
+static int
+trailer(struct sink *out, size_t n)
+{
+	char line[RULE_TRAILER_MAX];
+	size_t len = rule_trailer_make(&out->dg, n, line);
+
+	return fwrite(line, 1, len, out->fp) == len;
 }
 
 static int
@@ -228,13 +250,15 @@ emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
     const size_t *idx, size_t n, const char **why)
 {
 	yaml_emitter_t em;
+	struct sink out = { .fp = fp };
 	int ok;
 
 	if (!yaml_emitter_initialize(&em)) {
 		*why = "cannot initialize the YAML emitter";
 		return -1;
 	}
-	yaml_emitter_set_output(&em, write_handler, fp);
+	rule_digest_init(&out.dg);
+	yaml_emitter_set_output(&em, write_handler, &out);
 	yaml_emitter_set_unicode(&em, 1);	/* Chinese stays readable */
 	yaml_emitter_set_width(&em, -1);	/* never fold a long expr */
 	yaml_emitter_set_indent(&em, 2);
@@ -243,6 +267,9 @@ emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 	if (!ok)
 		*why = em.error == YAML_WRITER_ERROR ? strerror(errno) :
 		    em.problem ? em.problem : "YAML emitter error";
+	else if (!(ok = trailer(&out, n)))
+		*why = strerror(errno);
+	rule_digest_free(&out.dg);
 	yaml_emitter_delete(&em);
 	return ok ? 0 : -1;
 }
