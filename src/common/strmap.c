@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fnv.h"
+#include "hash.h"
 #include "strmap.h"
 #include "xalloc.h"
 
@@ -62,35 +62,53 @@ grow(struct strmap *m)
 	free(old);
 }
 
+uint64_t
+strmap_hash(const char *key)
+{
+	return hash_bytes(key, strlen(key));
+}
+
+void *
+strmap_get_hashed(const struct strmap *m, const char *key, uint64_t hash)
+{
+	return find(m, key, hash)->value;
+}
+
 void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	return find(m, key, fnv1a_str(key))->value;
+	return strmap_get_hashed(m, key, strmap_hash(key));
 }
 
 int
 strmap_has(const struct strmap *m, const char *key)
 {
-	return find(m, key, fnv1a_str(key))->key != NULL;
+	return find(m, key, strmap_hash(key))->key != NULL;
 }
 
 int
-strmap_add(struct strmap *m, const char *key, void *value)
+strmap_add_hashed(struct strmap *m, const char *key, uint64_t hash,
+    void *value)
 {
-	uint64_t h = fnv1a_str(key);
-	struct slot *s = find(m, key, h);
+	struct slot *s = find(m, key, hash);
 
 	if (s->key != NULL)
 		return 0;
 	if ((m->count + 1) * 4 > m->cap * 3) {
 		grow(m);
-		s = find(m, key, h);
+		s = find(m, key, hash);
 	}
 	s->key = key;
 	s->value = value;
-	s->hash = h;
+	s->hash = hash;
 	m->count++;
 	return 1;
+}
+
+int
+strmap_add(struct strmap *m, const char *key, void *value)
+{
+	return strmap_add_hashed(m, key, strmap_hash(key), value);
 }
 
 size_t

@@ -21,7 +21,7 @@
 #include "cli.h"
 #include "consul.h"
 #include "diag.h"
-#include "fnv.h"
+#include "hash.h"
 #include "kv.h"
 #include "output.h"
 #include "numparse.h"
@@ -55,7 +55,8 @@ static const struct cli_option options[] = {
 
 /*
  * The maps borrow their keys from records in the lists, which stay put
- * once the scan is over.  stored_names maps a name to its record.
+ * once the scan is over.  stored_names maps a name to its record, which
+ * is marked wanted when the input names it.
  */
 struct state {
 	int			 lines;		/* keep what is printed of stored */
@@ -67,7 +68,6 @@ struct state {
 	struct record_list	 fresh;		/* input records Consul lacks */
 	struct strmap		*stored_names;
 	struct strmap		*fresh_names;
-	struct strmap		*wanted;	/* stored names in the input */
 	size_t			 output;	/* records printed */
 };
 
@@ -178,13 +178,14 @@ settle_stored(struct state *st, const char *prefix)
 	stored_sort_by_index(l);
 	for (i = 0; i < l->n; i++) {
 		struct stored *s = &l->v[i];
-		const struct stored *first = strmap_get(st->stored_names,
-		    stored_name(s));
+		uint64_t h = strmap_hash(stored_name(s));
+		const struct stored *first = strmap_get_hashed(st->stored_names,
+		    stored_name(s), h);
 
 		if (first == NULL) {
 			l->v[kept] = *s;
-			strmap_add(st->stored_names, stored_name(&l->v[kept]),
-			    &l->v[kept]);
+			strmap_add_hashed(st->stored_names,
+			    stored_name(&l->v[kept]), h, &l->v[kept]);
 			kept++;
 			continue;
 		}
@@ -218,19 +219,20 @@ mark_origin(struct record *r, const struct record_input *in)
 static void
 take_input(struct state *st, struct record *r, const struct record_input *in)
 {
-	const struct stored *stored = strmap_get(st->stored_names, r->name);
+	uint64_t h = strmap_hash(r->name);
+	struct stored *stored = strmap_get_hashed(st->stored_names, r->name, h);
 	const char *expr;
 
 	if (stored != NULL) {
-		if (stored->expr_hash != fnv1a(r->expr, r->expr_len))
+		if (stored->expr_hash != hash_bytes(r->expr, r->expr_len))
 			warn_at(record_input_file(in), record_input_line(in),
 			    "%s is stored in Consul with a different "
 			    "expression; not added again", r->name);
-		strmap_add(st->wanted, stored_name(stored), NULL);
+		stored->wanted = 1;
 		record_free(r);
 		return;
 	}
-	if ((expr = strmap_get(st->fresh_names, r->name)) != NULL) {
+	if ((expr = strmap_get_hashed(st->fresh_names, r->name, h)) != NULL) {
 		if (strcmp(expr, r->expr) != 0)
 			warn_at(record_input_file(in), record_input_line(in),
 			    "%s is given twice with different expressions; "
@@ -242,23 +244,21 @@ take_input(struct state *st, struct record *r, const struct record_input *in)
 	record_set_index(r, 0);
 	if (st->origin)
 		mark_origin(r, in);
-	strmap_add(st->fresh_names, r->name, (void *)r->expr);
+	strmap_add_hashed(st->fresh_names, r->name, h, (void *)r->expr);
 	record_list_push(&st->fresh, r);
 }
 
 /*
- * Prints the stored records of l, or those whose name is (not) in names;
- * returns how many.
+ * Prints the stored records of l, or (which 0 or 1) those the input does
+ * (not) name; returns how many.
  */
 static size_t
-print_stored(const struct stored_list *l, const struct strmap *names,
-    int in_names)
+print_stored(const struct stored_list *l, int which)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < l->n; i++) {
-		if (names == NULL ||
-		    strmap_has(names, stored_name(&l->v[i])) == in_names) {
+		if (which < 0 || l->v[i].wanted == which) {
 			stored_print(&l->v[i]);
 			n++;
 		}
@@ -274,7 +274,7 @@ print_result(struct state *st, enum mode mode)
 	record_list_sort(&st->fresh, record_cmp_name);
 	switch (mode) {
 	case ALL:
-		st->output = print_stored(&st->stored, NULL, 0);
+		st->output = print_stored(&st->stored, -1);
 		/* FALLTHROUGH */
 	case NEW:
 		for (i = 0; i < st->fresh.n; i++)
@@ -282,16 +282,16 @@ print_result(struct state *st, enum mode mode)
 		st->output += st->fresh.n;
 		break;
 	case STORED:
-		st->output = print_stored(&st->stored, st->wanted, 1);
+		st->output = print_stored(&st->stored, 1);
 		break;
 	case GONE:
-		st->output = print_stored(&st->stored, st->wanted, 0);
+		st->output = print_stored(&st->stored, 0);
 		break;
 	case DUPLICATES:
-		st->output = print_stored(&st->duplicates, NULL, 0);
+		st->output = print_stored(&st->duplicates, -1);
 		break;
 	case UNUSED:
-		st->output = print_stored(&st->stored, NULL, 0);
+		st->output = print_stored(&st->stored, -1);
 		break;
 	}
 }
@@ -328,7 +328,6 @@ main(int argc, char *argv[])
 	summarize(&st, &in);
 	st.stored_names = strmap_new();
 	st.fresh_names = strmap_new();
-	st.wanted = strmap_new();
 	/* Subtracting needs the names only: a million lines less to hold. */
 	st.lines = mode != NEW;
 
@@ -353,7 +352,6 @@ main(int argc, char *argv[])
 
 	strmap_free(st.stored_names);
 	strmap_free(st.fresh_names);
-	strmap_free(st.wanted);
 	stored_list_free(&st.stored);
 	stored_list_free(&st.duplicates);
 	record_list_free(&st.fresh);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "fnv.h"
+#include "hash.h"
 #include "stored.h"
 #include "xalloc.h"
 
@@ -29,7 +29,8 @@ stored_add(struct stored_list *l, const struct record *r, int with_line)
 	memcpy(s.text, r->name, nlen + 1);
 	memcpy(s.text + nlen + 1, r->text, llen);
 	s.text[nlen + 1 + llen] = '\0';
-	s.expr_hash = fnv1a(r->expr, r->expr_len);
+	s.expr_hash = hash_bytes(r->expr, r->expr_len);
+	s.wanted = 0;
 	s.index = r->index;
 	stored_move(l, &s);
 }

@@ -18,6 +18,7 @@ struct stored {
 	char		*text;		/* "name\0line", or "name\0" */
 	uint64_t	 expr_hash;
 	long long	 index;
+	int		 wanted;	/* the input names it */
 };
 
 struct stored_list {

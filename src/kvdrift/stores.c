@@ -9,7 +9,7 @@
 
 #include "diag.h"
 #include "drift.h"
-#include "fnv.h"
+#include "hash.h"
 #include "kv.h"
 #include "record.h"
 #include "redis_scan.h"
@@ -19,13 +19,13 @@
 #define REDIS_CHUNK	1000
 
 static struct stored *
-stored_new(struct drift *d, const struct record *r)
+stored_new(struct drift *d, const struct record *r, uint64_t name_hash)
 {
 	size_t len = strlen(r->name);
 	struct stored *s = xmalloc(sizeof(*s) + len + 1);
 
 	memcpy(s->name, r->name, len + 1);
-	s->expr_hash = fnv1a(r->expr, r->expr_len);
+	s->expr_hash = hash_bytes(r->expr, r->expr_len);
 	s->index = r->index;
 	s->in_redis = s->in_rules = 0;
 	if (d->nall == d->capall) {
@@ -33,7 +33,7 @@ stored_new(struct drift *d, const struct record *r)
 		d->all = xreallocarray(d->all, d->capall, sizeof(*d->all));
 	}
 	d->all[d->nall++] = s;
-	strmap_add(d->stored, s->name, s);
+	strmap_add_hashed(d->stored, s->name, name_hash, s);
 	return s;
 }
 
@@ -49,6 +49,7 @@ take_key(const struct kv_entry *e, void *arg)
 	struct stored *s;
 	struct record r;
 	const char *why;
+	uint64_t h;
 
 	if (e->number == 0) {
 		d->foreign++;
@@ -59,15 +60,16 @@ take_key(const struct kv_entry *e, void *arg)
 		it->why = why;
 		return;
 	}
-	if ((s = strmap_get(d->stored, r.name)) == NULL) {
-		stored_new(d, &r);
+	h = strmap_hash(r.name);
+	if ((s = strmap_get_hashed(d->stored, r.name, h)) == NULL) {
+		stored_new(d, &r, h);
 	} else {
 		it = drift_add(d, DUPLICATE, s->name);
 		it->first = s->index < r.index ? s->index : r.index;
 		it->other = s->index < r.index ? r.index : s->index;
 		if (r.index < s->index) {
 			s->index = r.index;
-			s->expr_hash = fnv1a(r.expr, r.expr_len);
+			s->expr_hash = hash_bytes(r.expr, r.expr_len);
 		}
 	}
 	record_free(&r);
@@ -108,7 +110,7 @@ take_member(const char *m, size_t len, const char *v, size_t vlen, void *arg)
 	d->redis++;
 	if (v == NULL)
 		drift_add(d, REDIS_NO_VALUE, s->name);
-	else if (fnv1a(v, vlen) != s->expr_hash)
+	else if (hash_bytes(v, vlen) != s->expr_hash)
 		drift_add(d, REDIS_DIFFERS, s->name);
 }
 

@@ -1,9 +1,8 @@
-/* Unit tests of src/common/base64.c and src/common/fnv.c. */
+/* Unit tests of src/common/base64.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
-#include "fnv.h"
 #include "test.h"
 
 /* Whether text decodes to want (want NULL: is refused). */
@@ -46,11 +45,5 @@ main(void)
 	    len == 1 && strcmp(buf, "x") == 0 && cap >= 7,
 	    "decode_into keeps its buffer for the next value");
 	free(buf);
-	CHECK(fnv1a("", 0) == 0xcbf29ce484222325ULL &&
-	    fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL &&
-	    fnv1a("foobar", 6) == 0x85944171f73967e8ULL,
-	    "FNV-1a's published 64-bit values");
-	CHECK(fnv1a_str("foobar") == fnv1a("foobar", 6),
-	    "the string form hashes the same");
 	return test_status();
 }
