@@ -546,6 +546,21 @@ record_unescape(const char *raw, size_t len, char *out)
 }
 
 int
+record_expr_canonical(const struct record *r)
+{
+	const char *p = r->text + r->expr_at, *end = p + r->expr_raw_len;
+	const char *bs;
+
+	/* A valid text holds no raw control character: escapes alone tell. */
+	while ((bs = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (strchr("\"\\bfnrt", bs[1]) == NULL)
+			return 0;	/* \/ and \u are written otherwise */
+		p = bs + 2;
+	}
+	return 1;
+}
+
+int
 record_write(FILE *fp, const struct record *r)
 {
 	if (fwrite(r->text, 1, r->text_len, fp) != r->text_len)

@@ -142,6 +142,15 @@ void	record_free(struct record *r);
  */
 size_t	record_unescape(const char *raw, size_t len, char *out);
 
+/*
+ * Whether the text holds expr escaped as a JSON encoder writes it (yajl's
+ * generator, jansson's dump): '"' and '\\' escaped, and the control
+ * characters that have a short form (\b \f \n \r \t) in it; nothing else
+ * escaped.  Then text + expr_at (expr_raw_len bytes) is expr as a JSON
+ * string, to be copied as it is, not encoded again.
+ */
+int	record_expr_canonical(const struct record *r);
+
 /* Writes the record's text as one line; -1 on error. */
 int	record_write(FILE *fp, const struct record *r);
 /* As record_write, to stdout; a write error ends the run (EX_IOERR). */

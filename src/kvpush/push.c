@@ -36,34 +36,59 @@ number_width(long long n)
 }
 
 #define HEAD_NAME	"{\"record\":\""
-#define HEAD_EXPR	"\",\"expr\":"
+#define HEAD_EXPR	"\",\"expr\":\""
 #define LIT(s)		(sizeof(s) - 1)
 
 /*
- * The stored value up to its tail, {"record":"NAME","expr":"EXPR", with
- * the expression escaped once, by yajl's generator (a metric name needs
- * no escaping).  NULL when the expression is not UTF-8.
+ * The expression as a JSON string, without its quotes: the line's own
+ * bytes when they are what an encoder would write, else escaped once by
+ * yajl's generator.  NULL when the expression is not UTF-8.
  */
-static char *
-value_head(struct pusher *p, const struct record *r, size_t *len)
+static const char *
+expr_json(struct pusher *p, const struct record *r, size_t *len)
 {
-	size_t nlen = strlen(r->name), elen;
 	const unsigned char *expr;
-	char *head;
 
+	if (record_expr_canonical(r)) {
+		*len = r->expr_raw_len;
+		return r->text + r->expr_at;
+	}
 	yajl_gen_reset(p->gen, NULL);
 	yajl_gen_clear(p->gen);
 	if (yajl_gen_string(p->gen, (const unsigned char *)r->expr,
 	    r->expr_len) != yajl_gen_status_ok)
 		return NULL;
-	yajl_gen_get_buf(p->gen, &expr, &elen);
-	*len = LIT(HEAD_NAME) + nlen + LIT(HEAD_EXPR) + elen;
-	head = xmalloc(*len + 1);
-	memcpy(head, HEAD_NAME, LIT(HEAD_NAME));
-	memcpy(head + LIT(HEAD_NAME), r->name, nlen);
-	memcpy(head + LIT(HEAD_NAME) + nlen, HEAD_EXPR, LIT(HEAD_EXPR));
-	memcpy(head + *len - elen, expr, elen);
-	head[*len] = '\0';
+	yajl_gen_get_buf(p->gen, &expr, len);
+	/* Its quotes dropped. */
+	*len -= 2;
+	return (const char *)expr + 1;
+}
+
+/*
+ * The stored value up to its tail, {"record":"NAME","expr":"EXPR", (a
+ * metric name needs no escaping).  NULL when the expression is not UTF-8.
+ */
+static char *
+value_head(struct pusher *p, const struct record *r, size_t *len)
+{
+	size_t nlen = strlen(r->name), elen;
+	const char *expr = expr_json(p, r, &elen);
+	char *head, *w;
+
+	if (expr == NULL)
+		return NULL;
+	*len = LIT(HEAD_NAME) + nlen + LIT(HEAD_EXPR) + elen + 1;
+	head = w = xmalloc(*len + 1);
+	memcpy(w, HEAD_NAME, LIT(HEAD_NAME));
+	w += LIT(HEAD_NAME);
+	memcpy(w, r->name, nlen);
+	w += nlen;
+	memcpy(w, HEAD_EXPR, LIT(HEAD_EXPR));
+	w += LIT(HEAD_EXPR);
+	memcpy(w, expr, elen);
+	w += elen;
+	*w++ = '"';
+	*w = '\0';
 	return head;
 }
 

@@ -8,11 +8,15 @@
  *   set and removed, a member replaced, added and removed, the same edits
  *   made to jansson's object), its text re-parses to that object after
  *   each edit, its fields follow, and record_write() prints exactly the
- *   text.
+ *   text;
+ * - when record_expr_canonical() says the text holds expr as an encoder
+ *   writes it, those bytes are what yajl's generator writes (kvpush copies
+ *   them into the values it stores).
  */
 #include <string.h>
 
 #include <jansson.h>
+#include <yajl/yajl_gen.h>
 
 #include "fuzz.h"
 #include "record.h"
@@ -84,6 +88,26 @@ check_fields(const struct record *r, json_t *o, const char *after)
 		    after);
 		free(out);
 	}
+}
+
+/* expr's bytes in the text are yajl's when they are said canonical. */
+static void
+check_canonical(const struct record *r)
+{
+	yajl_gen g;
+	const unsigned char *buf;
+	size_t len;
+
+	if (!record_expr_canonical(r))
+		return;
+	g = yajl_gen_alloc(NULL);
+	FUZZ_CHECK(g != NULL && yajl_gen_string(g, (const unsigned char *)
+	    r->expr, r->expr_len) == yajl_gen_status_ok, "yajl_gen_string");
+	yajl_gen_get_buf(g, &buf, &len);
+	FUZZ_CHECK(len == r->expr_raw_len + 2 && memcmp(buf + 1, r->text +
+	    r->expr_at, r->expr_raw_len) == 0,
+	    "a canonical expr is written as the text has it");
+	yajl_gen_free(g);
 }
 
 /* r's text decodes to o, and is what record_write() prints. */
@@ -225,6 +249,7 @@ check_reader(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r.text_len == tlen && memcmp(r.text, t, tlen) == 0,
 		    "the text is the line without the blanks around it");
 		check_text(&r, want, "as read");
+		check_canonical(&r);
 		check_edits(&r, want, (unsigned char)p[0]);
 		record_free(&r);
 		json_decref(want);

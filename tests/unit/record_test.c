@@ -3,9 +3,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "diag.h"
 #include "record.h"
 #include "test.h"
+#include "xalloc.h"
 
 static char tmpl[] = "/tmp/record_test.XXXXXX";
 
@@ -239,6 +242,67 @@ test_names(void)
 	CHECK(!record_name_valid("\xe4\xb8\xad"), "non-ASCII");
 }
 
+/* expr as yajl's generator writes it (what kvpush stores), quotes dropped. */
+static int
+same_as_yajl(const struct record *r)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	int same;
+
+	yajl_gen_string(g, (const unsigned char *)r->expr, r->expr_len);
+	yajl_gen_get_buf(g, &buf, &len);
+	same = len == r->expr_raw_len + 2 &&
+	    memcmp(buf + 1, r->text + r->expr_at, r->expr_raw_len) == 0;
+	yajl_gen_free(g);
+	return same;
+}
+
+/*
+ * The text's own bytes of expr stand for it in new JSON when they are
+ * what an encoder writes, and only then.
+ */
+static void
+test_expr_canonical(void)
+{
+	static const struct {
+		const char	*expr;	/* as the line has it */
+		int		 canonical;
+	} rows[] = {
+		{ "rate(x{job=\\\"a\\\"}[5m])", 1 },
+		{ "up", 1 },
+		{ "a\\\\b \\\"\\b\\f\\n\\r\\t", 1 },
+		{ "\xc3\xa9 \x7f ~", 1 },
+		{ "a\\/b", 0 },
+		{ "\\u00e9", 0 },
+		{ "\\u0001", 0 },
+		{ "\\u0022", 0 },
+		{ "\\ud83d\\ude00", 0 },
+	};
+	struct record r;
+	const char *why;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		line = xasprintf("{\"record\":\"a\",\"expr\":\"%s\"}",
+		    rows[i].expr);
+		if (record_parse(line, strlen(line), &r, &why, NULL) != 0) {
+			CHECK(0, "expr %zu parses", i);
+			free(line);
+			continue;
+		}
+		CHECK(record_expr_canonical(&r) == rows[i].canonical,
+		    "expr %zu %s as an encoder writes it", i,
+		    rows[i].canonical ? "is" : "is not");
+		CHECK(!record_expr_canonical(&r) || same_as_yajl(&r),
+		    "expr %zu: its bytes are yajl's when canonical", i);
+		record_free(&r);
+		free(line);
+	}
+}
+
 int
 main(void)
 {
@@ -250,5 +314,6 @@ main(void)
 	test_escapes();
 	test_index_edits();
 	test_names();
+	test_expr_canonical();
 	return test_status();
 }
