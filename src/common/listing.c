@@ -15,6 +15,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base64.h"
 #include "diag.h"
@@ -189,6 +192,37 @@ simple_escape(char c)
 }
 
 /*
+ * The plain bytes from p on (none of '"', '\\', a control byte, a byte
+ * above ASCII): where the first other byte is, or end.  With SSE2 (every
+ * x86-64) sixteen bytes a step.
+ */
+static const char *
+plain_bytes(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(' ');
+	int bits;
+
+	for (; end - p >= 16; p += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+		/* Signed: a byte above ASCII is below a space too. */
+		bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+		    _mm_cmplt_epi8(x, space)));
+		if (bits != 0)
+			return p + __builtin_ctz((unsigned)bits);
+	}
+#endif
+	for (; p < end; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x80 ||
+		    *p == '"' || *p == '\\')
+			break;
+	return p;
+}
+
+/*
  * The rest of a string from p (just after its opening quote): *s and *len
  * are its bytes decoded (in the text itself when it has no escape, else
  * in l->str), *next is after its closing quote.
@@ -203,8 +237,8 @@ string(struct listing *l, const char *p, const char *end, const char **s,
 	char ch;
 
 	for (;;) {
-		/* The plain bytes, most of any string, in one loop. */
-		for (; p < end; p++) {
+		/* The plain bytes, most of any string, in one step. */
+		for (p = plain_bytes(p, end); p < end; p++) {
 			unsigned char u = (unsigned char)*p;
 
 			if (u < 0x20 || u == '"' || u == '\\')
@@ -262,6 +296,16 @@ number(const char *p, const char *end, const char **next, int *integer,
 	const char *q = p;
 	size_t len;
 
+	/* Most are a few digits before a comma or a brace. */
+	for (*value = 0; q < end && q - p < 18 && *q >= '0' && *q <= '9'; q++)
+		*value = *value * 10 + (*q - '0');
+	if (q > p && q < end && (*q == ',' || *q == '}') &&
+	    (*p != '0' || q - p == 1)) {
+		*integer = 1;
+		*next = q;
+		return OK;
+	}
+	q = p;
 	if (q < end && *q == '-')
 		q++;
 	if (q == end)
@@ -502,6 +546,30 @@ member_named(const char *s, size_t len)
 	return OTHER;
 }
 
+/*
+ * The name of a member Consul sends, with its closing quote, at p (after
+ * the opening one): its length, or 0.  Most names are these, plain.
+ */
+static size_t
+consul_name(const char *p, enum member *m)
+{
+#define IS(name)	(memcmp(p, name "\"", sizeof(name)) == 0 ? sizeof(name) : 0)
+	size_t n;
+
+	*m = OTHER;
+	switch (*p) {
+	case 'K': return (n = IS("Key")) ? (*m = KEY), n : 0;
+	case 'M': return (n = IS("ModifyIndex")) ? (*m = MODIFY_INDEX), n : 0;
+	case 'V': return (n = IS("Value")) ? (*m = VALUE), n : 0;
+	case 'L': return IS("LockIndex");
+	case 'F': return IS("Flags");
+	case 'C': return IS("CreateIndex");
+	case 'S': return IS("Session");
+	}
+	return 0;
+#undef IS
+}
+
 /* One member at p (its name's opening quote); *next after its value. */
 static int
 member(struct listing *l, const char *p, const char *end, const char **next)
@@ -513,9 +581,12 @@ member(struct listing *l, const char *p, const char *end, const char **next)
 
 	if (*p != '"')
 		return BAD;
-	if ((rc = string(l, p + 1, end, &s, &len, &p)) != OK)
+	if (end - p > 16 && (len = consul_name(p + 1, &m)) > 0)
+		p += 1 + len;
+	else if ((rc = string(l, p + 1, end, &s, &len, &p)) != OK)
 		return rc;
-	m = member_named(s, len);
+	else
+		m = member_named(s, len);
 	if ((p = skip_blanks(p, end)) == end)
 		return MORE;
 	if (*p++ != ':')

@@ -108,6 +108,16 @@ static const char *const against_old[] = {
 	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null}\v]",
 	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null} /* */]",
 	"[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null}][]",
+	"[{\"LockIndex\":0,\"Key\":\"p/1\",\"Flags\":0,\"Value\":\"YQ==\","
+	    "\"CreateIndex\":5,\"ModifyIndex\":7,\"Session\":\"a-b\"},"
+	    "{\"Keys\":\"p/2\",\"Key\":\"p/3\",\"ModifyIndexx\":1,"
+	    "\"ModifyIndex\":2,\"Valu\":null,\"Value\":\"YmM=\",\"K\":1,"
+	    "\"Sessions\":2,\"Key\\u0000\":3}]",
+	"[{\"LockIndex\":0,\"Key\":\"p/1\",\"Flags\":0,\"Value\":\"YQ==\","
+	    "\"CreateIndex\":5,\"ModifyIndex\":7,\"Session\":\"a-b\"},"
+	    "{\"Keys\":\"p/2\",\"Key\":\"p/3\",\"ModifyIndexx\":1,"
+	    "\"ModifyIndex\":2,\"Valu\":null,\"Value\":\"YmM=\",\"K\":1,"
+	    "\"Sessions\":2,\"Ke\\u0079\":\"p/4\"}]",
 	"[\"p/1\"]", "[[]]", "[1]", "[null]", "{}", "\"p\"", "",
 };
 
