@@ -44,7 +44,7 @@ struct usage_table {
 	struct strmap	 *map;
 	struct use	**v;
 	size_t		  n, cap;
-	struct names	**texts;	/* open addressing, NULL when free */
+	struct text_slot *texts;	/* open addressing, ns NULL when free */
 	size_t		  ntexts, textcap;	/* textcap: a power of 2 */
 	size_t		  textbytes;	/* the texts' keys, in bytes */
 	struct log_fields fields;	/* the walker's, reused */
@@ -54,13 +54,25 @@ struct usage_table {
 	int		  line_used;
 };
 
-/* The names a query or a selector uses, worked out once per distinct text. */
+/*
+ * The names a query or a selector uses, worked out once per distinct text.
+ * The key lives in the same allocation: a lookup touches one block.
+ */
 struct names {
-	uint64_t	  hash;		/* of the key */
-	char		 *key;		/* the text, with its kind in front */
-	size_t		  keylen;
 	struct use	**v;
 	size_t		  n;
+	size_t		  keylen;
+	char		  key[];	/* the text, with its kind in front */
+};
+
+/*
+ * A slot of the texts' table.  Each line looks a text up in a table too
+ * large for the caches, so the hash is kept in the slot: a probe that
+ * misses reads no entry, and a hit reads the slot and its entry only.
+ */
+struct text_slot {
+	uint64_t	  hash;		/* of the key */
+	struct names	 *ns;
 };
 
 /* A query or selector as the line has it: raw JSON (a span) or decoded. */
@@ -310,7 +322,6 @@ text_hash(const char *p, size_t n, uint64_t seed)
 static void
 names_free(struct names *ns)
 {
-	free(ns->key);
 	free(ns->v);
 	free(ns);
 }
@@ -322,41 +333,48 @@ texts_clear(struct usage_table *t)
 	size_t i;
 
 	for (i = 0; i < t->textcap; i++)
-		if (t->texts[i] != NULL) {
-			names_free(t->texts[i]);
-			t->texts[i] = NULL;
+		if (t->texts[i].ns != NULL) {
+			names_free(t->texts[i].ns);
+			t->texts[i].ns = NULL;
 		}
 	t->ntexts = t->textbytes = 0;
 }
 
-/* Where ns goes in texts (textcap slots), by linear probing. */
+/* Where a slot goes in texts (textcap slots), by linear probing. */
 static void
-texts_put(struct names **texts, size_t textcap, struct names *ns)
+texts_put(struct text_slot *texts, size_t textcap, struct text_slot slot)
 {
-	size_t i = ns->hash & (textcap - 1);
+	size_t i = slot.hash & (textcap - 1);
 
-	while (texts[i] != NULL)
+	while (texts[i].ns != NULL)
 		i = (i + 1) & (textcap - 1);
-	texts[i] = ns;
+	texts[i] = slot;
 }
 
 static void
-texts_add(struct usage_table *t, struct names *ns)
+texts_add(struct usage_table *t, struct names *ns, uint64_t h)
 {
-	struct names **old = t->texts;
+	struct text_slot *old = t->texts;
 	size_t i, oldcap = t->textcap;
 
 	if (2 * (t->ntexts + 1) > t->textcap) {
 		t->textcap *= 2;
 		t->texts = xcalloc(t->textcap, sizeof(*t->texts));
 		for (i = 0; i < oldcap; i++)
-			if (old[i] != NULL)
+			if (old[i].ns != NULL)
 				texts_put(t->texts, t->textcap, old[i]);
 		free(old);
 	}
-	texts_put(t->texts, t->textcap, ns);
+	texts_put(t->texts, t->textcap, (struct text_slot){ h, ns });
 	t->ntexts++;
 	t->textbytes += ns->keylen;
+}
+
+/* The slot where text x of hash h is looked up first. */
+static const struct text_slot *
+texts_slot(const struct usage_table *t, uint64_t h)
+{
+	return &t->texts[h & (t->textcap - 1)];
 }
 
 /* The cached names of x (of kind 'q' or 'm'), or NULL. */
@@ -364,26 +382,31 @@ static struct names *
 texts_get(const struct usage_table *t, char kind, const struct text *x,
     uint64_t h)
 {
+	const struct text_slot *slot;
 	struct names *ns;
 	size_t i = h & (t->textcap - 1);
 
-	for (; (ns = t->texts[i]) != NULL; i = (i + 1) & (t->textcap - 1))
-		if (ns->hash == h && ns->keylen == x->n + 2 &&
+	for (; (ns = (slot = &t->texts[i])->ns) != NULL;
+	    i = (i + 1) & (t->textcap - 1))
+		if (slot->hash == h && ns->keylen == x->n + 2 &&
 		    ns->key[0] == kind && ns->key[1] == (x->raw ? 'r' : 'd') &&
 		    memcmp(ns->key + 2, x->p, x->n) == 0)
 			return ns;
 	return NULL;
 }
 
-/*
- * The names a query (or a selector) uses.  A log repeats the same few
- * queries over and over, so each distinct text, raw or decoded, is
- * decoded, cleaned and hashed once, and its names kept under the text.
- */
-static struct names *
-names_of(struct usage_table *t, char kind, const struct text *x)
+/* A text's hash, its kind and form (raw or decoded) in the seed. */
+static uint64_t
+text_hash_of(char kind, const struct text *x)
 {
-	uint64_t h = text_hash(x->p, x->n, (uint64_t)kind << 1 | x->raw);
+	return text_hash(x->p, x->n, (uint64_t)kind << 1 | x->raw);
+}
+
+/* As names_of(), for a text whose hash h is known. */
+static struct names *
+names_of_hashed(struct usage_table *t, char kind, const struct text *x,
+    uint64_t h)
+{
 	struct names *ns;
 	char *s;
 
@@ -396,19 +419,28 @@ names_of(struct usage_table *t, char kind, const struct text *x)
 	else if ((s = log_span_text(&(struct span){ x->p, x->n,
 	    x->escaped })) == NULL)
 		s = xstrdup("");	/* the walker let no NUL through */
-	ns = xcalloc(1, sizeof(*ns));
+	ns = xcalloc(1, sizeof(*ns) + x->n + 2);
 	find_names(t, s, ns);
 	if (kind == 'q')
 		hash_query(t, s, ns);
 	free(s);
-	ns->hash = h;
 	ns->keylen = x->n + 2;
-	ns->key = xmalloc(ns->keylen);
 	ns->key[0] = kind;
 	ns->key[1] = x->raw ? 'r' : 'd';
 	memcpy(ns->key + 2, x->p, x->n);
-	texts_add(t, ns);
+	texts_add(t, ns, h);
 	return ns;
+}
+
+/*
+ * The names a query (or a selector) uses.  A log repeats the same few
+ * queries over and over, so each distinct text, raw or decoded, is
+ * decoded, cleaned and hashed once, and its names kept under the text.
+ */
+static struct names *
+names_of(struct usage_table *t, char kind, const struct text *x)
+{
+	return names_of_hashed(t, kind, x, text_hash_of(kind, x));
 }
 
 /* Counts the line for each name it uses: once, however often it names it. */
@@ -460,10 +492,16 @@ usage_of(struct usage_table *t, int http, const struct text *time,
     char **why)
 {
 	struct timestamp when;
+	uint64_t h = 0;
 	size_t i;
 
 	if (!http)
 		return R_NOT_HTTP;
+	/* The query's slot is fetched from memory while the time parses. */
+	if (query->p != NULL) {
+		h = text_hash_of('q', query);
+		__builtin_prefetch(texts_slot(t, h));
+	}
 	if (time->p == NULL)
 		return bad(why, "\"ts\" or \"time\" is missing");
 	if (line_time(time, &when) != 0)
@@ -471,7 +509,7 @@ usage_of(struct usage_table *t, int http, const struct text *time,
 	t->lineno++;
 	t->line_used = 0;
 	if (query->p != NULL)
-		line_uses(t, names_of(t, 'q', query), &when);
+		line_uses(t, names_of_hashed(t, 'q', query, h), &when);
 	for (i = 0; i < nmatch; i++)
 		line_uses(t, names_of(t, 'm', &match[i]), &when);
 	return t->line_used ? R_SELECTED : R_EMPTY;
