@@ -89,6 +89,10 @@ struct log_fields {
 	struct span	*match;		/* "params.match[]", each selector */
 	size_t		 nmatch, matchcap;
 	int		 http;		/* has an "httpRequest" object */
+	/* Called, when set, as soon as the query is found: the caller can
+	 * start fetching what it will look up while the walk goes on. */
+	void		(*query_found)(void *arg, const struct span *query);
+	void		*arg;
 };
 
 /*

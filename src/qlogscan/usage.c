@@ -48,6 +48,8 @@ struct usage_table {
 	size_t		  ntexts, textcap;	/* textcap: a power of 2 */
 	size_t		  textbytes;	/* the texts' keys, in bytes */
 	struct log_fields fields;	/* the walker's, reused */
+	const char	 *qtext;	/* the walked query's, and its hash */
+	uint64_t	  qhash;
 	struct text	 *match;	/* a line's selectors, reused */
 	size_t		  nmatch;
 	unsigned long long lineno;	/* lines with a time so far */
@@ -90,6 +92,8 @@ struct entry {
 	int	  http;
 };
 
+static void	query_found(void *arg, const struct span *query);
+
 struct usage_table *
 usage_new(const char *prefix)
 {
@@ -100,6 +104,8 @@ usage_new(const char *prefix)
 	t->map = strmap_new();
 	t->textcap = 1024;
 	t->texts = xcalloc(t->textcap, sizeof(*t->texts));
+	t->fields.query_found = query_found;
+	t->fields.arg = t;
 	return t;
 }
 
@@ -319,6 +325,13 @@ text_hash(const char *p, size_t n, uint64_t seed)
 	return h ^ (h >> 32);
 }
 
+/* A text's hash, its kind and form (raw or decoded) in the seed. */
+static uint64_t
+text_hash_of(char kind, const struct text *x)
+{
+	return text_hash(x->p, x->n, (uint64_t)kind << 1 | x->raw);
+}
+
 static void
 names_free(struct names *ns)
 {
@@ -377,6 +390,31 @@ texts_slot(const struct usage_table *t, uint64_t h)
 	return &t->texts[h & (t->textcap - 1)];
 }
 
+/* Starts fetching the entry of hash h, if its first slot has it. */
+static void
+texts_prefetch(const struct usage_table *t, uint64_t h)
+{
+	const struct text_slot *slot = texts_slot(t, h);
+
+	if (slot->hash == h && slot->ns != NULL)
+		__builtin_prefetch(slot->ns);
+}
+
+/*
+ * The walker found a line's query: its hash, and its slot fetched from
+ * memory while the walk goes on.
+ */
+static void
+query_found(void *arg, const struct span *query)
+{
+	struct usage_table *t = arg;
+
+	t->qtext = query->text;
+	t->qhash = text_hash_of('q', &(struct text){ query->text, query->len,
+	    1, query->escaped });
+	__builtin_prefetch(texts_slot(t, t->qhash));
+}
+
 /* The cached names of x (of kind 'q' or 'm'), or NULL. */
 static struct names *
 texts_get(const struct usage_table *t, char kind, const struct text *x,
@@ -393,13 +431,6 @@ texts_get(const struct usage_table *t, char kind, const struct text *x,
 		    memcmp(ns->key + 2, x->p, x->n) == 0)
 			return ns;
 	return NULL;
-}
-
-/* A text's hash, its kind and form (raw or decoded) in the seed. */
-static uint64_t
-text_hash_of(char kind, const struct text *x)
-{
-	return text_hash(x->p, x->n, (uint64_t)kind << 1 | x->raw);
 }
 
 /* As names_of(), for a text whose hash h is known. */
@@ -497,10 +528,10 @@ usage_of(struct usage_table *t, int http, const struct text *time,
 
 	if (!http)
 		return R_NOT_HTTP;
-	/* The query's slot is fetched from memory while the time parses. */
+	/* The query's entry is fetched from memory while the time parses. */
 	if (query->p != NULL) {
-		h = text_hash_of('q', query);
-		__builtin_prefetch(texts_slot(t, h));
+		h = query->p == t->qtext ? t->qhash : text_hash_of('q', query);
+		texts_prefetch(t, h);
 	}
 	if (time->p == NULL)
 		return bad(why, "\"ts\" or \"time\" is missing");
@@ -572,6 +603,7 @@ usage_line(struct usage_table *t, const char *line, size_t len, int partial,
 
 	if (memchr(line, '\0', len) != NULL)
 		return bad(why, "holds a NUL byte");
+	t->qtext = NULL;
 	if (!partial && log_fields_walk(line, len, &t->fields) == 0)
 		return usage_of_walked(t, &t->fields, why);
 	if ((r = entry_decode(&e, line, len, partial, why)) == R_SELECTED)
