@@ -9,6 +9,7 @@
 #include "redis_cluster.h"
 #include "redis_slot.h"
 #include "redis_url.h"
+#include "resp.h"
 #include "xalloc.h"
 
 /* Rounds of redirections a batch may take before the run gives up. */
@@ -406,13 +407,6 @@ take(struct batch *b, struct item *it, redisReply *r)
 	freeReplyObject(r);
 }
 
-static void
-append(redisContext *c, int argc, const char **argv, const size_t *lens)
-{
-	if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK)
-		die(EX_OSERR, "out of memory queueing a Redis command");
-}
-
 /* Queues every pending item on the node its slot (or an ASK) names. */
 static int
 queue_round(struct batch *b)
@@ -439,8 +433,8 @@ queue_round(struct batch *b)
 		it->node = node;
 		it->sent = 1;
 		if (it->asking)
-			append(c, 1, asking, NULL);
-		append(c, it->argc, it->argv, it->lens);
+			resp_append(c, 1, asking, NULL);
+		resp_append(c, it->argc, it->argv, it->lens);
 		b->cl->nodes[node].queued++;
 	}
 	return 0;

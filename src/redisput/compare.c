@@ -9,6 +9,7 @@
 #include "put.h"
 #include "redis_store.h"
 #include "redis_url.h"
+#include "resp.h"
 #include "strmap.h"
 #include "xalloc.h"
 
@@ -38,8 +39,8 @@ compare_send(struct put *p, struct chunk *ch)
 	int done = 0;
 
 	build_reads(p, ch);
-	multi_append(c, (int)ch->n + 1, ch->kv, ch->kvlen);
-	multi_append(c, (int)ch->n + 2, ch->members, ch->memlen);
+	resp_append(c, (int)ch->n + 1, ch->kv, ch->kvlen);
+	resp_append(c, (int)ch->n + 2, ch->members, ch->memlen);
 	while (!done)
 		if (redisBufferWrite(c, &done) != REDIS_OK)
 			break;		/* compare_recv() reports it */

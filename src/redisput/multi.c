@@ -4,6 +4,7 @@
 
 #include "diag.h"
 #include "redis_url.h"
+#include "resp.h"
 #include "multi.h"
 
 /* The connection failed mid-transaction: EXEC may have run or not. */
@@ -84,13 +85,6 @@ check_exec(const redisReply *r, struct multi_cmd *cmds, int n, const char *what)
 	return 0;
 }
 
-void
-multi_append(redisContext *c, int argc, const char **argv, const size_t *lens)
-{
-	if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK)
-		die(EX_OSERR, "out of memory queueing a Redis command");
-}
-
 /* An error a failover explains: the server is no longer the master. */
 static int
 not_master(const redisReply *r)
@@ -106,10 +100,10 @@ multi_send(redisContext *c, const struct multi_cmd *cmds, int n)
 	static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
 	int i, done = 0;
 
-	multi_append(c, 1, multi, NULL);
+	resp_append(c, 1, multi, NULL);
 	for (i = 0; i < n; i++)
-		multi_append(c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
-	multi_append(c, 1, exec, NULL);
+		resp_append(c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
+	resp_append(c, 1, exec, NULL);
 	/* Out now, so that the server works while the next chunk is read. */
 	while (!done)
 		if (redisBufferWrite(c, &done) != REDIS_OK)

@@ -1,6 +1,6 @@
 /*
  * multi: one MULTI/EXEC transaction, pipelined.  Every command is appended
- * to hiredis's output buffer (binary-safe: lengths are given) and the lot
+ * to hiredis's output buffer (resp.h: binary-safe, lengths given) and the lot
  * goes out in one write; its replies are read and checked later, after
  * other transactions may have been sent behind it: OK for MULTI, QUEUED
  * for each command, and EXEC's array holding each command's result.
@@ -20,9 +20,6 @@ struct multi_cmd {
 	long long	 result;	/* filled when want is _INTEGER */
 };
 
-/* Queues one command in c's output buffer; out of memory ends the run. */
-void	multi_append(redisContext *c, int argc, const char **argv,
-	    const size_t *lens);
 /*
  * Sends cmds[0..n) as one transaction, without waiting for its replies.
  * A connection that fails is left for multi_recv() to report: -1, else 0.
