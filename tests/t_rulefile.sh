@@ -3,7 +3,8 @@
 # pass of yamlemit, and placed there under the name yamlemit -d gives
 # (record_<rules>_<local time>.yml), 0644 whatever the umask, never over
 # what holds that name (_2.yml then), with no temporary left behind; a run
-# that changes no rule places none.
+# that changes no rule places none.  promtool, which checks the new rules,
+# runs with GOGC=200 unless GOGC is set.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_consul
@@ -66,5 +67,18 @@ kvdiff --all --prefix "$PREFIX" </dev/null >"$T/stored"
 yamlemit -q -o "$T/want.yml" "$T/stored" >/dev/null
 check "a taken name: the file holds the four rules" cmp "$T/want.yml" "$file"
 is "a taken name: no temporary is left" "$(find "$RULES" -name '.*' | wc -l)" 0
+
+# promtool, which checks the new rules, runs with GOGC=200 unless GOGC is
+# set (recsync(1), ENVIRONMENT): the real promtool, through a script that
+# notes what it was given.
+cat >"$T/promtool" <<EOF
+#!/bin/sh
+echo "GOGC=\${GOGC-unset}" >>"$T/gogc"
+exec $(command -v promtool) "\$@"
+EOF
+chmod +x "$T/promtool"
+records 1 10 | rs --promtool "$T/promtool" >/dev/null 2>"$T/err"
+records 1 11 | GOGC=50 rs --promtool "$T/promtool" >/dev/null 2>>"$T/err"
+is "promtool runs with GOGC=200, or the GOGC given" "$(sort -u "$T/gogc" | tr '\n' ' ')" "GOGC=200 GOGC=50 "
 
 done_testing
