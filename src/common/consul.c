@@ -355,6 +355,12 @@ consul_open(const struct consul_config *cfg)
 	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
 	    timeout_ms < 1000 ? 1L : timeout_ms / 1000);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "recsync/" RECSYNC_VERSION);
+	/*
+	 * A listing of a million keys is some 400 MB: read in pieces of up
+	 * to 512 KiB, not curl's 16 KiB, it takes a thirtieth of the reads,
+	 * polls and callbacks (and of the elements a piece's end cuts).
+	 */
+	curl_easy_setopt(c->curl, CURLOPT_BUFFERSIZE, 512L * 1024);
 	set_tls(c->curl, cfg);
 	return c;
 }

@@ -320,6 +320,8 @@ main(int argc, char *argv[])
 	int rc;
 
 	cli_init(argv);
+	/* A million lines come in reads of 256 KiB, not stdio's 4 KiB. */
+	setvbuf(stdin, NULL, _IOFBF, 1 << 18);
 	consul_config_init(&cfg);
 	memset(&st, 0, sizeof(st));
 	memset(&in, 0, sizeof(in));
