@@ -228,18 +228,19 @@ cmp_backslash(__m128i x)
 	return _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
 }
 
+/* '[' and ']' are '{' and '}' but for bit 0x20, which no other byte's is. */
 static inline __m128i
 cmp_open(__m128i x)
 {
-	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('{')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
+	return _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+	    _mm_set1_epi8('{'));
 }
 
 static inline __m128i
 cmp_close(__m128i x)
 {
-	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('}')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8(']')));
+	return _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+	    _mm_set1_epi8('}'));
 }
 
 /* Blanks and control bytes: at most 0x20, unsigned. */
@@ -289,8 +290,8 @@ next_bit(const uint64_t *w, size_t nwords, size_t i)
 static int
 make_masks(const char *p, size_t n, struct masks *m)
 {
-	uint64_t bs[MASK_WORDS], esc[MASK_WORDS + 1] = { 0 }, open, close,
-	    blank, valid, carry = 0, b;
+	uint64_t bs[MASK_WORDS], esc, esc_next = 0, open, close, blank, valid,
+	    carry = 0, b, low;
 	char tail[64];
 	const char *q;
 	__m128i x[4];
@@ -314,13 +315,18 @@ make_masks(const char *p, size_t n, struct masks *m)
 		open = MASK64(x, cmp_open) & valid;
 		close = MASK64(x, cmp_close) & valid;
 		blank = MASK64(x, cmp_blank) & valid;
-		/* Backslashes in order: each escapes the byte after it. */
-		for (b = bs[w] & ~esc[w]; b != 0; b &= ~esc[w]) {
-			i = 64 * w + (size_t)__builtin_ctzll(b);
-			esc[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
-			b &= b - 1;
+		/* Backslashes in order: each escapes the byte after it (the
+		 * last one of a word, the next word's first). */
+		esc = esc_next;
+		esc_next = 0;
+		for (b = bs[w] & ~esc; b != 0; b &= ~(low | esc)) {
+			low = b & -b;
+			if (low >> 63)
+				esc_next = 1;
+			else
+				esc |= low << 1;
 		}
-		m->quote[w] &= ~esc[w];
+		m->quote[w] &= ~esc;
 		m->in[w] = prefix_xor(m->quote[w]) ^ carry;
 		carry = (uint64_t)0 - (m->in[w] >> 63);
 		if (((bs[w] | blank) & ~m->in[w]) != 0)
