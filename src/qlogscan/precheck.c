@@ -250,6 +250,86 @@ cmp_blank(__m128i x)
 	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
 }
 
+/* The bytes of one word that the masks are made from. */
+struct word_bytes {
+	uint64_t	quote, bs, open, close, blank;
+};
+
+static void
+word_bytes_sse2(const char *q, struct word_bytes *b)
+{
+	__m128i x[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		x[i] = _mm_loadu_si128((const __m128i *)(const void *)
+		    (q + 16 * i));
+	b->quote = MASK64(x, cmp_quote);
+	b->bs = MASK64(x, cmp_backslash);
+	b->open = MASK64(x, cmp_open);
+	b->close = MASK64(x, cmp_close);
+	b->blank = MASK64(x, cmp_blank);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/*
+ * The same with AVX2, 32 bytes a step, where the CPU has it: half the
+ * steps of the line's longest part.
+ */
+#define MASK64_AVX2(lo, hi)	((uint64_t)(uint32_t)_mm256_movemask_epi8(lo) | \
+	(uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32)
+
+__attribute__((target("avx2")))
+static void
+word_bytes_avx2(const char *q, struct word_bytes *b)
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)q);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)
+	    (q + 32));
+	__m256i quote = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
+	__m256i open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
+	__m256i k20 = _mm256_set1_epi8(0x20);
+	__m256i lo20 = _mm256_or_si256(lo, k20), hi20 = _mm256_or_si256(hi, k20);
+
+	b->quote = MASK64_AVX2(_mm256_cmpeq_epi8(lo, quote),
+	    _mm256_cmpeq_epi8(hi, quote));
+	b->bs = MASK64_AVX2(_mm256_cmpeq_epi8(lo, bs),
+	    _mm256_cmpeq_epi8(hi, bs));
+	b->open = MASK64_AVX2(_mm256_cmpeq_epi8(lo20, open),
+	    _mm256_cmpeq_epi8(hi20, open));
+	b->close = MASK64_AVX2(_mm256_cmpeq_epi8(lo20, close),
+	    _mm256_cmpeq_epi8(hi20, close));
+	b->blank = MASK64_AVX2(_mm256_cmpeq_epi8(_mm256_min_epu8(lo, k20), lo),
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(hi, k20), hi));
+}
+
+static int
+cpu_has_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2");
+}
+#else
+#define word_bytes_avx2	word_bytes_sse2
+
+static int
+cpu_has_avx2(void)
+{
+	return 0;
+}
+#endif
+
+/* Chosen on the first line by what the CPU has (precheck_use_avx2()). */
+static void	(*word_bytes)(const char *, struct word_bytes *);
+
+void
+precheck_use_avx2(int use)
+{
+	word_bytes = use && cpu_has_avx2() ? word_bytes_avx2 : word_bytes_sse2;
+}
+
 static uint64_t
 prefix_xor(uint64_t x)
 {
@@ -292,9 +372,9 @@ make_masks(const char *p, size_t n, struct masks *m)
 {
 	uint64_t bs[MASK_WORDS], esc, esc_next = 0, open, close, blank, valid,
 	    carry = 0, b, low;
+	struct word_bytes wb;
 	char tail[64];
 	const char *q;
-	__m128i x[4];
 	size_t w, i, j;
 	int depth = 0;
 
@@ -307,14 +387,12 @@ make_masks(const char *p, size_t n, struct masks *m)
 			memcpy(tail, q, n - 64 * w);
 			q = tail;
 		}
-		for (i = 0; i < 4; i++)
-			x[i] = _mm_loadu_si128((const __m128i *)(const void *)
-			    (q + 16 * i));
-		m->quote[w] = MASK64(x, cmp_quote) & valid;
-		bs[w] = MASK64(x, cmp_backslash) & valid;
-		open = MASK64(x, cmp_open) & valid;
-		close = MASK64(x, cmp_close) & valid;
-		blank = MASK64(x, cmp_blank) & valid;
+		word_bytes(q, &wb);
+		m->quote[w] = wb.quote & valid;
+		bs[w] = wb.bs & valid;
+		open = wb.open & valid;
+		close = wb.close & valid;
+		blank = wb.blank & valid;
 		/* Backslashes in order: each escapes the byte after it (the
 		 * last one of a word, the next word's first). */
 		esc = esc_next;
@@ -391,6 +469,8 @@ light_by_masks(const char *p, size_t n, double threshold)
 	uint64_t b;
 	int kind, seen = 0;
 
+	if (word_bytes == NULL)
+		precheck_use_avx2(1);
 	if (n > 64 * MASK_WORDS || make_masks(p, n, &m) != 0)
 		return 0;
 	for (w = 0; w < m.nwords; w++)
@@ -412,6 +492,12 @@ light_by_masks(const char *p, size_t n, double threshold)
 {
 	(void)p, (void)n, (void)threshold;
 	return 0;
+}
+
+void
+precheck_use_avx2(int use)
+{
+	(void)use;
 }
 #endif
 

@@ -73,6 +73,11 @@ size_t		clean_query(char *q, size_t len);
 /* 1 when the line may hold a timing >= threshold; 0 when it cannot. */
 int		precheck_may_be_heavy(const char *line, size_t len,
 		    double threshold);
+/*
+ * Whether the pre-check may use AVX2 where the CPU has it (the default);
+ * 0 keeps it to SSE2, for the tests that hold one against the other.
+ */
+void		precheck_use_avx2(int use);
 
 
 /* A JSON string's raw text in a line, quotes included. */

@@ -2,7 +2,8 @@
  * qlogscan's raw pre-check (src/qlogscan/precheck.c) against its full
  * selection (select.c): a line the pre-check skips must never be one the
  * selection keeps, whatever the threshold; and it must answer as the slow
- * pre-check it replaced did (precheck_ref.h), line for line.
+ * pre-check it replaced did (precheck_ref.h), line for line, with its
+ * masks made by AVX2 (where the CPU has it) and by SSE2 alike.
  *
  * The first byte of the input picks the threshold and the rules (--instant,
  * --max-range, --max-time); the rest is one line of a query log, as
@@ -64,6 +65,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	light = !precheck_may_be_heavy(line, len, ru.threshold);
 	FUZZ_CHECK(light == !precheck_ref(line, len, ru.threshold),
 	    "the pre-check answers as the one it replaced");
+	/* Its masks by SSE2 alone answer as those by AVX2, where the CPU
+	 * has it. */
+	precheck_use_avx2(0);
+	FUZZ_CHECK(light == !precheck_may_be_heavy(line, len, ru.threshold),
+	    "the pre-check answers the same by SSE2 and by AVX2");
+	precheck_use_avx2(1);
 	r = select_line(&ru, line, len, 0, &hit, &buf, &bufcap, &why);
 	FUZZ_CHECK(!(light && r == R_SELECTED),
 	    "a line the pre-check skips is one the selection keeps");
