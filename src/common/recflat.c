@@ -20,9 +20,11 @@ struct flat {
 	const char		*text;
 	const char		*want;
 	size_t			 wantlen;
-	char			*keys;		/* the decoded keys, one after another */
-	size_t			 keys_len, keys_cap;
-	size_t			 key_at[RECFLAT_MEMBERS], key_len[RECFLAT_MEMBERS];
+	/* The keys: in the text when they hold no escape, else in escaped. */
+	const char		*key[RECFLAT_MEMBERS];
+	size_t			 key_len[RECFLAT_MEMBERS];
+	char			*escaped;	/* one after another; never moved */
+	size_t			 escaped_len, escaped_cap;
 	int			 nkeys;
 	struct recscan_string	 other;		/* a member's value not kept */
 	struct recscan		 out;
@@ -43,7 +45,9 @@ room(char *buf, size_t *cap, size_t len, size_t n)
 static const char *
 blanks(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+	/* Most calls find a token at once: one compare says so. */
+	while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' ||
+	    *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
 }
@@ -57,40 +61,53 @@ plain(unsigned char c)
 
 /*
  * Copies the plain bytes at p to *o; returns where they stop.  *o has room
- * for end - p bytes at least: a step may store all its sixteen bytes,
+ * for end - p + SLACK bytes at least: a step stores all its sixteen bytes,
  * those past the first that is not plain to be written over.
  */
+#define SLACK	16
+
+#ifdef __SSE2__
+static const char *
+copy_plain(const char *p, const char *end, char **o)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(' ');
+	char *w = *o, tail[16];
+	__m128i v, odd;
+	unsigned mask;
+
+	for (;; p += 16, w += 16) {
+		if (end - p >= 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		} else {
+			/* The last bytes, padded with quotes: nothing read past. */
+			memset(tail, '"', sizeof(tail));
+			memcpy(tail, p, (size_t)(end - p));
+			v = _mm_loadu_si128((const __m128i *)(const void *)tail);
+		}
+		/* Signed: a byte above 0x7f is below the space too. */
+		odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
+		_mm_storeu_si128((__m128i *)(void *)w, v);
+		if ((mask = (unsigned)_mm_movemask_epi8(odd)) != 0) {
+			mask = (unsigned)__builtin_ctz(mask);
+			*o = w + mask;
+			return p + mask;
+		}
+	}
+}
+#else
 static const char *
 copy_plain(const char *p, const char *end, char **o)
 {
 	char *w = *o;
-#ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(' ');
 
-	while (end - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		/* Signed: a byte above 0x7f is below the space too. */
-		__m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-		    _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
-		unsigned mask = (unsigned)_mm_movemask_epi8(odd);
-
-		_mm_storeu_si128((__m128i *)(void *)w, v);
-		if (mask != 0) {
-			unsigned k = (unsigned)__builtin_ctz(mask);
-
-			*o = w + k;
-			return p + k;
-		}
-		p += 16;
-		w += 16;
-	}
-#endif
 	while (p < end && plain((unsigned char)*p))
 		*w++ = *p++;
 	*o = w;
 	return p;
 }
+#endif
 
 /* The four hex digits at p (before end) in *v; 0 when they are not. */
 static int
@@ -140,8 +157,9 @@ unicode_escape(const char *p, const char *end, unsigned long *cp)
 static const char *
 escape(const char *p, const char *end, char **o)
 {
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *c;
+	/* What each escape's letter stands for; 0: no such escape. */
+	static const char to[256] = { ['"'] = '"', ['\\'] = '\\', ['/'] = '/',
+	    ['b'] = '\b', ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t' };
 	unsigned long cp;
 
 	if (end - p < 2)
@@ -151,9 +169,9 @@ escape(const char *p, const char *end, char **o)
 			*o += utf8_write(cp, *o);
 		return p;
 	}
-	if (p[1] == '\0' || (c = strchr(from, p[1])) == NULL)
+	if (to[(unsigned char)p[1]] == '\0')
 		return NULL;
-	*(*o)++ = to[c - from];
+	*(*o)++ = to[(unsigned char)p[1]];
 	return p + 2;
 }
 
@@ -178,7 +196,7 @@ copy_utf8(const char *p, const char *end, char **o)
 
 /*
  * Decodes the string whose opening quote is just before p into out (room
- * for end - p + 1 bytes: nothing decodes longer than it is), NUL-terminated,
+ * for end - p + SLACK bytes: nothing decodes longer than it is), NUL-terminated,
  * its length in *len; returns its closing quote, or NULL.
  */
 static const char *
@@ -214,7 +232,7 @@ string_value(struct flat *f, int m, const char *p, const char *end)
 	    m == M_EXPR ? &f->out.expr : m == M_WANT ? &f->out.want : &f->other;
 	const char *q;
 
-	v->s = room(v->s, &v->cap, 0, (size_t)(end - p) + 1);
+	v->s = room(v->s, &v->cap, 0, (size_t)(end - p) + SLACK);
 	if ((q = string(p, end, v->s, &v->len)) == NULL)
 		return NULL;
 	v->state = RS_STRING;
@@ -263,25 +281,41 @@ member_of(const struct flat *f, const char *k, size_t len)
 	    f->want && key_is(k, len, f->want, f->wantlen) ? M_WANT : M_OTHER;
 }
 
+/*
+ * The key whose opening quote is just before p, kept: a short run of plain
+ * bytes as the text has it, else decoded.  Its closing quote, or NULL.
+ */
+static const char *
+key(struct flat *f, const char *p, const char *end)
+{
+	const char *q = p;
+	char *k;
+
+	while (q < end && plain((unsigned char)*q))
+		q++;
+	if (q < end && *q == '"') {
+		f->key[f->nkeys] = p;
+		f->key_len[f->nkeys++] = (size_t)(q - p);
+		return q;
+	}
+	k = f->escaped + f->escaped_len;
+	if ((q = string(p, end, k, &f->key_len[f->nkeys])) == NULL)
+		return NULL;
+	f->key[f->nkeys] = k;
+	f->escaped_len += f->key_len[f->nkeys++];
+	return q;
+}
+
 /* The member at p (its key's quote); after its value, or NULL. */
 static const char *
 member(struct flat *f, const char *p, const char *end)
 {
-	char *k;
-	size_t klen;
 	int m;
 
-	if (p == end || *p != '"' || f->nkeys == RECFLAT_MEMBERS)
+	if (p == end || *p != '"' || f->nkeys == RECFLAT_MEMBERS ||
+	    (p = key(f, p + 1, end)) == NULL)
 		return NULL;
-	f->keys = room(f->keys, &f->keys_cap, f->keys_len,
-	    (size_t)(end - p) + 1);
-	k = f->keys + f->keys_len;
-	if ((p = string(p + 1, end, k, &klen)) == NULL)
-		return NULL;
-	f->key_at[f->nkeys] = f->keys_len;
-	f->key_len[f->nkeys++] = klen;
-	f->keys_len += klen;
-	m = member_of(f, k, klen);
+	m = member_of(f, f->key[f->nkeys - 1], f->key_len[f->nkeys - 1]);
 	p = blanks(p + 1, end);
 	if (p == end || *p != ':')
 		return NULL;
@@ -298,19 +332,21 @@ duplicate_keys(const struct flat *f)
 
 	for (i = 1; i < f->nkeys; i++)
 		for (j = 0; j < i; j++)
-			if (key_is(f->keys + f->key_at[i], f->key_len[i],
-			    f->keys + f->key_at[j], f->key_len[j]))
+			if (key_is(f->key[i], f->key_len[i], f->key[j],
+			    f->key_len[j]))
 				return 1;
 	return 0;
 }
 
 static void
-reset(struct flat *f, const char *text, const char *want)
+reset(struct flat *f, const char *text, size_t len, const char *want)
 {
 	f->text = text;
 	f->want = want;
 	f->wantlen = want ? strlen(want) : 0;
-	f->keys_len = 0;
+	/* Room for every key decoded: the keys found point into it. */
+	f->escaped = room(f->escaped, &f->escaped_cap, 0, len + SLACK);
+	f->escaped_len = 0;
 	f->nkeys = 0;
 	recscan_clear(&f->out);
 }
@@ -342,7 +378,7 @@ recflat(const char *text, size_t len, const char *want)
 	struct flat *f = &fl;
 	const char *p, *end = text + len;
 
-	reset(f, text, want);
+	reset(f, text, len, want);
 	p = blanks(text, end);
 	if (p == end || *p != '{' || (p = members(f, p + 1, end)) == NULL ||
 	    blanks(p, end) != end || duplicate_keys(f))
