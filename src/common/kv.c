@@ -96,7 +96,7 @@ record_without_index(const char *text, size_t len, struct record *r,
 }
 
 int
-kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
+kv_entry_value(const struct kv_entry *e, struct record *r, const char **why)
 {
 	size_t len = e->value_len;
 	char *compact;
@@ -115,9 +115,16 @@ kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
 	else if (rc != 0 && strstr(*why, "\"index\"") != NULL)
 		rc = record_without_index(text, len, r, why);
 	free(compact);
-	if (rc == 0)
-		record_set_index(r, e->number);
 	return rc;
+}
+
+int
+kv_entry_record(const struct kv_entry *e, struct record *r, const char **why)
+{
+	if (kv_entry_value(e, r, why) != 0)
+		return -1;
+	record_set_index(r, e->number);
+	return 0;
 }
 
 /*

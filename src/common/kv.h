@@ -47,5 +47,13 @@ long long kv_key_number(const char *prefix, const char *key);
  */
 int	kv_entry_record(const struct kv_entry *e, struct record *r,
 	    const char **why);
+/*
+ * As kv_entry_record, but the record as the value holds it: its text not
+ * edited, its index the value's own (0 when none).  For a caller that
+ * wants the name and expression only, and takes the key's number from e:
+ * the edit costs kvdiff a tenth of its time at a million.
+ */
+int	kv_entry_value(const struct kv_entry *e, struct record *r,
+	    const char **why);
 
 #endif

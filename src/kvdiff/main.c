@@ -65,6 +65,7 @@ struct state {
 	int			 origin;	/* --origin */
 	struct stored_list	 stored;	/* by index; the first of a name */
 	struct stored_list	 duplicates;	/* later keys of a stored name */
+	struct stored_pool	 pool;		/* the texts of both */
 	struct record_list	 fresh;		/* input records Consul lacks */
 	struct strmap		*stored_names;
 	struct strmap		*fresh_names;
@@ -143,7 +144,9 @@ take_stored(const struct kv_entry *e, void *arg)
 	struct record r;
 	const char *why;
 
-	if (kv_entry_record(e, &r, &why) != 0) {
+	/* Subtracting needs the name and expression, not the line. */
+	if ((st->lines ? kv_entry_record(e, &r, &why) :
+	    kv_entry_value(e, &r, &why)) != 0) {
 		warnmsg("%s: %s; ignored, its number stays taken", e->key, why);
 		return;
 	}
@@ -153,15 +156,11 @@ take_stored(const struct kv_entry *e, void *arg)
 	}
 	/*
 	 * Printed without its index, so that a retire by name takes every
-	 * key of it, duplicates too; r.index, kept, still orders the list.
+	 * key of it, duplicates too; the key's number still orders the list.
 	 */
-	if (st->mode == UNUSED) {
-		long long index = r.index;
-
+	if (st->mode == UNUSED)
 		record_set_index(&r, 0);
-		r.index = index;
-	}
-	stored_add(&st->stored, &r, st->lines);
+	stored_add(&st->stored, &st->pool, &r, e->number, st->lines);
 	record_free(&r);
 }
 
@@ -356,6 +355,7 @@ main(int argc, char *argv[])
 	strmap_free(st.fresh_names);
 	stored_list_free(&st.stored);
 	stored_list_free(&st.duplicates);
+	stored_pool_free(&st.pool);
 	record_list_free(&st.fresh);
 	consul_config_free(&cfg);
 	return record_input_status(&in);

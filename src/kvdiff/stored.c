@@ -16,22 +16,55 @@ stored_move(struct stored_list *l, struct stored *s)
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
 	l->v[l->n++] = *s;
-	s->text = NULL;
+}
+
+/* Texts are carved from blocks of this size (a longer one gets its own). */
+#define POOL_BLOCK	(1 << 20)
+
+static char *
+pool_alloc(struct stored_pool *p, size_t n)
+{
+	char *b;
+
+	if (p->block == NULL || p->size - p->used < n) {
+		p->size = sizeof(b) + (n > POOL_BLOCK ? n : POOL_BLOCK);
+		b = xmalloc(p->size);
+		memcpy(b, &p->block, sizeof(b));
+		p->block = b;
+		p->used = sizeof(b);
+	}
+	b = p->block + p->used;
+	p->used += n;
+	return b;
 }
 
 void
-stored_add(struct stored_list *l, const struct record *r, int with_line)
+stored_pool_free(struct stored_pool *p)
+{
+	char *prev;
+
+	while (p->block != NULL) {
+		memcpy(&prev, p->block, sizeof(prev));
+		free(p->block);
+		p->block = prev;
+	}
+	p->used = p->size = 0;
+}
+
+void
+stored_add(struct stored_list *l, struct stored_pool *pool,
+    const struct record *r, long long index, int with_line)
 {
 	size_t nlen = strlen(r->name), llen = with_line ? r->text_len : 0;
 	struct stored s;
 
-	s.text = xmalloc(nlen + 1 + llen + 1);
+	s.text = pool_alloc(pool, nlen + 1 + llen + 1);
 	memcpy(s.text, r->name, nlen + 1);
 	memcpy(s.text + nlen + 1, r->text, llen);
 	s.text[nlen + 1 + llen] = '\0';
 	s.expr_hash = hash_bytes(r->expr, r->expr_len);
 	s.wanted = 0;
-	s.index = r->index;
+	s.index = index;
 	stored_move(l, &s);
 }
 
@@ -101,10 +134,6 @@ stored_sort_by_index(struct stored_list *l)
 void
 stored_list_free(struct stored_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].text);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

@@ -19,14 +19,15 @@
 #define REDIS_CHUNK	1000
 
 static struct stored *
-stored_new(struct drift *d, const struct record *r, uint64_t name_hash)
+stored_new(struct drift *d, const struct record *r, long long index,
+    uint64_t name_hash)
 {
 	size_t len = strlen(r->name);
 	struct stored *s = xmalloc(sizeof(*s) + len + 1);
 
 	memcpy(s->name, r->name, len + 1);
 	s->expr_hash = hash_bytes(r->expr, r->expr_len);
-	s->index = r->index;
+	s->index = index;
 	s->in_redis = s->in_rules = 0;
 	if (d->nall == d->capall) {
 		d->capall = d->capall ? 2 * d->capall : 1024;
@@ -55,20 +56,20 @@ take_key(const struct kv_entry *e, void *arg)
 		d->foreign++;
 		return;
 	}
-	if (kv_entry_record(e, &r, &why) != 0) {
+	if (kv_entry_value(e, &r, &why) != 0) {
 		it = drift_add(d, JUNK, e->key);
 		it->why = why;
 		return;
 	}
 	h = strmap_hash(r.name);
 	if ((s = strmap_get_hashed(d->stored, r.name, h)) == NULL) {
-		stored_new(d, &r, h);
+		stored_new(d, &r, e->number, h);
 	} else {
 		it = drift_add(d, DUPLICATE, s->name);
-		it->first = s->index < r.index ? s->index : r.index;
-		it->other = s->index < r.index ? r.index : s->index;
-		if (r.index < s->index) {
-			s->index = r.index;
+		it->first = s->index < e->number ? s->index : e->number;
+		it->other = s->index < e->number ? e->number : s->index;
+		if (e->number < s->index) {
+			s->index = e->number;
 			s->expr_hash = hash_bytes(r.expr, r.expr_len);
 		}
 	}

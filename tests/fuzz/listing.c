@@ -12,7 +12,8 @@
  * stream takes is one jansson takes (but for nesting deeper than jansson
  * goes).
  *
- * The whole input is also read as one stored value by kv_entry_record(),
+ * The whole input is also read as one stored value by kv_entry_record()
+ * (and kv_entry_value(), which must agree with it),
  * against jansson: a record exactly when jansson's tree of it (without
  * its "index", the key's number being the index) is one, and then the
  * record's text is one line and jansson's tree with "index": N.
@@ -166,6 +167,26 @@ value_oracle(const char *v, size_t len)
 	return o;
 }
 
+/*
+ * kv_entry_value() takes a value exactly when kv_entry_record() does, and
+ * finds the same name and expression (r is kv_entry_record's record).
+ */
+static void
+same_as_value(const struct kv_entry *e, int rc, const struct record *r)
+{
+	struct record v;
+	const char *why = NULL;
+
+	FUZZ_CHECK((kv_entry_value(e, &v, &why) == 0) == (rc == 0),
+	    "kv_entry_value takes a value exactly when kv_entry_record does");
+	if (rc != 0)
+		return;
+	FUZZ_CHECK(strcmp(v.name, r->name) == 0 && v.expr_len == r->expr_len &&
+	    memcmp(v.expr, r->expr, v.expr_len) == 0,
+	    "and finds the same name and expression");
+	record_free(&v);
+}
+
 static void
 check_value(const uint8_t *data, size_t size)
 {
@@ -180,6 +201,7 @@ check_value(const uint8_t *data, size_t size)
 	v[size] = '\0';
 	want = value_oracle(v, size);
 	rc = kv_entry_record(&e, &r, &why);
+	same_as_value(&e, rc, &r);
 	FUZZ_CHECK((rc == 0) == (want != NULL), "a value is a record exactly "
 	    "when jansson's tree of it is one");
 	FUZZ_CHECK(rc == 0 || why != NULL, "a refused value says why");
