@@ -250,6 +250,17 @@ cmp_blank(__m128i x)
 	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
 }
 
+static uint64_t
+prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	return x ^ x << 32;
+}
+
 /* The bytes of one word that the masks are made from. */
 struct word_bytes {
 	uint64_t	quote, bs, open, close, blank;
@@ -305,41 +316,24 @@ word_bytes_avx2(const char *q, struct word_bytes *b)
 	    _mm256_cmpeq_epi8(_mm256_min_epu8(hi, k20), hi));
 }
 
+/* prefix_xor() in one carry-less product, by a word of ones. */
+__attribute__((target("pclmul")))
+static uint64_t
+prefix_xor_clmul(uint64_t x)
+{
+	return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(
+	    _mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xff), 0));
+}
+
 static int
 cpu_has_avx2(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2");
+	return __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("pclmul");
 }
-#else
-#define word_bytes_avx2	word_bytes_sse2
-
-static int
-cpu_has_avx2(void)
-{
-	return 0;
-}
+#define HAVE_AVX2_MASKS	1
 #endif
-
-/* Chosen on the first line by what the CPU has (precheck_use_avx2()). */
-static void	(*word_bytes)(const char *, struct word_bytes *);
-
-void
-precheck_use_avx2(int use)
-{
-	word_bytes = use && cpu_has_avx2() ? word_bytes_avx2 : word_bytes_sse2;
-}
-
-static uint64_t
-prefix_xor(uint64_t x)
-{
-	x ^= x << 1;
-	x ^= x << 2;
-	x ^= x << 4;
-	x ^= x << 8;
-	x ^= x << 16;
-	return x ^ x << 32;
-}
 
 static int
 bit(const uint64_t *w, size_t i)
@@ -366,9 +360,13 @@ next_bit(const uint64_t *w, size_t nwords, size_t i)
  * The masks of [p, p + n); 0, or -1 when the line is not of the shape
  * (a backslash or blank outside strings, brackets that close early or
  * late, a string left open, a string with a backslash used as a key).
+ * Made with the CPU's instructions of choice: bytes and pxor, inlined in
+ * each of the versions below.
  */
-static int
-make_masks(const char *p, size_t n, struct masks *m)
+static inline __attribute__((always_inline)) int
+make_masks_by(const char *p, size_t n, struct masks *m,
+    void (*bytes)(const char *, struct word_bytes *),
+    uint64_t (*pxor)(uint64_t))
 {
 	uint64_t bs[MASK_WORDS], esc, esc_next = 0, open, close, blank, valid,
 	    carry = 0, b, low;
@@ -387,7 +385,7 @@ make_masks(const char *p, size_t n, struct masks *m)
 			memcpy(tail, q, n - 64 * w);
 			q = tail;
 		}
-		word_bytes(q, &wb);
+		bytes(q, &wb);
 		m->quote[w] = wb.quote & valid;
 		bs[w] = wb.bs & valid;
 		open = wb.open & valid;
@@ -405,7 +403,7 @@ make_masks(const char *p, size_t n, struct masks *m)
 				esc |= low << 1;
 		}
 		m->quote[w] &= ~esc;
-		m->in[w] = prefix_xor(m->quote[w]) ^ carry;
+		m->in[w] = pxor(m->quote[w]) ^ carry;
 		carry = (uint64_t)0 - (m->in[w] >> 63);
 		if (((bs[w] | blank) & ~m->in[w]) != 0)
 			return -1;
@@ -426,6 +424,38 @@ make_masks(const char *p, size_t n, struct masks *m)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+make_masks_sse2(const char *p, size_t n, struct masks *m)
+{
+	return make_masks_by(p, n, m, word_bytes_sse2, prefix_xor);
+}
+
+#ifdef HAVE_AVX2_MASKS
+__attribute__((target("avx2,pclmul")))
+static int
+make_masks_avx2(const char *p, size_t n, struct masks *m)
+{
+	return make_masks_by(p, n, m, word_bytes_avx2, prefix_xor_clmul);
+}
+#else
+#define make_masks_avx2	make_masks_sse2
+
+static int
+cpu_has_avx2(void)
+{
+	return 0;
+}
+#endif
+
+/* Chosen on the first line by what the CPU has (precheck_use_avx2()). */
+static int	(*make_masks)(const char *, size_t, struct masks *);
+
+void
+precheck_use_avx2(int use)
+{
+	make_masks = use && cpu_has_avx2() ? make_masks_avx2 : make_masks_sse2;
 }
 
 /*
@@ -469,7 +499,7 @@ light_by_masks(const char *p, size_t n, double threshold)
 	uint64_t b;
 	int kind, seen = 0;
 
-	if (word_bytes == NULL)
+	if (make_masks == NULL)
 		precheck_use_avx2(1);
 	if (n > 64 * MASK_WORDS || make_masks(p, n, &m) != 0)
 		return 0;
