@@ -22,22 +22,30 @@
 static int
 resolves_as_nonstring(const char *s, size_t len)
 {
-	static const char *const words[] = {
-		"~", "null", "true", "false", "yes", "no", "on", "off", "y",
-		"n", "<<", "=",
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} words[] = {
+		{ "~", 1 }, { "null", 4 }, { "true", 4 }, { "false", 5 },
+		{ "yes", 3 }, { "no", 2 }, { "on", 2 }, { "off", 3 }, { "y", 1 },
+		{ "n", 1 }, { "<<", 2 }, { "=", 1 },
 	};
 	size_t i;
 
 	if (len == 0)
 		return 1;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) == len && strncasecmp(s, words[i], len) == 0)
-			return 1;
 	/* Numbers, .inf/.nan and timestamps all begin like this. */
 	if ((s[0] >= '0' && s[0] <= '9') || s[0] == '.')
 		return 1;
-	return len > 1 && (s[0] == '-' || s[0] == '+') &&
-	    ((s[1] >= '0' && s[1] <= '9') || s[1] == '.');
+	if (len > 1 && (s[0] == '-' || s[0] == '+') &&
+	    ((s[1] >= '0' && s[1] <= '9') || s[1] == '.'))
+		return 1;
+	if (len > 5)		/* longer than "false": no word */
+		return 0;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].len == len && strncasecmp(s, words[i].s, len) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -63,28 +71,64 @@ has_unicode_break(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Emits a scalar made by hand, not by yaml_scalar_event_initialize(), whose
+ * check that the text is UTF-8 took 4% of a run: every string here already
+ * is (record.h's reader checks each string of a line that is not ASCII,
+ * opt_text() each option's text).  The emitter takes the copy and frees it
+ * (yaml_event_delete() with free(), as libyaml allocates with malloc()).
+ */
+static int
+put_scalar(yaml_emitter_t *em, const char *s, size_t len,
+    yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+	yaml_char_t *copy;
+
+	if (len > INT_MAX || (copy = malloc(len + 1)) == NULL)
+		return 0;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.type = YAML_SCALAR_EVENT;
+	ev.data.scalar.value = copy;
+	ev.data.scalar.length = len;
+	ev.data.scalar.plain_implicit = 1;
+	ev.data.scalar.quoted_implicit = 1;
+	ev.data.scalar.style = style;
+	return yaml_emitter_emit(em, &ev);
+}
+
 /* Emits one string scalar; libyaml upgrades single to double quotes when needed. */
 static int
 scalar(yaml_emitter_t *em, const char *s, size_t len)
 {
-	yaml_event_t ev;
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
 
 	if (has_unicode_break(s, len))
 		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	else if (resolves_as_nonstring(s, len))
 		style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
-
-	if (len > INT_MAX || !yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (const yaml_char_t *)s, (int)len, 1, 1, style))
-		return 0;
-	return yaml_emitter_emit(em, &ev);
+	return put_scalar(em, s, len, style);
 }
 
 static int
 str(yaml_emitter_t *em, const char *s)
 {
 	return scalar(em, s, strlen(s));
+}
+
+/* One of our own keys ("record", "expr", ...): plain, nothing to look at. */
+#define KEY(em, k)	put_scalar((em), (k), sizeof(k) - 1, YAML_ANY_SCALAR_STYLE)
+
+/* A record name: [a-zA-Z_:][a-zA-Z0-9_:]*, no line break, but maybe 'yes'. */
+static int
+name_scalar(yaml_emitter_t *em, const char *s)
+{
+	size_t len = strlen(s);
+
+	return put_scalar(em, s, len, resolves_as_nonstring(s, len) ?
+	    YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 }
 
 static int
@@ -136,11 +180,11 @@ rule(yaml_emitter_t *em, const struct layout *lo, const struct item *it)
 	size_t i;
 	int ok;
 
-	ok = map_start(em) && str(em, "record") && str(em, it->name) &&
-	    str(em, "expr") && scalar(em, item_expr(it, &buf, &cap),
+	ok = map_start(em) && KEY(em, "record") && name_scalar(em, it->name) &&
+	    KEY(em, "expr") && scalar(em, item_expr(it, &buf, &cap),
 	    it->expr_len);
 	if (ok && lo->nlabels > 0) {
-		ok = str(em, "labels") && map_start(em);
+		ok = KEY(em, "labels") && map_start(em);
 		for (i = 0; ok && i < lo->nlabels; i++)
 			ok = str(em, lo->label_names[i]) &&
 			    str(em, lo->label_values[i]);
@@ -154,18 +198,16 @@ static int
 group(yaml_emitter_t *em, const struct layout *lo, const char *name,
     const struct item *items, const size_t *idx, size_t n)
 {
-	yaml_event_t ev;
 	size_t i;
 
-	if (!map_start(em) || !str(em, "name") || !str(em, name))
+	if (!map_start(em) || !KEY(em, "name") || !str(em, name))
 		return 0;
 	/* A duration always has a unit, so it never reads as a number. */
-	if (lo->interval != NULL && (!str(em, "interval") ||
-	    !yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (const yaml_char_t *)lo->interval, -1, 1, 1, YAML_ANY_SCALAR_STYLE) ||
-	    !yaml_emitter_emit(em, &ev)))
+	if (lo->interval != NULL && (!KEY(em, "interval") ||
+	    !put_scalar(em, lo->interval, strlen(lo->interval),
+	    YAML_ANY_SCALAR_STYLE)))
 		return 0;
-	if (!str(em, "rules") || !seq_start(em))
+	if (!KEY(em, "rules") || !seq_start(em))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!rule(em, lo, &items[idx[i]]))
@@ -183,7 +225,7 @@ groups(yaml_emitter_t *em, const struct layout *lo, const struct item *items,
 	char *name;
 	int ok = 1;
 
-	if (!str(em, "groups") || !seq_start(em))
+	if (!KEY(em, "groups") || !seq_start(em))
 		return 0;
 	do {
 		size_t len = n - at < size ? n - at : size;
