@@ -271,6 +271,18 @@ $PY -c 'import sys; d = open(sys.argv[1], "rb").read()
 sys.exit(any(c.encode() in d for c in "\x85\u2028\u2029"))' "$T/strings.yml"
 verdict "odd strings: NEL, LS, PS escaped" $?
 
+# Names sorted bytewise whatever they share: a long common prefix, names
+# that are the prefix of others, differences before, at and past the
+# eighth byte after the prefix (the sort keys on those eight).
+$PY -c 'import json
+for n in ["p:aaaaaaaaaaaaaaaaaaaaX", "p:aaaaaaaaaaaaaaaaaaaa", "p:aaaaaaaaaaaaaaaaaaaa_",
+          "p:aaaaaaaab", "p:aaaaaaaa", "p:aaaaaaaaZ", "p:", "p:aaaaaaa9", "p:aaaaaaa:",
+          "p:aaaaaaaaaaaaaaaaaaaa0", "p:A", "p:_", "p:0", "p::"]:
+    print(json.dumps({"record": n, "expr": "up"}))' >"$T/prefix.jsonl"
+run -i "$T/prefix.jsonl" yamlemit -o "$T/prefix.yml"
+expect "names sharing a prefix: written" 0 "" "$T/prefix.jsonl"
+readback "names sharing a prefix: sorted bytewise" "$T/prefix.yml" "$T/prefix.jsonl"
+
 # A 200 KB expression: one line, never folded.
 $PY -c 'import json; print(json.dumps({"record": "big:one", "expr": "sum(up{a=\"" + "ab cd " * 34000 + "\"}) by (job)"}))' >"$T/big.jsonl"
 run -i "$T/big.jsonl" yamlemit -o "$T/big.yml"

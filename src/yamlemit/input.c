@@ -5,6 +5,7 @@
  * lies (see yamlemit.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,15 +158,85 @@ item_expr(const struct item *it, char **buf, size_t *cap)
 	return *buf;
 }
 
+/*
+ * A sort key: eight bytes of the name, from where the names start to
+ * differ, big-endian, so that comparing keys compares those bytes; equal
+ * keys fall back to the names.  The sort then reads 16 bytes an item in
+ * one array, not two scattered allocations (a million names are hundreds
+ * of megabytes of cache misses otherwise).
+ */
+struct sortkey {
+	uint64_t	 head;
+	size_t		 i;
+};
+
+/* What the sort's comparison needs besides the keys. */
+struct sortarg {
+	const struct item	*items;
+	size_t			 skip;	/* the bytes every name shares */
+};
+
+/* How many leading bytes every name shares (they are sorted past them). */
+static size_t
+common_prefix(const struct ruleset *rs)
+{
+	const char *first = rs->nitems ? rs->items[0].name : "";
+	size_t i, n = strlen(first), k;
+
+	for (i = 1; i < rs->nitems && n > 0; i++) {
+		for (k = 0; k < n && rs->items[i].name[k] == first[k]; k++)
+			;
+		n = k;
+	}
+	return n;
+}
+
+/* Up to eight bytes of name, big-endian, zeros past its end. */
+static uint64_t
+head_of(const char *name)
+{
+	uint64_t h = 0;
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		h = h << 8 | (unsigned char)*name;
+		if (*name != '\0')
+			name++;
+	}
+	return h;
+}
+
 /* By record name, bytewise; equal names in input order. */
 static int
 cmp_sorted(const void *a, const void *b, void *arg)
 {
-	const struct item *items = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(items[x].name, items[y].name);
+	const struct sortkey *x = a, *y = b;
+	const struct sortarg *sa = arg;
+	int c;
 
-	return c ? c : (x > y) - (x < y);
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	c = strcmp(sa->items[x->i].name + sa->skip,
+	    sa->items[y->i].name + sa->skip);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* rs->sorted: every item's index, by name. */
+static void
+sort_names(struct ruleset *rs)
+{
+	struct sortkey *keys = xreallocarray(NULL, rs->nitems ? rs->nitems : 1,
+	    sizeof(*keys));
+	struct sortarg sa = { rs->items, common_prefix(rs) };
+	size_t i;
+
+	for (i = 0; i < rs->nitems; i++)
+		keys[i] = (struct sortkey){
+		    head_of(rs->items[i].name + sa.skip), i };
+	qsort_r(keys, rs->nitems, sizeof(*keys), cmp_sorted, &sa);
+	for (i = 0; i < rs->nitems; i++)
+		rs->sorted[i] = keys[i].i;
+	free(keys);
 }
 
 static int
@@ -230,10 +301,7 @@ ruleset_sort(struct ruleset *rs)
 
 	rs->sorted = xreallocarray(NULL, rs->nitems ? rs->nitems : 1,
 	    sizeof(*rs->sorted));
-	for (i = 0; i < rs->nitems; i++)
-		rs->sorted[i] = i;
-	qsort_r(rs->sorted, rs->nitems, sizeof(*rs->sorted), cmp_sorted,
-	    rs->items);
+	sort_names(rs);
 	/* Keep the first of each name; list the others to report in input order. */
 	dups = xreallocarray(NULL, rs->nitems ? rs->nitems : 1, sizeof(*dups));
 	for (i = 0; i < rs->nitems; i++) {
