@@ -238,6 +238,15 @@ trailer "options" "$T/opts.yml" 5
 run -i "$D/basic.jsonl" yamlemit -o -
 expect "-o -: the YAML on stdout, no records" 0 "" "$D/basic.yml"
 
+# Write errors, in the rule file or in the records passed on (both go out
+# in writes of 1 MiB): 74; the rule file goes in place before the records.
+run -i "$D/basic.jsonl" yamlemit -o /dev/full
+expect "-o /dev/full: 74" 74 "/dev/full: No space left on device"
+echo keep >"$T/full.yml"
+run -i "$D/basic.jsonl" sh -c 'yamlemit -o "$1" >/dev/full' sh "$T/full.yml"
+expect "the records to a full standard output: 74" 74 "write error on standard output"
+same "the records to a full standard output: the rule file written first" "$D/basic.yml" "$T/full.yml"
+
 # Expressions that are hard to write as YAML but valid PromQL.
 run -i "$D/promql-hard.jsonl" yamlemit -o "$T/hard.yml" --label region=华东
 expect "hard expressions: written" 0 "" "$D/promql-hard.jsonl"

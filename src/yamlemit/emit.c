@@ -241,7 +241,7 @@ groups(yaml_emitter_t *em, const struct layout *lo, const struct item *items,
 
 /* Where the emitter's bytes go: the file, and the trailer's digest. */
 struct sink {
-	FILE			*fp;
+	struct outbuf		 ob;
 	struct rule_digest	 dg;
 };
 
@@ -251,7 +251,7 @@ write_handler(void *data, unsigned char *buf, size_t size)
 	struct sink *out = data;
 
 	rule_digest_add(&out->dg, buf, size);
-	return fwrite(buf, 1, size, out->fp) == size;
+	return outbuf_put(&out->ob, buf, size) == 0;
 }
 
 /* The last line, after the YAML: see rule_trailer.h. */
@@ -261,7 +261,7 @@ trailer(struct sink *out, size_t n)
 	char line[RULE_TRAILER_MAX];
 	size_t len = rule_trailer_make(&out->dg, n, line);
 
-	return fwrite(line, 1, len, out->fp) == len;
+	return outbuf_put(&out->ob, line, len) == 0;
 }
 
 static int
@@ -292,13 +292,14 @@ emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
     const size_t *idx, size_t n, const char **why)
 {
 	yaml_emitter_t em;
-	struct sink out = { .fp = fp };
+	struct sink out;
 	int ok;
 
 	if (!yaml_emitter_initialize(&em)) {
 		*why = "cannot initialize the YAML emitter";
 		return -1;
 	}
+	outbuf_init(&out.ob, fp);
 	rule_digest_init(&out.dg);
 	yaml_emitter_set_output(&em, write_handler, &out);
 	yaml_emitter_set_unicode(&em, 1);	/* Chinese stays readable */
@@ -309,8 +310,9 @@ emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 	if (!ok)
 		*why = em.error == YAML_WRITER_ERROR ? strerror(errno) :
 		    em.problem ? em.problem : "YAML emitter error";
-	else if (!(ok = trailer(&out, n)))
+	else if (!(ok = trailer(&out, n) && outbuf_end(&out.ob) == 0))
 		*why = strerror(errno);
+	free(out.ob.buf);	/* NULL after outbuf_end(); else it failed */
 	rule_digest_free(&out.dg);
 	yaml_emitter_delete(&em);
 	return ok ? 0 : -1;

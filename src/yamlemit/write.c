@@ -162,22 +162,67 @@ write_files(const struct outputs *o, const struct layout *lo,
 		atomic_commit(&rej);
 }
 
+void
+outbuf_init(struct outbuf *ob, FILE *fp)
+{
+	ob->fp = fp;
+	ob->buf = xmalloc(OUTBUF_SIZE);
+	ob->len = 0;
+}
+
+/* Writes the gathered bytes out; 0 or -1. */
+static int
+outbuf_drain(struct outbuf *ob)
+{
+	size_t len = ob->len;
+
+	ob->len = 0;
+	return fwrite(ob->buf, 1, len, ob->fp) == len ? 0 : -1;
+}
+
+int
+outbuf_put(struct outbuf *ob, const void *data, size_t len)
+{
+	if (len > OUTBUF_SIZE - ob->len && outbuf_drain(ob) != 0)
+		return -1;
+	if (len >= OUTBUF_SIZE)		/* a huge record: as it is */
+		return fwrite(data, 1, len, ob->fp) == len ? 0 : -1;
+	memcpy(ob->buf + ob->len, data, len);
+	ob->len += len;
+	return 0;
+}
+
+int
+outbuf_end(struct outbuf *ob)
+{
+	int rc = outbuf_drain(ob);
+
+	free(ob->buf);
+	ob->buf = NULL;
+	return fflush(ob->fp) != 0 ? -1 : rc;
+}
+
 /* The records as they came, in input order, less duplicates and refused ones. */
 size_t
 pass_through(const struct ruleset *rs)
 {
 	const struct item *it;
+	struct outbuf out;
 	size_t i, n = 0;
 
+	outbuf_init(&out, stdout);
 	for (i = 0; i < rs->nitems; i++) {
 		it = &rs->items[i];
 		if (it->dropped || it->reject != NULL)
 			continue;
-		if (fwrite(it->text, 1, it->len, stdout) != it->len ||
-		    putchar('\n') == EOF)
+		if (outbuf_put(&out, it->text, it->len) != 0 ||
+		    outbuf_put(&out, "\n", 1) != 0)
 			die(EX_IOERR, "write error on standard output: %s",
 			    strerror(errno));
 		n++;
 	}
+	if (outbuf_end(&out) != 0)
+		die(EX_IOERR, "write error on standard output: %s",
+		    strerror(errno));
 	return n;
 }
