@@ -243,6 +243,7 @@ expect "-o -: the YAML on stdout, no records" 0 "" "$D/basic.yml"
 run -i "$D/basic.jsonl" yamlemit -o /dev/full
 expect "-o /dev/full: 74" 74 "/dev/full: No space left on device"
 echo keep >"$T/full.yml"
+# shellcheck disable=SC2016 # the script's $1 is its own
 run -i "$D/basic.jsonl" sh -c 'yamlemit -o "$1" >/dev/full' sh "$T/full.yml"
 expect "the records to a full standard output: 74" 74 "write error on standard output"
 same "the records to a full standard output: the rule file written first" "$D/basic.yml" "$T/full.yml"
