@@ -74,40 +74,38 @@ static const double pow10_exact[] = {
 
 /*
  * A JSON number at p read as strtod reads it, in the common case: up to
- * 19 significant digits and a power of ten whose product (or quotient) is
- * one correctly rounded operation on exact doubles, hence strtod's very
- * value (Clinger's fast path).  Returns the end, or NULL for any other
- * form (hexadecimal, inf, a dangling '.', many digits...), which strtod
- * reads instead.
+ * 19 digits and a power of ten whose product (or quotient) is one
+ * correctly rounded operation on exact doubles, hence strtod's very value
+ * (Clinger's fast path).  Returns the end, or NULL for any other form
+ * (hexadecimal, inf, a dangling '.', many digits...), which strtod reads
+ * instead.  (19 digits make less than 2^64, leading zeros or not.)
  */
 static const char *
 number_fast(const char *p, double *out)
 {
+	const char *q;
 	uint64_t m = 0;
-	int neg = 0, sig = 0, e = 0, x = 0, xneg = 0, xdigits = 0;
+	size_t ndigits, nfraction = 0;
+	int neg = 0, e, x = 0, xneg = 0, xdigits = 0;
 
 	if (*p == '-') {
 		neg = 1;
 		p++;
 	}
-	if (*p < '0' || *p > '9')
+	for (q = p; *p >= '0' && *p <= '9'; p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	if ((ndigits = p - q) == 0)
 		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if (m != 0 || *p != '0') {
-			if (++sig > 19)
-				return NULL;
-			m = m * 10 + (uint64_t)(*p - '0');
-		}
 	if (*p == '.') {
-		if (*++p < '0' || *p > '9')
+		for (q = ++p; *p >= '0' && *p <= '9'; p++)
+			m = m * 10 + (uint64_t)(*p - '0');
+		if ((nfraction = p - q) == 0)
 			return NULL;
-		for (; *p >= '0' && *p <= '9'; p++, e--)
-			if (m != 0 || *p != '0') {
-				if (++sig > 19)
-					return NULL;
-				m = m * 10 + (uint64_t)(*p - '0');
-			}
+		ndigits += nfraction;
 	}
+	if (ndigits > 19)
+		return NULL;
+	e = -(int)nfraction;
 	if (*p == 'e' || *p == 'E') {
 		p++;
 		if (*p == '+' || *p == '-')
