@@ -248,6 +248,24 @@ for opts in "" "--group-size 7 --label env=prod --interval 1m --group g"; do
 		fail "libyaml $opts" "$(cat "$T/err")" "$(diff "$Q/quick.json" "$T/out")"
 	fi
 done
+# A line longer than the scan's 1 MiB buffer (a rule Consul cannot hold:
+# rules_extra), by both paths.
+{ cat "$Q/stored"; python3 -c 'import json; print(json.dumps({"record": "big:rule", "expr": "sum(up{a=\"" + "x" * 2500000 + "\"})"}))'; } >"$Q/big.jsonl"
+yamlemit -q -o "$Q/r.yml" <"$Q/big.jsonl" >/dev/null
+kd "$Q/r.yml"
+cp "$T/out" "$Q/quick.json"
+if [ "$status" = 1 ] && grep -q "as yamlemit wrote them" "$T/err" && [ "$(drift rules_extra)" = big:rule ]; then
+	ok "a 2.5 MB rule: the line scan reads past its buffer"
+else
+	fail "2.5 MB rule" "$status" "$(cat "$T/err")" "$(head -c 500 "$T/out")"
+fi
+head -n -1 "$Q/r.yml" >"$Q/plain" && cp "$Q/plain" "$Q/r.yml"
+kd "$Q/r.yml"
+if [ "$status" = 1 ] && cmp -s "$Q/quick.json" "$T/out"; then
+	ok "a 2.5 MB rule: the same report from libyaml"
+else
+	fail "2.5 MB rule, libyaml" "$(diff "$Q/quick.json" "$T/out" | head -5)"
+fi
 yamlemit -q -o "$Q/r.yml" <"$Q/stored" >/dev/null
 # A rule taken out by hand, the trailer left: libyaml reads the file and
 # finds the drift.
