@@ -40,9 +40,15 @@ put_group(char *o, uint32_t g)
 	memcpy(o + 2, &digit_pair[g & 0xfff], 2);
 }
 
+#ifdef HAVE_AVX2_PATH
+static int	have_avx2(void);
+static size_t	encode_avx2(const unsigned char *d, size_t len, char *out);
+#endif
+
 /*
- * By table, six bytes a step while eight can be read: kvpush encodes every
- * value it writes, and this takes under half of EVP_EncodeBlock's
+ * Twenty-four bytes a step with AVX2 where the CPU has it, then by table,
+ * six bytes a step while eight can be read: kvpush encodes every value it
+ * writes, and the table alone takes under half of EVP_EncodeBlock's
  * instructions for the same digits.
  */
 size_t
@@ -55,6 +61,12 @@ base64_encode_to(char *out, const char *data, size_t len)
 
 	if (digit_pair[0] == 0)
 		pairs_init();
+#ifdef HAVE_AVX2_PATH
+	if (len >= 32 && have_avx2()) {
+		i = encode_avx2(d, len, out);
+		o += i / 3 * 4;
+	}
+#endif
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	for (; len - i >= 8; i += 6, o += 8) {
 		memcpy(&w, d + i, 8);
@@ -193,6 +205,52 @@ have_avx2(void)
 		known = __builtin_cpu_supports("avx2") ? 1 : 0;
 	}
 	return known;
+}
+
+/*
+ * The groups of 24 bytes before the last 28 or so at d as 32 digits each
+ * at out; returns how many bytes it took (a multiple of 24).  Each lane
+ * of a register takes 12 bytes: reshuffled so that each 32-bit word holds
+ * one group of three, the four 6-bit values moved each into its own byte
+ * by a multiply, then offset into the alphabet by a lookup on their range
+ * (the method of Muła and Lemire, "Faster Base64 Encoding and Decoding
+ * using AVX2 Instructions", 2018).  len is 32 at least: the first load
+ * reads 32 bytes, the next ones from 4 bytes before the group.
+ */
+__attribute__((target("avx2"))) static size_t
+encode_avx2(const unsigned char *d, size_t len, char *out)
+{
+	const __m256i shuffle = _mm256_set_epi8(
+	    10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1,
+	    14, 15, 13, 14, 11, 12, 10, 11, 8, 9, 7, 8, 5, 6, 4, 5);
+	const __m256i offsets = _mm256_setr_epi8(
+	    65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0,
+	    65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
+	__m256i v, t0, t1, range;
+	size_t i = 0;
+
+	/* The first 32 bytes, their words moved up one in the low lane. */
+	v = _mm256_loadu_si256((const __m256i *)(const void *)d);
+	v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 0, 1, 2, 3,
+	    4, 5, 6));
+	for (;;) {
+		v = _mm256_shuffle_epi8(v, shuffle);
+		t0 = _mm256_mulhi_epu16(_mm256_and_si256(v,
+		    _mm256_set1_epi32(0x0fc0fc00)), _mm256_set1_epi32(0x04000040));
+		t1 = _mm256_mullo_epi16(_mm256_and_si256(v,
+		    _mm256_set1_epi32(0x003f03f0)), _mm256_set1_epi32(0x01000010));
+		v = _mm256_or_si256(t0, t1);	/* a 6-bit value a byte */
+		/* 0 for A-Z, 1 a-z, 2-11 0-9, 12 '+', 13 '/'. */
+		range = _mm256_sub_epi8(_mm256_subs_epu8(v, _mm256_set1_epi8(51)),
+		    _mm256_cmpgt_epi8(v, _mm256_set1_epi8(25)));
+		v = _mm256_add_epi8(v, _mm256_shuffle_epi8(offsets, range));
+		_mm256_storeu_si256((__m256i *)(void *)(out + i / 3 * 4), v);
+		i += 24;
+		if (len - i < 28)
+			return i;
+		v = _mm256_loadu_si256((const __m256i *)(const void *)(d + i -
+		    4));
+	}
 }
 #endif
 

@@ -1,8 +1,9 @@
 /*
  * Unit test of base64_encode_to() (src/common/base64.c), recsync's own
- * table encoder, against OpenSSL's EVP_EncodeBlock, which it replaced: the
- * same digits and padding for every length up to 700 bytes, each byte
- * value in each place of a group of three.
+ * table encoder (and AVX2's steps, where the CPU has it), against
+ * OpenSSL's EVP_EncodeBlock, which it replaced: the same digits and
+ * padding for every length up to 700 bytes, each byte value in each place
+ * of a group of three.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ as_openssl(const unsigned char *data, size_t len)
 int
 main(void)
 {
-	unsigned char data[700];
+	unsigned char data[700], all[768];
 	size_t len, i, differ = 0;
 	char out[8];
 
@@ -50,6 +51,14 @@ main(void)
 	}
 	CHECK(differ == 0, "each byte value in each place of a group, full "
 	    "and padded (%zu differ)", differ);
+	/* Each value thrice in a row: at each place of a group. */
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)(i / 3);
+	differ = !as_openssl(all, sizeof(all));
+	for (len = 32; len < 100; len++)
+		differ += !as_openssl(all + sizeof(all) - len, len);
+	CHECK(differ == 0, "each byte value in each place of the 24-byte "
+	    "steps, at every length to 100 (%zu differ)", differ);
 	CHECK(base64_encode_to(out, "f", 1) == 4 && strcmp(out, "Zg==") == 0 &&
 	    base64_encode_to(out, "fo", 2) == 4 && strcmp(out, "Zm8=") == 0 &&
 	    base64_encode_to(out, "foo", 3) == 4 && strcmp(out, "Zm9v") == 0 &&
