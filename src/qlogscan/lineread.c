@@ -133,6 +133,17 @@ done:
 }
 
 int
+lineread_buffered(struct lineread *lr, struct line *l)
+{
+	char *nl;
+
+	if (lr->end > lr->start && (nl = memchr(lr->buf + lr->start, '\n',
+	    lr->end - lr->start)) != NULL)
+		return take(lr, l, nl - (lr->buf + lr->start), 0);
+	return 0;
+}
+
+int
 lineread_next(struct lineread *lr, struct line *l)
 {
 	size_t scanned = 0;

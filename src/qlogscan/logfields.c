@@ -320,11 +320,8 @@ field_string(struct walk *w, enum role role)
 		return -1;
 	if (role == ROLE_TIME)
 		f->time = s;
-	else if (role == ROLE_QUERY) {
+	else if (role == ROLE_QUERY)
 		f->query = s;
-		if (f->query_found != NULL)
-			f->query_found(f->arg, &s);
-	}
 	else if (role == ROLE_MATCH) {
 		if (f->nmatch == f->matchcap) {
 			f->matchcap = f->matchcap ? 2 * f->matchcap : 4;

@@ -94,10 +94,6 @@ struct log_fields {
 	struct span	*match;		/* "params.match[]", each selector */
 	size_t		 nmatch, matchcap;
 	int		 http;		/* has an "httpRequest" object */
-	/* Called, when set, as soon as the query is found: the caller can
-	 * start fetching what it will look up while the walk goes on. */
-	void		(*query_found)(void *arg, const struct span *query);
-	void		*arg;
 };
 
 /*
@@ -112,9 +108,21 @@ char	*log_span_text(const struct span *s);
 struct usage_table;
 
 struct usage_table	*usage_new(const char *prefix);
-/* Classifies one line as select_line does; R_SELECTED when it uses names. */
-enum reason		 usage_line(struct usage_table *t, const char *line,
-			    size_t len, int partial, char **why);
+/*
+ * Classifies lines as select_line does (R_SELECTED when a line uses
+ * names), in batches of up to USAGE_BATCH lines, whose lookups miss the
+ * caches together rather than one after another: each line k is walked
+ * (usage_batch_walk), then each has its lookup's memory fetched
+ * (usage_batch_prefetch), then each, in order, is classified
+ * (usage_batch_line).  The lines must stay put until the last of them is
+ * classified.
+ */
+#define USAGE_BATCH	16
+void			 usage_batch_walk(struct usage_table *t, size_t k,
+			    const char *line, size_t len, int partial);
+void			 usage_batch_prefetch(struct usage_table *t, size_t k);
+enum reason		 usage_batch_line(struct usage_table *t, size_t k,
+			    char **why);
 size_t			 usage_count(const struct usage_table *t);
 /* One line per name, sorted, on stdout. */
 void			 usage_print(struct usage_table *t);
@@ -162,6 +170,12 @@ struct line {
 void	lineread_open(struct lineread *lr, int fd);
 /* The next line in *l: 1, 0 at the end of the input, -1 (errno) on error. */
 int	lineread_next(struct lineread *lr, struct line *l);
+/*
+ * The next line only if it lies whole in the buffer already: 1, or 0 when
+ * the next line needs a read (lineread_next's).  It moves nothing, so the
+ * lines handed out since the last lineread_next stay where they are.
+ */
+int	lineread_buffered(struct lineread *lr, struct line *l);
 void	lineread_free(struct lineread *lr);
 
 /*

@@ -49,40 +49,43 @@ show_bad(struct scan *sc, const char *name, unsigned long lineno,
 	warn_at(name, lineno, "%s", why);
 }
 
-static void
-classify(struct scan *sc, const char *name, unsigned long lineno,
-    const struct line *l)
+/* Carriage returns alone end no line: that is no log being written. */
+static int
+line_partial(const struct line *l)
 {
-	struct hit hit;
-	char *why = NULL;
+	return l->partial && memchr(l->text, '\r', l->len) == NULL;
+}
+
+/*
+ * Why a line is skipped before any mode looks at it, or R_NREASONS when
+ * the mode must say.
+ */
+static enum reason
+screen(const struct scan *sc, const struct line *l, char **why)
+{
 	const char *nul;
-	enum reason r;
-	/* Carriage returns alone end no line: that is no log being written. */
-	int partial = l->partial && memchr(l->text, '\r', l->len) == NULL;
 
 	if (l->toolong) {
-		r = R_TOOLONG;
-		why = xasprintf("longer than --max-line (%zu byte%s): %llu "
+		*why = xasprintf("longer than --max-line (%zu byte%s): %llu "
 		    "bytes, skipped", sc->rd.max, plural(sc->rd.max),
 		    l->size - !l->partial);
-	} else if ((nul = memchr(l->text, '\0', l->len)) != NULL) {
+		return R_TOOLONG;
+	}
+	if ((nul = memchr(l->text, '\0', l->len)) != NULL) {
 		/* Never JSON; jansson would take one after a number. */
-		r = R_BAD;
-		why = xasprintf("a NUL byte (column %zu)",
+		*why = xasprintf("a NUL byte (column %zu)",
 		    (size_t)(nul - l->text) + 1);
-	} else if (blank(l->text, l->len))
-		r = R_BLANK;
-	else if (sc->usage != NULL)
-		r = usage_line(sc->usage, l->text, l->len, partial, &why);
-	else if (!partial && !sc->full_parse &&
-	    !precheck_may_be_heavy(l->text, l->len, sc->rules->threshold))
-		r = R_PRECHECK;
-	else
-		r = select_line(sc->rules, l->text, l->len, partial, &hit,
-		    &sc->qbuf, &sc->qcap, &why);
-	if (r == R_SELECTED && sc->usage == NULL)
-		heavy_add(sc->table, &hit);
-	else if (r == R_BAD || r == R_TOOLONG)
+		return R_BAD;
+	}
+	return blank(l->text, l->len) ? R_BLANK : R_NREASONS;
+}
+
+/* Counts a line's reason, showing it when bad; frees why. */
+static void
+tally(struct scan *sc, const char *name, unsigned long lineno,
+    enum reason r, char *why)
+{
+	if (r == R_BAD || r == R_TOOLONG)
 		show_bad(sc, name, lineno, why);
 	else if (r == R_TRUNCATED) {
 		progress_clear();
@@ -90,6 +93,57 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 	}
 	sc->counts[r]++;
 	free(why);
+}
+
+/* A line of the heavy-query mode. */
+static void
+classify(struct scan *sc, const char *name, unsigned long lineno,
+    const struct line *l)
+{
+	struct hit hit;
+	char *why = NULL;
+	enum reason r;
+	int partial = line_partial(l);
+
+	if ((r = screen(sc, l, &why)) != R_NREASONS)
+		;
+	else if (!partial && !sc->full_parse &&
+	    !precheck_may_be_heavy(l->text, l->len, sc->rules->threshold))
+		r = R_PRECHECK;
+	else
+		r = select_line(sc->rules, l->text, l->len, partial, &hit,
+		    &sc->qbuf, &sc->qcap, &why);
+	if (r == R_SELECTED)
+		heavy_add(sc->table, &hit);
+	tally(sc, name, lineno, r, why);
+}
+
+/*
+ * A batch of --usage's lines, the first numbered lineno: all walked, then
+ * all their lookups fetched from memory, then each classified in order.
+ */
+static void
+classify_usage(struct scan *sc, const char *name, unsigned long lineno,
+    const struct line *b, size_t n)
+{
+	enum reason r[USAGE_BATCH];
+	char *why[USAGE_BATCH];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		why[k] = NULL;
+		if ((r[k] = screen(sc, &b[k], &why[k])) == R_NREASONS)
+			usage_batch_walk(sc->usage, k, b[k].text, b[k].len,
+			    line_partial(&b[k]));
+	}
+	for (k = 0; k < n; k++)
+		if (r[k] == R_NREASONS)
+			usage_batch_prefetch(sc->usage, k);
+	for (k = 0; k < n; k++) {
+		if (r[k] == R_NREASONS)
+			r[k] = usage_batch_line(sc->usage, k, &why[k]);
+		tally(sc, name, lineno + k, r[k], why[k]);
+	}
 }
 
 /* gzip's magic number: such a file must go through zcat. */
@@ -121,24 +175,57 @@ first_line(struct scan *sc, struct line *l, const char *name)
 	return 1;
 }
 
+/* Counts a line read, and drops the carriage returns before its end. */
+static void
+line_read(struct scan *sc, struct line *l)
+{
+	sc->lines++;
+	sc->bytes += l->size;
+	while (l->len > 0 && l->text[l->len - 1] == '\r')
+		l->text[--l->len] = '\0';
+}
+
+/*
+ * The next line and, with --usage, those after it that the buffer already
+ * holds (up to USAGE_BATCH): *n of them, read but not classified.
+ * 1, 0 at the end, -1 on error, as lineread_next.
+ */
+static int
+next_lines(struct scan *sc, struct line *b, size_t *n)
+{
+	int r;
+
+	*n = 0;
+	if ((r = lineread_next(&sc->rd, &b[0])) != 1)
+		return r;
+	*n = 1;
+	if (sc->usage != NULL)
+		while (*n < USAGE_BATCH && lineread_buffered(&sc->rd, &b[*n]))
+			++*n;
+	return 1;
+}
+
 /* Reads one input to its end: 0, or -1 (errno set) when a read failed. */
 static int
 scan_stream(struct scan *sc, int fd, const char *name)
 {
 	unsigned long lineno = 0;
 	unsigned long long next_progress = sc->bytes + PROGRESS_BYTES;
-	struct line l;
+	struct line b[USAGE_BATCH];
+	size_t i, n;
 	int r;
 
 	lineread_open(&sc->rd, fd);
-	while ((r = lineread_next(&sc->rd, &l)) == 1) {
-		if (lineno++ == 0 && !first_line(sc, &l, name))
+	while ((r = next_lines(sc, b, &n)) == 1) {
+		if (lineno == 0 && !first_line(sc, &b[0], name))
 			return 0;
-		sc->lines++;
-		sc->bytes += l.size;
-		while (l.len > 0 && l.text[l.len - 1] == '\r')
-			l.text[--l.len] = '\0';
-		classify(sc, name, lineno, &l);
+		for (i = 0; i < n; i++)
+			line_read(sc, &b[i]);
+		if (sc->usage != NULL)
+			classify_usage(sc, name, lineno + 1, b, n);
+		else
+			classify(sc, name, lineno + 1, &b[0]);
+		lineno += n;
 		if (sc->bytes >= next_progress) {
 			progress_update(sc);
 			next_progress = sc->bytes + PROGRESS_BYTES;

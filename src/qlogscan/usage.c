@@ -38,6 +38,19 @@ struct use {
 	unsigned long long	 counted_line;	/* the last line counted */
 };
 
+/*
+ * A line of a batch, walked but not yet looked up: the lookups of a batch
+ * miss the caches together rather than one after another.
+ */
+struct pending {
+	const char	 *line;
+	size_t		  len;
+	int		  partial;
+	int		  walked;	/* 0, or -1: jansson must decode it */
+	struct log_fields fields;	/* the walker's, reused */
+	uint64_t	  qhash;	/* of the query, when walked with one */
+};
+
 struct usage_table {
 	const char	 *prefix;
 	size_t		  prefixlen;
@@ -47,13 +60,13 @@ struct usage_table {
 	struct text_slot *texts;	/* open addressing, ns NULL when free */
 	size_t		  ntexts, textcap;	/* textcap: a power of 2 */
 	size_t		  textbytes;	/* the texts' keys, in bytes */
-	struct log_fields fields;	/* the walker's, reused */
 	const char	 *qtext;	/* the walked query's, and its hash */
 	uint64_t	  qhash;
 	struct text	 *match;	/* a line's selectors, reused */
 	size_t		  nmatch;
 	unsigned long long lineno;	/* lines with a time so far */
 	int		  line_used;
+	struct pending	  batch[USAGE_BATCH];
 };
 
 /*
@@ -92,8 +105,6 @@ struct entry {
 	int	  http;
 };
 
-static void	query_found(void *arg, const struct span *query);
-
 struct usage_table *
 usage_new(const char *prefix)
 {
@@ -104,8 +115,6 @@ usage_new(const char *prefix)
 	t->map = strmap_new();
 	t->textcap = 1024;
 	t->texts = xcalloc(t->textcap, sizeof(*t->texts));
-	t->fields.query_found = query_found;
-	t->fields.arg = t;
 	return t;
 }
 
@@ -390,29 +399,18 @@ texts_slot(const struct usage_table *t, uint64_t h)
 	return &t->texts[h & (t->textcap - 1)];
 }
 
-/* Starts fetching the entry of hash h, if its first slot has it. */
-static void
-texts_prefetch(const struct usage_table *t, uint64_t h)
+/*
+ * The entry of hash h if its first slot has it, else NULL: what a line
+ * starts fetching before it looks its text up.  The caller prefetches:
+ * GCC takes a static function whose only effect is a prefetch for one
+ * without effects, and drops the calls (objdump showed no prefetch).
+ */
+static const struct names *
+texts_first(const struct usage_table *t, uint64_t h)
 {
 	const struct text_slot *slot = texts_slot(t, h);
 
-	if (slot->hash == h && slot->ns != NULL)
-		__builtin_prefetch(slot->ns);
-}
-
-/*
- * The walker found a line's query: its hash, and its slot fetched from
- * memory while the walk goes on.
- */
-static void
-query_found(void *arg, const struct span *query)
-{
-	struct usage_table *t = arg;
-
-	t->qtext = query->text;
-	t->qhash = text_hash_of('q', &(struct text){ query->text, query->len,
-	    1, query->escaped });
-	__builtin_prefetch(texts_slot(t, t->qhash));
+	return slot->hash == h ? slot->ns : NULL;
 }
 
 /* The cached names of x (of kind 'q' or 'm'), or NULL. */
@@ -528,10 +526,13 @@ usage_of(struct usage_table *t, int http, const struct text *time,
 
 	if (!http)
 		return R_NOT_HTTP;
-	/* The query's entry is fetched from memory while the time parses. */
+	/*
+	 * The query's entry is fetched from memory while the time parses
+	 * (a batch's walked lines have theirs on the way already).
+	 */
 	if (query->p != NULL) {
 		h = query->p == t->qtext ? t->qhash : text_hash_of('q', query);
-		texts_prefetch(t, h);
+		__builtin_prefetch(texts_first(t, h));
 	}
 	if (time->p == NULL)
 		return bad(why, "\"ts\" or \"time\" is missing");
@@ -594,22 +595,64 @@ usage_of_decoded(struct usage_table *t, const struct entry *e, char **why)
 	return usage_of(t, e->http, &time, &query, t->match, e->nmatch, why);
 }
 
-enum reason
-usage_line(struct usage_table *t, const char *line, size_t len, int partial,
-    char **why)
+/* A line the walker could not vouch for (or a partial one): jansson's. */
+static enum reason
+usage_of_line_decoded(struct usage_table *t, const char *line, size_t len,
+    int partial, char **why)
 {
 	struct entry e = { 0 };
 	enum reason r;
 
-	if (memchr(line, '\0', len) != NULL)
-		return bad(why, "holds a NUL byte");
-	t->qtext = NULL;
-	if (!partial && log_fields_walk(line, len, &t->fields) == 0)
-		return usage_of_walked(t, &t->fields, why);
 	if ((r = entry_decode(&e, line, len, partial, why)) == R_SELECTED)
 		r = usage_of_decoded(t, &e, why);
 	entry_clear(&e);
 	return r;
+}
+
+void
+usage_batch_walk(struct usage_table *t, size_t k, const char *line,
+    size_t len, int partial)
+{
+	struct pending *p = &t->batch[k];
+
+	p->line = line;
+	p->len = len;
+	p->partial = partial;
+	p->walked = partial ? -1 : log_fields_walk(line, len, &p->fields);
+	if (p->walked == 0 && p->fields.query.text != NULL) {
+		p->qhash = text_hash_of('q', &(struct text){
+		    p->fields.query.text, p->fields.query.len, 1,
+		    p->fields.query.escaped });
+		__builtin_prefetch(texts_slot(t, p->qhash));
+	}
+}
+
+void
+usage_batch_prefetch(struct usage_table *t, size_t k)
+{
+	const struct pending *p = &t->batch[k];
+
+	/* The slot was fetched during the batch's walk; now its entry. */
+	if (p->walked == 0 && p->fields.query.text != NULL)
+		__builtin_prefetch(texts_first(t, p->qhash));
+}
+
+enum reason
+usage_batch_line(struct usage_table *t, size_t k, char **why)
+{
+	struct pending *p = &t->batch[k];
+
+	if (memchr(p->line, '\0', p->len) != NULL)
+		return bad(why, "holds a NUL byte");
+	if (p->walked != 0) {
+		t->qtext = NULL;
+		return usage_of_line_decoded(t, p->line, p->len, p->partial,
+		    why);
+	}
+	/* The hash is known: usage_of() takes it rather than hashing again. */
+	t->qtext = p->fields.query.text;
+	t->qhash = p->qhash;
+	return usage_of_walked(t, &p->fields, why);
 }
 
 static int
@@ -655,7 +698,8 @@ usage_free(struct usage_table *t)
 	free(t->v);
 	texts_clear(t);
 	free(t->texts);
-	free(t->fields.match);
+	for (i = 0; i < USAGE_BATCH; i++)
+		free(t->batch[i].fields.match);
 	free(t->match);
 	strmap_free(t->map);
 	free(t);
