@@ -6,9 +6,15 @@
  * when the old reader does, and hand on the same entries (keys, numbers,
  * indexes, value bytes) or keys, in order, and count the same elements:
  * fed whole, in two pieces cut at every byte, and in pieces of one to a
- * few bytes.
+ * few bytes.  One exception: yajl ends a body whose array is closed
+ * without an error when an unfinished token follows (`[] "abc`), and the
+ * old reader took it; the scanner refuses text after the array, as
+ * jansson does.  So where the old reader takes a body jansson refuses
+ * (nesting too deep for jansson aside), the scanner must refuse it.
  */
 #include <string.h>
+
+#include <jansson.h>
 
 #include "fuzz.h"
 #include "listing_ref.h"
@@ -123,6 +129,30 @@ same(const struct outcome *want, int mode, const char *body, size_t len,
 	free(got.t.s);
 }
 
+/*
+ * Whether a body the old reader took is one jansson refuses, not for
+ * nesting deeper than jansson goes: text after the array.
+ */
+static int
+after_array(const char *body, size_t len)
+{
+	json_t *whole = json_loadb(body, len, 0, NULL);
+	size_t i;
+	int depth = 0, most = 0;
+
+	if (whole != NULL) {
+		json_decref(whole);
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		depth += (body[i] == '[' || body[i] == '{') -
+		    (body[i] == ']' || body[i] == '}');
+		if (depth > most)
+			most = depth;
+	}
+	return most < 2048;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -136,6 +166,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0] % 3;
 	old_reader(mode, body, len, &want);
+	if (want.rc == 0 && after_array(body, len))
+		want.rc = -1;
 	same(&want, mode, body, len, NULL, 0);
 	/* Two pieces, cut at every byte (every 1/512th of a long body). */
 	for (k = 0; k <= len; k += len > 2048 ? len / 512 : 1)

@@ -273,6 +273,9 @@ main(void)
 	    !json_string_ok("\xed\xa0\x80", 3) &&
 	    !json_string_ok("\xf4\x90\x80\x80", 4) &&
 	    !json_string_ok("\xc3", 1), "strings: UTF-8 as jansson wants");
+	CHECK(old_reading("[] \"abc", 7, 0) == 0 && entries("[] \"abc") != 0 &&
+	    entries("[] tr") != 0, "an unfinished token after the array, which "
+	    "yajl let through, is refused, as jansson refuses it");
 	CHECK(as_old_reader(0), "%zu bodies read as the old reader read them, "
 	    "cut at every byte", sizeof(against_old) / sizeof(against_old[0]));
 	CHECK(as_old_reader(1), "and as ?keys listings");
