@@ -49,7 +49,8 @@ static struct scanner sc;
 static void *
 grow(void *p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
+	/* Even for nothing: s->keys + 0 on a NULL pointer is undefined. */
+	if (p != NULL && need <= *cap)
 		return p;
 	*cap = need < 16 ? 16 : need * 2;
 	return xreallocarray(p, *cap, size);
@@ -230,9 +231,12 @@ cmp_key(const void *a, const void *b, void *arg)
 static int
 duplicate_keys(struct scanner *s, size_t first)
 {
-	struct keyref *r = s->refs + first;
+	struct keyref *r;
 	size_t n = s->nrefs - first, i, j;
 
+	if (n < 2)	/* and refs may be NULL: no arithmetic on it */
+		return 0;
+	r = s->refs + first;
 	if (n <= 16) {
 		for (i = 1; i < n; i++)
 			for (j = 0; j < i; j++)
