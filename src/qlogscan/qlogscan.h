@@ -115,7 +115,8 @@ struct usage_table	*usage_new(const char *prefix);
  * (usage_batch_walk), then each has its lookup's memory fetched
  * (usage_batch_prefetch), then each, in order, is classified
  * (usage_batch_line).  The lines must stay put until the last of them is
- * classified.
+ * classified, and hold no NUL byte (scan.c's screen() takes those first,
+ * as bad lines, in both modes).
  */
 #define USAGE_BATCH	16
 void			 usage_batch_walk(struct usage_table *t, size_t k,

@@ -642,8 +642,6 @@ usage_batch_line(struct usage_table *t, size_t k, char **why)
 {
 	struct pending *p = &t->batch[k];
 
-	if (memchr(p->line, '\0', p->len) != NULL)
-		return bad(why, "holds a NUL byte");
 	if (p->walked != 0) {
 		t->qtext = NULL;
 		return usage_of_line_decoded(t, p->line, p->len, p->partial,
