@@ -185,3 +185,22 @@ json_number_ok(const char *text, size_t len, int *integer, long long *value)
 	free(copy);
 	return ok;
 }
+
+long
+json_hex4(const char *p)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = v << 4 | ((c | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	return v;
+}

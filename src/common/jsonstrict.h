@@ -40,6 +40,9 @@ int	json_escapes_ok(const char *text, size_t len);
  * jansson wants it, with no NUL byte.
  */
 int	json_string_ok(const char *s, size_t len);
+
+/* The value of a \u escape's four hex digits at p, or -1 when they are not. */
+long	json_hex4(const char *p);
 /*
  * Whether a number's text is one jansson takes; *integer says whether it
  * is an integer (no fraction, no exponent), and then *value is its value.

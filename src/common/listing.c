@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "jsonstrict.h"
 #include "listing.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* What reading a thing found: it, the text's end before its end, or junk. */
@@ -97,52 +98,13 @@ skip_blanks(const char *p, const char *end)
 	return p;
 }
 
-/* The value of four hex digits at p, or -1. */
-static long
-hex4(const char *p)
-{
-	long v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			v = v << 4 | ((c | 0x20) - 'a' + 10);
-		else
-			return -1;
-	}
-	return v;
-}
-
+/* The code point cp, in UTF-8, at b's end. */
 static void
 put_utf8(struct buf *b, unsigned long cp)
 {
 	char u[4];
-	size_t n;
 
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_add(b, u, n);
+	buf_add(b, u, utf8_write(cp, u));
 }
 
 /*
@@ -158,7 +120,7 @@ unicode_escape(const char *p, const char *end, struct buf *b,
 
 	if (end - p < 6)
 		return MORE;
-	if ((hi = hex4(p + 2)) < 0 || hi == 0 || (hi >= 0xdc00 && hi <= 0xdfff))
+	if ((hi = json_hex4(p + 2)) < 0 || hi == 0 || (hi >= 0xdc00 && hi <= 0xdfff))
 		return BAD;
 	if (hi < 0xd800 || hi > 0xdbff) {
 		put_utf8(b, (unsigned long)hi);
@@ -167,7 +129,7 @@ unicode_escape(const char *p, const char *end, struct buf *b,
 	}
 	if (end - p < 7 || (p[6] == '\\' && end - p < 12))
 		return MORE;
-	if (p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0xdc00 ||
+	if (p[6] != '\\' || p[7] != 'u' || (lo = json_hex4(p + 8)) < 0xdc00 ||
 	    lo > 0xdfff)
 		return BAD;
 	put_utf8(b, 0x10000 + ((unsigned long)(hi - 0xd800) << 10) +

@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "jsonstrict.h"
 #include "recflat.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -113,21 +114,11 @@ copy_plain(const char *p, const char *end, char **o)
 static int
 hex4(const char *p, const char *end, unsigned long *v)
 {
-	int i, d;
+	long x;
 
-	if (end - p < 4)
+	if (end - p < 4 || (x = json_hex4(p)) < 0)
 		return 0;
-	for (*v = 0, i = 0; i < 4; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
-			return 0;
-		*v = *v << 4 | (unsigned long)d;
-	}
+	*v = (unsigned long)x;
 	return 1;
 }
 

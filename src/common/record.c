@@ -5,6 +5,7 @@
 
 #include "diag.h"
 #include "jsonedit.h"
+#include "jsonstrict.h"
 #include "record.h"
 #include "recscan.h"
 #include "utf8.h"
@@ -518,19 +519,6 @@ record_free(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The value of the four hex digits at p. */
-static unsigned long
-hex4(const char *p)
-{
-	unsigned long v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		v = v << 4 | (unsigned long)(p[i] <= '9' ? p[i] - '0' :
-		    (p[i] | 0x20) - 'a' + 10);
-	return v;
-}
-
 size_t
 record_unescape(const char *raw, size_t len, char *out)
 {
@@ -548,10 +536,10 @@ record_unescape(const char *raw, size_t len, char *out)
 		case 'r': out[n++] = '\r'; break;
 		case 't': out[n++] = '\t'; break;
 		case 'u':
-			cp = hex4(bs + 2);
+			cp = (unsigned long)json_hex4(bs + 2);
 			if (cp >= 0xd800 && cp <= 0xdbff) {	/* a pair */
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (hex4(bs + 8) - 0xdc00);
+				    ((unsigned long)json_hex4(bs + 8) - 0xdc00);
 				bs += 6;
 			}
 			n += utf8_write(cp, out + n);
