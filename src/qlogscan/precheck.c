@@ -18,7 +18,8 @@
  *
  * Speed: this runs on every line of the heavy-query mode, so the bytes are
  * looked at many at a time, and the timings are read without strtod when
- * their digits make a double exactly (strtod takes the rest).
+ * their digits make a double exactly (strtod takes the rest), or not at
+ * all when their integer part is well below the threshold.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -189,24 +190,18 @@ string_token(const char *p, const char *end, double threshold, int *seen)
 #ifdef __SSE2__
 /*
  * The common line, by bit masks: a line of Prometheus's shape is proved
- * light here without a step per token, and anything this cannot prove
- * goes to the token walk below, which has the last word.  Over the line,
- * 64 bytes a word: where the quotes, backslashes, brackets and blanks are;
- * which quotes a backslash escapes (a backslash escapes the byte after
- * it); from the others, which bytes lie inside strings.  The line is light
- * when no backslash and no blank lies outside a string (so the walk would
- * cut the same strings, and a key's colon follows its quote), the
- * brackets outside strings close the object at its last byte and never
- * before, no string holding a backslash is a key, and each timing key,
- * found by memmem and checked to open a string, has a number below the
- * threshold, both being there.
+ * light here in one pass over its bytes, 64 a word, without a step per
+ * token; anything this cannot prove goes to the token walk below, which
+ * has the last word.  Each word gives where the quotes, backslashes,
+ * brackets and blanks are; which quotes a backslash escapes (a
+ * backslash escapes the byte after it); from the others, which bytes lie
+ * inside strings.  The line is light when no backslash and no blank lies
+ * outside a string (so the walk would cut the same strings, and a key's
+ * colon follows its quote), the brackets outside strings close the object
+ * at its last byte and never before, no string holding a backslash is a
+ * key, and each timing key, a string of the name's length closed by a
+ * quote and a colon, has a number below the threshold, both being there.
  */
-#define MASK_WORDS	64	/* lines of up to 4 KiB: longer ones walk */
-
-struct masks {
-	uint64_t	quote[MASK_WORDS], in[MASK_WORDS];
-	size_t		nwords;
-};
 
 /* The 16-bit masks of four 16-byte steps as one 64-bit word. */
 #define MASK64(x, expr)	((uint64_t)(unsigned)_mm_movemask_epi8(expr((x)[0])) | \
@@ -259,12 +254,18 @@ prefix_xor(uint64_t x)
 	return x ^ x << 32;
 }
 
+static int
+popcount_any(uint64_t x)
+{
+	return __builtin_popcountll(x);
+}
+
 /* The bytes of one word that the masks are made from. */
 struct word_bytes {
 	uint64_t	quote, bs, open, close, blank;
 };
 
-static void
+static inline __attribute__((always_inline)) void
 word_bytes_sse2(const char *q, struct word_bytes *b)
 {
 	__m128i x[4];
@@ -291,7 +292,7 @@ word_bytes_sse2(const char *q, struct word_bytes *b)
 	(uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32)
 
 __attribute__((target("avx2")))
-static void
+static inline __attribute__((always_inline)) void
 word_bytes_avx2(const char *q, struct word_bytes *b)
 {
 	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)q);
@@ -316,11 +317,18 @@ word_bytes_avx2(const char *q, struct word_bytes *b)
 
 /* prefix_xor() in one carry-less product, by a word of ones. */
 __attribute__((target("pclmul")))
-static uint64_t
+static inline __attribute__((always_inline)) uint64_t
 prefix_xor_clmul(uint64_t x)
 {
 	return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(
 	    _mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xff), 0));
+}
+
+__attribute__((target("popcnt")))
+static inline __attribute__((always_inline)) int
+popcount_insn(uint64_t x)
+{
+	return __builtin_popcountll(x);
 }
 
 static int
@@ -328,117 +336,229 @@ cpu_has_avx2(void)
 {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("pclmul");
+	    __builtin_cpu_supports("pclmul") &&
+	    __builtin_cpu_supports("popcnt");
 }
 #define HAVE_AVX2_MASKS	1
 #endif
 
-static int
-bit(const uint64_t *w, size_t i)
+/*
+ * The bytes of the last word of the line [p, p + n), rem (< 64) bytes long:
+ * by the word that ends with the line when the line has one (its masks
+ * moved down), else by a copy padded with bytes that match nothing.  Its
+ * callers are not inlined: the loop over whole words keeps its registers.
+ */
+static inline __attribute__((always_inline)) void
+tail_word_by(const char *p, size_t n, size_t rem,
+    void (*bytes)(const char *, struct word_bytes *), struct word_bytes *b)
 {
-	return (int)(w[i / 64] >> (i % 64) & 1);
+	char tail[64];
+	size_t k = 64 - rem;
+
+	if (n < 64) {
+		memset(tail, 'a', sizeof(tail));
+		memcpy(tail, p, n);
+		bytes(tail, b);
+		return;
+	}
+	bytes(p + n - 64, b);
+	b->quote >>= k;
+	b->bs >>= k;
+	b->open >>= k;
+	b->close >>= k;
+	b->blank >>= k;
 }
 
-/* The first set bit of w[] at or after i, or (size_t)-1. */
-static size_t
-next_bit(const uint64_t *w, size_t nwords, size_t i)
-{
-	size_t k = i / 64;
-	uint64_t m;
+#define EVEN_BITS	0x5555555555555555ULL
 
-	if (k >= nwords)
-		return (size_t)-1;
-	for (m = w[k] & (~0ULL << (i % 64)); m == 0; m = w[k])
-		if (++k == nwords)
-			return (size_t)-1;
-	return 64 * k + (size_t)__builtin_ctzll(m);
+/*
+ * The bytes of a word, other than backslashes, that a backslash escapes,
+ * from its backslashes and *carry (1 when the word's first byte is
+ * escaped by the last one's); sets *carry for the next word.  A backslash
+ * not escaped escapes the next byte, so a run of backslashes, counted from
+ * its first unescaped one, escapes the byte after it when it is odd: when
+ * that byte's place and the run's start differ in parity.  Adding a run's
+ * start to the run carries a one onto the byte after it; runs starting at
+ * even and at odd places are added apart.  Without a branch: where the
+ * backslashes fall would mislead the CPU's guesses.
+ */
+static inline uint64_t
+escaped_bytes(uint64_t bs, uint64_t *carry)
+{
+	uint64_t b = bs & ~*carry, start = b & ~(b << 1), after_even,
+	    after_odd, esc = *carry;
+
+	after_even = (b + (start & EVEN_BITS)) & ~b;
+	*carry = __builtin_add_overflow(b, start & ~EVEN_BITS, &after_odd);
+	after_odd &= ~b;
+	return esc | (after_even & ~EVEN_BITS) | (after_odd & EVEN_BITS);
 }
 
 /*
- * The masks of [p, p + n); 0, or -1 when the line is not of the shape
- * (a backslash or blank outside strings, brackets that close early or
- * late, a string left open, a string with a backslash used as a key).
- * Made with the CPU's instructions of choice: bytes and pxor, inlined in
- * each of the versions below.
+ * The brackets outside strings of a word: 0 while the depth stays above
+ * zero, else -1.  Only a word with as many closing brackets as the depth
+ * it starts at may reach zero: those are walked one at a time.
  */
 static inline __attribute__((always_inline)) int
-make_masks_by(const char *p, size_t n, struct masks *m,
-    void (*bytes)(const char *, struct word_bytes *),
-    uint64_t (*pxor)(uint64_t))
+brackets(uint64_t open, uint64_t close, int *depth, int (*popcount)(uint64_t))
 {
-	uint64_t bs[MASK_WORDS], esc, esc_next = 0, open, close, blank, valid,
-	    carry = 0, b, low;
-	struct word_bytes wb;
-	char tail[64];
-	const char *q;
-	size_t w, i, j;
-	int depth = 0;
+	int nclose = popcount(close);
+	uint64_t b;
 
-	m->nwords = (n + 63) / 64;
-	for (w = 0; w < m->nwords; w++) {
-		q = p + 64 * w;
-		valid = n - 64 * w >= 64 ? ~0ULL : (1ULL << (n - 64 * w)) - 1;
-		if (n - 64 * w < 64) {
-			memset(tail, 'a', sizeof(tail));
-			memcpy(tail, q, n - 64 * w);
-			q = tail;
-		}
-		bytes(q, &wb);
-		m->quote[w] = wb.quote & valid;
-		bs[w] = wb.bs & valid;
-		open = wb.open & valid;
-		close = wb.close & valid;
-		blank = wb.blank & valid;
-		/* Backslashes in order: each escapes the byte after it (the
-		 * last one of a word, the next word's first). */
-		esc = esc_next;
-		esc_next = 0;
-		for (b = bs[w] & ~esc; b != 0; b &= ~(low | esc)) {
-			low = b & -b;
-			if (low >> 63)
-				esc_next = 1;
-			else
-				esc |= low << 1;
-		}
-		m->quote[w] &= ~esc;
-		m->in[w] = pxor(m->quote[w]) ^ carry;
-		carry = (uint64_t)0 - (m->in[w] >> 63);
-		if (((bs[w] | blank) & ~m->in[w]) != 0)
-			return -1;
-		for (b = (open | close) & ~m->in[w]; b != 0; b &= b - 1) {
-			i = 64 * w + (size_t)__builtin_ctzll(b);
-			depth += open >> (i % 64) & 1 ? 1 : -1;
-			if (depth <= 0 && i + 1 < n)
-				return -1;
-		}
+	if (nclose < *depth) {
+		*depth += popcount(open) - nclose;
+		return 0;
 	}
-	if (depth != 0 || carry != 0)
-		return -1;
-	/* A string holding a backslash: its closing quote, then no colon. */
-	for (i = next_bit(bs, m->nwords, 0); i != (size_t)-1;
-	    i = next_bit(bs, m->nwords, j + 1)) {
-		if ((j = next_bit(m->quote, m->nwords, i)) == (size_t)-1 ||
-		    j + 1 >= n || p[j + 1] == ':')
+	for (b = open | close; b != 0; b &= b - 1) {
+		*depth += (close & (b & -b)) != 0 ? -1 : 1;
+		if (*depth <= 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int
-make_masks_sse2(const char *p, size_t n, struct masks *m)
+/*
+ * The timing key that a string closing at c (its quote) is, 1 or 2 as
+ * key_kind(), else 0: the name with a quote before it and a colon after
+ * it (the name holds no quote, so it is the whole string).
+ */
+static inline int
+timing_key_closed_at(const char *p, size_t c)
 {
-	return make_masks_by(p, n, m, word_bytes_sse2, prefix_xor);
+	if (p[c + 1] != ':')
+		return 0;
+	if (c >= 21 && memcmp(p + c - 21, "\"queryPreparationTime", 21) == 0)
+		return 1;
+	if (c >= 14 && memcmp(p + c - 14, "\"innerEvalTime", 14) == 0)
+		return 2;
+	return 0;
+}
+
+/* A byte that strtod might read on with after a number's digits. */
+static inline int
+number_goes_on(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '.' || c == '_';
+}
+
+/*
+ * 1 when the timing at p is a number below threshold, else 0.  A number
+ * of the usual form, an integer part i of up to 15 digits and a fraction,
+ * lies below i + 1, a double, so strtod's nearest double is at most i + 1:
+ * light, unread, when i + 1 is below threshold.
+ */
+static inline int
+timing_light(const char *p, double threshold)
+{
+	const char *q = p;
+	uint64_t i = 0;
+
+	while (*q >= '0' && *q <= '9' && q - p < 15)
+		i = i * 10 + (uint64_t)(*q++ - '0');
+	if (q > p && q[0] == '.' && q[1] >= '0' && q[1] <= '9') {
+		for (q += 2; *q >= '0' && *q <= '9'; q++)
+			continue;
+		if (!number_goes_on(*q) && (double)(i + 1) < threshold)
+			return 1;
+	}
+	return *p != '"' && light_number(p, threshold) != NULL;
+}
+
+/*
+ * 1 when [p, p + n) (p[0] '{', p[n - 1] '}') is proved light (see above),
+ * else 0.  Made with the CPU's instructions of choice: bytes (and tail,
+ * the same for the last word), pxor and popcount, inlined in each of the
+ * versions below.  The first and last brackets are taken as read: the
+ * depth starts at 1 and must end there.
+ */
+static inline __attribute__((always_inline)) int
+light_by_masks_by(const char *p, size_t n, double threshold,
+    void (*bytes)(const char *, struct word_bytes *),
+    void (*tail)(const char *, size_t, size_t, struct word_bytes *),
+    uint64_t (*pxor)(uint64_t), int (*popcount)(uint64_t))
+{
+	uint64_t esc_next = 0, in_next = 0, bs_next = 0, prev_open = 0,
+	    bad = 0, quote, in, oq, cq, sum, open, cand;
+	struct word_bytes wb;
+	size_t w, c, nwords = (n + 63) / 64;
+	int depth = 1, seen = 0, kind, carry;
+
+	for (w = 0; w < nwords; w++) {
+		if (n - 64 * w >= 64)
+			bytes(p + 64 * w, &wb);
+		else
+			tail(p, n, n - 64 * w, &wb);
+		quote = wb.quote & ~escaped_bytes(wb.bs, &esc_next);
+		in = pxor(quote) ^ in_next;
+		in_next = (uint64_t)0 - (in >> 63);
+		bad |= (wb.bs | wb.blank) & ~in;
+		oq = quote & in;
+		cq = quote & ~in;
+		/* Brackets outside strings, but the first and the last. */
+		open = wb.open & ~in;
+		if (w == 0)
+			open &= ~1ULL;
+		if (w == nwords - 1)
+			wb.close &= ~(1ULL << ((n - 1) % 64));
+		if (brackets(open, wb.close & ~in, &depth, popcount) != 0)
+			return 0;
+		/*
+		 * Strings holding a backslash: adding the backslashes to
+		 * the strings' insides carries a one past each such inside,
+		 * onto its closing quote.  None may close a key.
+		 */
+		carry = __builtin_add_overflow(in & ~quote, wb.bs, &sum);
+		carry |= __builtin_add_overflow(sum, bs_next, &sum);
+		bs_next = (uint64_t)carry;
+		for (cand = sum & cq; cand != 0; cand &= cand - 1)
+			if (p[64 * w + (size_t)__builtin_ctzll(cand) + 1] == ':')
+				return 0;
+		/* The strings of 20 and 13 bytes may be timing keys. */
+		for (cand = cq & (oq << 21 | prev_open >> 43 | oq << 14 |
+		    prev_open >> 50); cand != 0; cand &= cand - 1) {
+			c = 64 * w + (size_t)__builtin_ctzll(cand);
+			if ((kind = timing_key_closed_at(p, c)) == 0)
+				continue;
+			if (!timing_light(p + c + 2, threshold))
+				return 0;
+			seen |= kind;
+		}
+		prev_open = oq;
+	}
+	return bad == 0 && in_next == 0 && depth == 1 && seen == 3;
+}
+
+static __attribute__((noinline)) void
+tail_word_sse2(const char *p, size_t n, size_t rem, struct word_bytes *b)
+{
+	tail_word_by(p, n, rem, word_bytes_sse2, b);
+}
+
+static int
+light_by_masks_sse2(const char *p, size_t n, double threshold)
+{
+	return light_by_masks_by(p, n, threshold, word_bytes_sse2,
+	    tail_word_sse2, prefix_xor, popcount_any);
 }
 
 #ifdef HAVE_AVX2_MASKS
-__attribute__((target("avx2,pclmul")))
-static int
-make_masks_avx2(const char *p, size_t n, struct masks *m)
+__attribute__((target("avx2")))
+static __attribute__((noinline)) void
+tail_word_avx2(const char *p, size_t n, size_t rem, struct word_bytes *b)
 {
-	return make_masks_by(p, n, m, word_bytes_avx2, prefix_xor_clmul);
+	tail_word_by(p, n, rem, word_bytes_avx2, b);
+}
+
+__attribute__((target("avx2,pclmul,popcnt")))
+static int
+light_by_masks_avx2(const char *p, size_t n, double threshold)
+{
+	return light_by_masks_by(p, n, threshold, word_bytes_avx2,
+	    tail_word_avx2, prefix_xor_clmul, popcount_insn);
 }
 #else
-#define make_masks_avx2	make_masks_sse2
+#define light_by_masks_avx2	light_by_masks_sse2
 
 static int
 cpu_has_avx2(void)
@@ -448,79 +568,24 @@ cpu_has_avx2(void)
 #endif
 
 /* Chosen on the first line by what the CPU has (precheck_use_avx2()). */
-static int	(*make_masks)(const char *, size_t, struct masks *);
+static int	(*light_by_masks)(const char *, size_t, double);
 
 void
 precheck_use_avx2(int use)
 {
-	make_masks = use && cpu_has_avx2() ? make_masks_avx2 : make_masks_sse2;
-}
-
-/*
- * The timing key opening at i, if it is one: 1 or 2 as key_kind, else 0.
- * A key of the exact name has its closing quote and colon right after
- * the name (no blank is outside a string here).
- */
-static int
-timing_key_at(const char *p, size_t n, const struct masks *m, size_t i)
-{
-	if (i + 22 < n && bit(m->quote, i + 21) && p[i + 22] == ':' &&
-	    memcmp(p + i + 1, "queryPreparationTime", 20) == 0)
-		return 1;
-	if (i + 15 < n && bit(m->quote, i + 14) && p[i + 15] == ':' &&
-	    memcmp(p + i + 1, "innerEvalTime", 13) == 0)
-		return 2;
-	return 0;
-}
-
-/*
- * The strings of len bytes, by their opening quotes: a quote inside
- * whose string closes len + 1 bytes further.  Few are that long.
- */
-static uint64_t
-strings_of_length(const struct masks *m, size_t w, unsigned len)
-{
-	uint64_t close = m->quote[w] & ~m->in[w], next = 0;
-
-	if (w + 1 < m->nwords)
-		next = m->quote[w + 1] & ~m->in[w + 1];
-	return m->quote[w] & m->in[w] & (close >> (len + 1) |
-	    next << (63 - len));
-}
-
-/* 1 when [p, p + n) is proved light (see above), else 0. */
-static int
-light_by_masks(const char *p, size_t n, double threshold)
-{
-	struct masks m;
-	size_t w, i;
-	uint64_t b;
-	int kind, seen = 0;
-
-	if (make_masks == NULL)
-		precheck_use_avx2(1);
-	if (n > 64 * MASK_WORDS || make_masks(p, n, &m) != 0)
-		return 0;
-	for (w = 0; w < m.nwords; w++)
-		for (b = strings_of_length(&m, w, 20) |
-		    strings_of_length(&m, w, 13); b != 0; b &= b - 1) {
-			i = 64 * w + (size_t)__builtin_ctzll(b);
-			if ((kind = timing_key_at(p, n, &m, i)) == 0)
-				continue;
-			i += kind == 1 ? 23 : 16;
-			if (p[i] == '"' || light_number(p + i, threshold) == NULL)
-				return 0;
-			seen |= kind;
-		}
-	return seen == 3;
+	light_by_masks = use && cpu_has_avx2() ? light_by_masks_avx2 :
+	    light_by_masks_sse2;
 }
 #else
 static int
-light_by_masks(const char *p, size_t n, double threshold)
+light_by_masks_none(const char *p, size_t n, double threshold)
 {
 	(void)p, (void)n, (void)threshold;
 	return 0;
 }
+
+static int	(*light_by_masks)(const char *, size_t, double) =
+		    light_by_masks_none;
 
 void
 precheck_use_avx2(int use)
@@ -541,6 +606,8 @@ precheck_may_be_heavy(const char *line, size_t len, double threshold)
 		end--;
 	if (p == end || *p != '{' || end[-1] != '}')
 		return 1;
+	if (light_by_masks == NULL)
+		precheck_use_avx2(1);
 	if (light_by_masks(p, end - p, threshold))
 		return 0;
 	while ((p = scan_token(p, end)) < end) {
