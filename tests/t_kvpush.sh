@@ -235,6 +235,30 @@ else
 	fail "a 409 race" "status $status $(indexes)" "$(cat "$T/err")"
 fi
 
+# a race that makes the numbers wider (another writer takes 9 and 99): the
+# batch cut exactly at --max-bytes (its size read from the stand-in's last
+# transaction at 9 and 10) no longer fits at 100 and 101, so each goes
+# alone, in order
+new_prefix
+records 8 | kvpush --prefix "$PREFIX" >/dev/null
+records 2 10 | kvpush --prefix "$PREFIX" >/dev/null
+bytes=$(standin_eval 'd["txn_bytes"][-1]')
+del "$PREFIX/9"
+del "$PREFIX/10"
+fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/9\",\"value\":\"theirs\"},
+	{\"on_write\":1,\"key\":\"$PREFIX/99\",\"value\":\"theirs\"}]}"
+run -i <(records 2 10) kvpush --prefix "$PREFIX" --max-bytes "$bytes" -v
+fault '{}'
+if [ "$status" = 0 ] && [ "$(indexes)" = "100 101" ] && [ "$(txns_in)" = 3 ] &&
+    [ "$(standin_eval 'd["txn_ops"][-2:]')" = "[1, 1]" ] &&
+    consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/100?raw" | grep -q r000010 &&
+    consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/101?raw" | grep -q r000011; then
+	ok "a race widening the numbers: the batch split in two at 100, 101"
+else
+	fail "a race widening the numbers" "status $status $(indexes), $(txns_in) txns" \
+		"ops $(standin_eval 'd["txn_ops"][-3:]')" "$(cat "$T/err")"
+fi
+
 # a 500 on the first write, then success: no duplicates
 new_prefix
 fault '{"fail_writes":[1],"status":500,"body":"rpc error: leader lost"}'

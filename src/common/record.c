@@ -439,9 +439,8 @@ record_set(struct record *r, const char *key, json_t *value)
 	free(vtext);
 }
 
-/* Where a member added at the end goes: after the last value. */
-static size_t
-end_of_members(const struct record *r)
+size_t
+record_index_place(const struct record *r)
 {
 	size_t at = r->text_len - 1;	/* the closing brace */
 
@@ -451,12 +450,11 @@ end_of_members(const struct record *r)
 }
 
 /*
- * ,"index":N for index > 0 at buf (32 bytes); its length.  By hand, not
- * snprintf: kvpush numbers a million records, and snprintf took most of
- * the time of it.
+ * By hand, not snprintf: kvpush numbers a million records, and snprintf
+ * took most of the time of it.
  */
-static size_t
-index_member(char *buf, long long index)
+size_t
+record_index_member(char *buf, long long index)
 {
 	static const char head[] = ",\"index\":";
 	char digits[24];
@@ -483,12 +481,12 @@ record_set_index(struct record *r, long long index)
 		r->index_at = r->index_len = 0;
 		return;
 	}
-	n = index_member(digits, index);
+	n = record_index_member(digits, index);
 	if (r->index_len > 0) {
 		splice(r, r->index_at, r->index_len, digits + 9, n - 9);
 	} else {
 		/* A record has "record" and "expr": a comma always goes first. */
-		r->index_at = end_of_members(r);
+		r->index_at = record_index_place(r);
 		splice(r, r->index_at, 0, digits, n);
 		r->index_at += 9;
 	}

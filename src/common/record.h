@@ -127,6 +127,15 @@ void	record_set(struct record *r, const char *key, json_t *value);
 /* Sets "index" (index > 0) or removes it (0); no copy when nothing changes. */
 void	record_set_index(struct record *r, long long index);
 /*
+ * What record_set_index() adds to a record without "index", for a writer
+ * that prints the record numbered without editing it: the member,
+ * ,"index":N (index > 0), at buf (32 bytes), returning its length; and
+ * where in the text it goes (after the last value, before the blanks and
+ * the closing brace).
+ */
+size_t	record_index_member(char *buf, long long index);
+size_t	record_index_place(const struct record *r);
+/*
  * The member key's value when it is a string, decoded (a new string for
  * the caller to free), or NULL when there is no such member or it is no
  * string: a field recsync does not read on every line.

@@ -64,32 +64,58 @@ expr_json(struct pusher *p, const struct record *r, size_t *len)
 	return (const char *)expr + 1;
 }
 
-/*
- * The stored value up to its tail, {"record":"NAME","expr":"EXPR", (a
- * metric name needs no escaping).  NULL when the expression is not UTF-8.
- */
-static char *
-value_head(struct pusher *p, const struct record *r, size_t *len)
+/* Room in the arena for more bytes. */
+static void
+arena_room(struct pusher *p, size_t more)
 {
-	size_t nlen = strlen(r->name), elen;
-	const char *expr = expr_json(p, r, &elen);
-	char *head, *w;
+	if (p->arena_len + more <= p->arena_cap)
+		return;
+	p->arena_cap = p->arena_len + more > 2 * p->arena_cap ?
+	    p->arena_len + more : 2 * p->arena_cap;
+	p->arena = xreallocarray(p->arena, p->arena_cap, 1);
+}
 
-	if (expr == NULL)
-		return NULL;
-	*len = LIT(HEAD_NAME) + nlen + LIT(HEAD_EXPR) + elen + 1;
-	head = w = xmalloc(*len + 1);
-	memcpy(w, HEAD_NAME, LIT(HEAD_NAME));
-	w += LIT(HEAD_NAME);
-	memcpy(w, r->name, nlen);
-	w += nlen;
-	memcpy(w, HEAD_EXPR, LIT(HEAD_EXPR));
-	w += LIT(HEAD_EXPR);
-	memcpy(w, expr, elen);
-	w += elen;
+static char *
+put(char *w, const char *s, size_t len)
+{
+	memcpy(w, s, len);
+	return w + len;
+}
+
+/*
+ * Copies record r into the arena as a queued record: its value, whose
+ * head is {"record":"NAME","expr":"EXPR" (a metric name needs no
+ * escaping; EXPR is elen bytes of JSON string), head_len bytes, and its
+ * line.
+ */
+static void
+queue_record(struct pusher *p, const struct record *r, const char *expr,
+    size_t elen, size_t head_len)
+{
+	struct queued *q;
+	char *w;
+
+	if (p->n == p->q_cap) {
+		p->q_cap = p->q_cap ? 2 * p->q_cap : 64;
+		p->q = xreallocarray(p->q, p->q_cap, sizeof(*p->q));
+	}
+	q = &p->q[p->n++];
+	arena_room(p, head_len + VALUE_TAIL_LEN + r->text_len);
+	q->at = p->arena_len;
+	q->head_len = head_len;
+	q->line_len = r->text_len;
+	q->index_at = record_index_place(r);
+	w = put(p->arena + p->arena_len, HEAD_NAME, LIT(HEAD_NAME));
+	w = put(w, r->name, strlen(r->name));
+	w = put(w, HEAD_EXPR, LIT(HEAD_EXPR));
+	w = put(w, expr, elen);
 	*w++ = '"';
-	*w = '\0';
-	return head;
+	/* The time is written when the transaction is built. */
+	w = put(w, TRACKED, LIT(TRACKED));
+	memset(w, '0', RFC3339_UTC_LEN - 1);
+	w = put(w + RFC3339_UTC_LEN - 1, TRACKED_END, LIT(TRACKED_END));
+	w = put(w, r->text, r->text_len);
+	p->arena_len = (size_t)(w - p->arena);
 }
 
 /* The exact length of the create-only set of a value at number n. */
@@ -100,24 +126,23 @@ op_len(const struct pusher *p, size_t head_len, long long n)
 	    head_len + VALUE_TAIL_LEN, 0);
 }
 
-/* Queued record i's whole value, in p->value; its length. */
-static size_t
-value_of(struct pusher *p, size_t i)
+/* Queued record i's whole value, in the arena; its length in *len. */
+static const char *
+value_of(const struct pusher *p, size_t i, size_t *len)
 {
-	const struct pending *v = &p->pending[i];
-	size_t len = v->len + VALUE_TAIL_LEN;
+	*len = p->q[i].head_len + VALUE_TAIL_LEN;
+	return p->arena + p->q[i].at;
+}
 
-	if (len + 1 > p->value_cap) {
-		p->value_cap = len + 1;
-		p->value = xreallocarray(p->value, p->value_cap, 1);
-	}
-	memcpy(p->value, v->head, v->len);
-	memcpy(p->value + v->len, TRACKED, sizeof(TRACKED) - 1);
-	memcpy(p->value + v->len + sizeof(TRACKED) - 1, p->stamp,
-	    RFC3339_UTC_LEN - 1);
-	memcpy(p->value + len - (sizeof(TRACKED_END) - 1), TRACKED_END,
-	    sizeof(TRACKED_END));
-	return len;
+/* Writes the time of p->stamp into the values of the first n records. */
+static void
+stamp_values(struct pusher *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memcpy(p->arena + p->q[i].at + p->q[i].head_len + LIT(TRACKED),
+		    p->stamp, RFC3339_UTC_LEN - 1);
 }
 
 /* The clock now, as the tracked_since of the values written next. */
@@ -135,8 +160,10 @@ refresh_next(struct pusher *p)
 	long long max;
 	int rc = kv_max_number(p->c, p->o->prefix, &max);
 
-	if (rc == 0)
+	if (rc == 0) {
 		p->next = max + 1;
+		p->renumbered = 1;
+	}
 	return rc;
 }
 
@@ -162,6 +189,7 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 	yajl_gen_config(p->gen, yajl_gen_validate_utf8, 1);
 	if ((rc = refresh_next(p)) != 0)
 		return rc;
+	p->renumbered = 0;
 	info("%s/: the next number is %lld", o->prefix, p->next);
 	return 0;
 }
@@ -192,44 +220,45 @@ refuse(struct pusher *p, struct record *r, const struct record_input *in,
 int
 pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 {
-	size_t len, alone;
-	char *head = value_head(p, r, &len);
+	size_t elen, len, alone;
+	const char *expr = expr_json(p, r, &elen);
 	int rc;
 
-	if (head == NULL)
+	if (expr == NULL)
 		return refuse(p, r, in, 0);
+	len = LIT(HEAD_NAME) + strlen(r->name) + LIT(HEAD_EXPR) + elen + 1;
 	alone = op_len(p, len, WIDEST_NUMBER);
-	if (alone + 2 > p->o->max_bytes) {
-		free(head);
+	if (alone + 2 > p->o->max_bytes)
 		return refuse(p, r, in, alone);
-	}
-	if (!txn_size_add(&p->size, op_len(p, len, p->next +
-	    (long long)p->batch.n), p->o->max_ops, p->o->max_bytes)) {
+	if (!txn_size_add(&p->size, op_len(p, len, p->next + (long long)p->n),
+	    p->o->max_ops, p->o->max_bytes)) {
+		/* expr is in r's text or in p->gen, which a commit leaves. */
 		if ((rc = pusher_flush(p)) != 0) {
-			free(head);
 			record_free(r);
 			return rc;
 		}
 		txn_size_add(&p->size, op_len(p, len, p->next), p->o->max_ops,
 		    p->o->max_bytes);
 	}
-	p->pending = xreallocarray(p->pending, p->batch.n + 1,
-	    sizeof(*p->pending));
-	p->pending[p->batch.n].head = head;
-	p->pending[p->batch.n].len = len;
-	record_list_push(&p->batch, r);
+	queue_record(p, r, expr, elen, len);
+	record_free(r);
 	return 0;
 }
 
-/* How many queued records, numbered from p->next, one transaction holds. */
+/*
+ * How many queued records, numbered from p->next, one transaction holds:
+ * all, as pusher_add() reckoned, unless they were renumbered since.
+ */
 static size_t
 fitting(const struct pusher *p)
 {
 	struct txn_size s = TXN_SIZE_EMPTY;
 	size_t i;
 
-	for (i = 0; i < p->batch.n; i++)
-		if (!txn_size_add(&s, op_len(p, p->pending[i].len,
+	if (!p->renumbered)
+		return p->n;
+	for (i = 0; i < p->n; i++)
+		if (!txn_size_add(&s, op_len(p, p->q[i].head_len,
 		    p->next + (long long)i), p->o->max_ops, p->o->max_bytes))
 			break;
 	return i;
@@ -253,14 +282,16 @@ static void
 build_body(struct pusher *p, size_t n)
 {
 	char *key = xmalloc(p->key_len + 21);
+	const char *value;
 	size_t i, klen, vlen;
 
 	stamp_now(p);
+	stamp_values(p, n);
 	txn_body_start(&p->body, p->size.bytes);
 	for (i = 0; i < n; i++) {
 		klen = key_json(p, p->next + (long long)i, key);
-		vlen = value_of(p, i);
-		txn_body_cas(&p->body, key, klen, p->value, vlen, 0);
+		value = value_of(p, i, &vlen);
+		txn_body_cas(&p->body, key, klen, value, vlen, 0);
 	}
 	txn_body_end(&p->body);
 	free(key);
@@ -301,6 +332,7 @@ static int
 batch_landed(void *arg)
 {
 	struct pusher *p = arg;
+	const char *value;
 	size_t i, len;
 	int landed = 1;
 
@@ -308,11 +340,27 @@ batch_landed(void *arg)
 		char *key = xasprintf("%s/%lld", p->o->prefix,
 		    p->next + (long long)i);
 
-		len = value_of(p, i);
-		landed = key_holds(p->c, key, p->value, len);
+		value = value_of(p, i, &len);
+		landed = key_holds(p->c, key, value, len);
 		free(key);
 	}
 	return landed;
+}
+
+/* Queued record i's line, with its index n, into stdout's buffer. */
+static void
+print_numbered(const struct pusher *p, size_t i, long long n)
+{
+	const struct queued *q = &p->q[i];
+	const char *line = p->arena + q->at + q->head_len + VALUE_TAIL_LEN;
+	char member[32];
+	size_t len = record_index_member(member, n);
+
+	fwrite_unlocked(line, 1, q->index_at, stdout);
+	fwrite_unlocked(member, 1, len, stdout);
+	fwrite_unlocked(line + q->index_at, 1, q->line_len - q->index_at,
+	    stdout);
+	putc_unlocked('\n', stdout);
 }
 
 /*
@@ -322,23 +370,24 @@ batch_landed(void *arg)
 static void
 emit_batch(struct pusher *p, size_t n)
 {
-	size_t i;
+	size_t i, from;
 
-	for (i = 0; i < n; i++) {
-		record_set_index(&p->batch.v[i], p->next + (long long)i);
-		record_print(&p->batch.v[i]);
-	}
-	if (fflush(stdout) != 0)
+	for (i = 0; i < n; i++)
+		print_numbered(p, i, p->next + (long long)i);
+	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EX_IOERR, "write error on standard output: %s",
 		    strerror(errno));
-	for (i = 0; i < n; i++) {
-		record_free(&p->batch.v[i]);
-		free(p->pending[i].head);
+	p->n -= n;
+	if (p->n == 0)
+		p->arena_len = 0;
+	else {
+		from = p->q[n].at;
+		p->arena_len -= from;
+		memmove(p->arena, p->arena + from, p->arena_len);
+		memmove(p->q, p->q + n, p->n * sizeof(*p->q));
+		for (i = 0; i < p->n; i++)
+			p->q[i].at -= from;
 	}
-	p->batch.n -= n;
-	memmove(p->batch.v, p->batch.v + n, p->batch.n * sizeof(*p->batch.v));
-	memmove(p->pending, p->pending + n,
-	    p->batch.n * sizeof(*p->pending));
 	p->next += (long long)n;
 	p->pushed += n;
 }
@@ -346,13 +395,15 @@ emit_batch(struct pusher *p, size_t n)
 static void
 dry_run_batch(struct pusher *p, size_t n)
 {
-	size_t i;
+	const char *value;
+	size_t i, len;
 
 	stamp_now(p);
+	stamp_values(p, n);
 	for (i = 0; i < n; i++) {
-		value_of(p, i);
-		note("dry run: would create %s/%lld = %s", p->o->prefix,
-		    p->next + (long long)i, p->value);
+		value = value_of(p, i, &len);
+		note("dry run: would create %s/%lld = %.*s", p->o->prefix,
+		    p->next + (long long)i, (int)len, value);
 	}
 	p->txns++;
 	emit_batch(p, n);
@@ -410,10 +461,11 @@ pusher_flush(struct pusher *p)
 {
 	int rc;
 
-	while (p->batch.n > 0)
+	while (p->n > 0)
 		if ((rc = commit_some(p)) != 0)
 			return rc;
 	p->size = (struct txn_size)TXN_SIZE_EMPTY;
+	p->renumbered = 0;
 	return 0;
 }
 
@@ -439,15 +491,10 @@ commit_batch(struct consul *c, const struct push_opts *o, const char *what,
 void
 pusher_free(struct pusher *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->batch.n; i++)	/* left by a failed commit */
-		free(p->pending[i].head);
-	record_list_free(&p->batch);
-	free(p->pending);
+	free(p->q);
+	free(p->arena);
 	free(p->what);
 	free(p->key);
-	free(p->value);
 	txn_body_free(&p->body);
 	yajl_gen_free(p->gen);
 }

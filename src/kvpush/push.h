@@ -21,15 +21,21 @@ struct push_opts {
 	int		 dry_run;
 };
 
-/* A queued record's value up to its tracked_since: {"record":…,"expr":… */
-struct pending {
-	char	*head;
-	size_t	 len;
+/*
+ * A queued record, in the batch's arena: its value, {"record":…,"expr":…
+ * (head_len bytes) then ,"tracked_since":"…"} (the time written when the
+ * transaction is built), then its line as printed, which gets its index
+ * at index_at.
+ */
+struct queued {
+	size_t	at, head_len, line_len, index_at;
 };
 
 /*
- * A batch of new records on its way into one transaction.  It owns the
- * records in it, and their values, until they are committed and printed.
+ * A batch of new records on its way into one transaction.  The records
+ * are copied into one arena, reused from batch to batch, and the input's
+ * record is freed at once: no allocation a record, and the values are
+ * encoded and the lines printed from the arena as they are.
  */
 struct pusher {
 	struct consul		*c;
@@ -38,14 +44,15 @@ struct pusher {
 	char			*key;	/* "PREFIX/ as JSON, open */
 	size_t			 key_len;
 	long long		 next;	/* the number the next new record gets */
-	struct record_list	 batch;
-	struct pending		*pending; /* batch.v[i]'s value */
+	struct queued		*q;	/* the batch, in input order */
+	size_t			 n, q_cap;
+	char			*arena;
+	size_t			 arena_len, arena_cap;
 	struct txn_size		 size;	/* the batch's, numbered from next */
+	int			 renumbered; /* since size was reckoned */
 	struct txn_body		 body;
 	char			 stamp[RFC3339_UTC_LEN]; /* tracked_since */
-	char			*value;	/* one value at a time */
 	yajl_gen		 gen;	/* escapes the expressions */
-	size_t			 value_cap;
 	unsigned long		 txns, pushed, too_big;
 };
 
