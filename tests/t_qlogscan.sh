@@ -267,6 +267,21 @@ case $RECSYNC_BIN in
 	expect "out of memory is an error (71), never the end of the input" 71 \
 		'out of memory' /dev/null ;;
 esac
+# A light line but for a NUL byte in its query string: bad, shown at its
+# column, as before the pre-check was asked first (it never skips a line
+# holding a NUL byte).
+qline /api/v1/query_range 'sum(nul)' "$T0" "$T1" 0 0.1 0 >"$T/nulq.log"
+col=$(($(awk '{ print index($0, "sum(nul)") }' "$T/nulq.log") + 5))
+sed -i 's/sum(nul)/sum(n\x00l)/' "$T/nulq.log"
+cat "$T/good.log" >>"$T/nulq.log"
+run qlogscan --stats "$T/nulq.log"
+expect "a light line with a NUL byte in a string: bad, at its column" 0 \
+	"nulq.log:1: a NUL byte \\(column $col\\)" "$T/want1"
+if grep -q 'stats: bad 1$' "$T/err" && grep -q 'stats: light-precheck 0$' "$T/err"; then
+	ok "a light line with a NUL byte in a string: counted bad, not light"
+else
+	fail "a light line with a NUL byte in a string: counted bad, not light" "$(cat "$T/err")"
+fi
 # A line under --max-line that would decode to a tree too large for the
 # memory jansson may have (4 bytes a byte of --max-line): skipped the same.
 python3 -c 'print("[" + "0," * 400000 + "0]")' >"$T/array.log"

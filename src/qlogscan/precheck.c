@@ -14,7 +14,9 @@
  * does.  A key decodes to one of the two names only if its raw text is the
  * name or holds an escape; both are caught here, at any depth and however
  * often they occur.  A line that is not valid JSON may be answered either
- * way: jansson would reject it, so it is never selected.
+ * way: jansson would reject it, so it is never selected.  A line holding a
+ * NUL byte is never light: scan.c counts it bad, and asks the pre-check
+ * first.
  *
  * Speed: this runs on every line of the heavy-query mode, so the bytes are
  * looked at many at a time, and the timings are read without strtod when
@@ -193,14 +195,15 @@ string_token(const char *p, const char *end, double threshold, int *seen)
  * light here in one pass over its bytes, 64 a word, without a step per
  * token; anything this cannot prove goes to the token walk below, which
  * has the last word.  Each word gives where the quotes, backslashes,
- * brackets and blanks are; which quotes a backslash escapes (a
+ * brackets, blanks and NUL bytes are; which quotes a backslash escapes (a
  * backslash escapes the byte after it); from the others, which bytes lie
- * inside strings.  The line is light when no backslash and no blank lies
- * outside a string (so the walk would cut the same strings, and a key's
- * colon follows its quote), the brackets outside strings close the object
- * at its last byte and never before, no string holding a backslash is a
- * key, and each timing key, a string of the name's length closed by a
- * quote and a colon, has a number below the threshold, both being there.
+ * inside strings.  The line is light when it holds no NUL byte, no
+ * backslash and no blank lies outside a string (so the walk would cut the
+ * same strings, and a key's colon follows its quote), the brackets
+ * outside strings close the object at its last byte and never before, no
+ * string holding a backslash is a key, and each timing key, a string of
+ * the name's length closed by a quote and a colon, has a number below the
+ * threshold, both being there.
  */
 
 /* The 16-bit masks of four 16-byte steps as one 64-bit word. */
@@ -236,6 +239,12 @@ cmp_close(__m128i x)
 	    _mm_set1_epi8('}'));
 }
 
+static inline __m128i
+cmp_nul(__m128i x)
+{
+	return _mm_cmpeq_epi8(x, _mm_setzero_si128());
+}
+
 /* Blanks and control bytes: at most 0x20, unsigned. */
 static inline __m128i
 cmp_blank(__m128i x)
@@ -262,7 +271,7 @@ popcount_any(uint64_t x)
 
 /* The bytes of one word that the masks are made from. */
 struct word_bytes {
-	uint64_t	quote, bs, open, close, blank;
+	uint64_t	quote, bs, open, close, blank, nul;
 };
 
 static inline __attribute__((always_inline)) void
@@ -279,6 +288,7 @@ word_bytes_sse2(const char *q, struct word_bytes *b)
 	b->open = MASK64(x, cmp_open);
 	b->close = MASK64(x, cmp_close);
 	b->blank = MASK64(x, cmp_blank);
+	b->nul = MASK64(x, cmp_nul);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -313,6 +323,8 @@ word_bytes_avx2(const char *q, struct word_bytes *b)
 	    _mm256_cmpeq_epi8(hi20, close));
 	b->blank = MASK64_AVX2(_mm256_cmpeq_epi8(_mm256_min_epu8(lo, k20), lo),
 	    _mm256_cmpeq_epi8(_mm256_min_epu8(hi, k20), hi));
+	b->nul = MASK64_AVX2(_mm256_cmpeq_epi8(lo, _mm256_setzero_si256()),
+	    _mm256_cmpeq_epi8(hi, _mm256_setzero_si256()));
 }
 
 /* prefix_xor() in one carry-less product, by a word of ones. */
@@ -367,6 +379,7 @@ tail_word_by(const char *p, size_t n, size_t rem,
 	b->open >>= k;
 	b->close >>= k;
 	b->blank >>= k;
+	b->nul >>= k;
 }
 
 #define EVEN_BITS	0x5555555555555555ULL
@@ -492,7 +505,7 @@ light_by_masks_by(const char *p, size_t n, double threshold,
 		quote = wb.quote & ~escaped_bytes(wb.bs, &esc_next);
 		in = pxor(quote) ^ in_next;
 		in_next = (uint64_t)0 - (in >> 63);
-		bad |= (wb.bs | wb.blank) & ~in;
+		bad |= ((wb.bs | wb.blank) & ~in) | wb.nul;
 		oq = quote & in;
 		cq = quote & ~in;
 		/* Brackets outside strings, but the first and the last. */
@@ -629,5 +642,6 @@ precheck_may_be_heavy(const char *line, size_t len, double threshold)
 		}
 		p++;
 	}
-	return depth != 0 || seen != 3;
+	/* Light, and no NUL byte: scan.c's screen() may be skipped. */
+	return depth != 0 || seen != 3 || memchr(line, '\0', len) != NULL;
 }

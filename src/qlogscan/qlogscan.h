@@ -70,7 +70,10 @@ enum reason	select_line(const struct rules *ru, const char *line, size_t len,
  */
 size_t		clean_query(char *q, size_t len);
 
-/* 1 when the line may hold a timing >= threshold; 0 when it cannot. */
+/*
+ * 1 when the line may hold a timing >= threshold; 0 when it cannot, and
+ * holds no NUL byte (so needs no screening for one).
+ */
 int		precheck_may_be_heavy(const char *line, size_t len,
 		    double threshold);
 /*

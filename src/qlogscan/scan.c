@@ -105,11 +105,13 @@ classify(struct scan *sc, const char *name, unsigned long lineno,
 	enum reason r;
 	int partial = line_partial(l);
 
-	if ((r = screen(sc, l, &why)) != R_NREASONS)
-		;
-	else if (!partial && !sc->full_parse &&
+	/* The pre-check first: a line it skips holds no NUL byte, is whole
+	 * and not blank, so screen() would pass it; most lines are those. */
+	if (!l->toolong && !partial && !sc->full_parse &&
 	    !precheck_may_be_heavy(l->text, l->len, sc->rules->threshold))
 		r = R_PRECHECK;
+	else if ((r = screen(sc, l, &why)) != R_NREASONS)
+		;
 	else
 		r = select_line(sc->rules, l->text, l->len, partial, &hit,
 		    &sc->qbuf, &sc->qcap, &why);
