@@ -141,43 +141,14 @@ string(struct walk *w, struct span *s)
 	return 0;
 }
 
-/*
- * How many of the 8 bytes at p lead as digits, with no branch per byte: a
- * byte is no digit when, with '0' taken away, its low 7 bits plus 0x76
- * reach bit 7 (10 or more) or its own bit 7 is set.  A loop per byte ended
- * at a mispredicted branch for every part of every number.
- */
-static inline size_t
-digits8(const unsigned char *p)
-{
-	const uint64_t k30 = 0x3030303030303030ULL, k7f = 0x7f7f7f7f7f7f7f7fULL,
-	    k76 = 0x7676767676767676ULL, k80 = 0x8080808080808080ULL;
-	uint64_t x, nd;
-
-	memcpy(&x, p, sizeof(x));
-	x ^= k30;
-	nd = (((x & k7f) + k76) | x) & k80;
-	if (nd == 0)
-		return 8;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return (size_t)__builtin_clzll(nd) / 8;
-#else
-	return (size_t)__builtin_ctzll(nd) / 8;
-#endif
-}
-
 /* A run of digits, at least one; *n gets how many. */
 static int
 digits(struct walk *w, size_t *n)
 {
 	const unsigned char *start = w->p;
-	size_t k = 8;
 
-	while (k == 8 && w->end - w->p >= 8)
-		w->p += k = digits8(w->p);
-	if (k == 8)
-		while (w->p < w->end && *w->p >= '0' && *w->p <= '9')
-			w->p++;
+	while (w->p < w->end && *w->p >= '0' && *w->p <= '9')
+		w->p++;
 	*n = w->p - start;
 	return *n > 0 ? 0 : -1;
 }
