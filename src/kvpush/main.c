@@ -116,6 +116,9 @@ summarize(enum action action, const struct record_input *in,
 	summary_count("transactions", &p->txns);
 }
 
+/* stdio's buffers, alive until stdout is closed at exit. */
+static char in_buf[1 << 20], out_buf[1 << 20];
+
 int
 main(int argc, char *argv[])
 {
@@ -131,10 +134,11 @@ main(int argc, char *argv[])
 	/*
 	 * Large reads and writes: at a million records stdio's 4 KiB
 	 * buffers made 100,000 system calls.  A batch is still flushed
-	 * as soon as it is committed.
+	 * as soon as it is committed.  (glibc takes no size without a
+	 * buffer.)
 	 */
-	setvbuf(stdin, NULL, _IOFBF, 1 << 20);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	setvbuf(stdin, in_buf, _IOFBF, sizeof(in_buf));
+	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	cli_init(argv);
 	consul_config_init(&cfg);
 	action = parse_options(argc, argv, &cfg, &o);
