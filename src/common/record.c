@@ -21,6 +21,9 @@ struct record_reader {
 	int		 error;		/* errno of a failed read, or 0 */
 	const char	*want;		/* the member asked for, or NULL */
 	const char	*found;		/* its string value in the last record */
+	int		 lend;		/* records in keep, not allocated */
+	char		*keep;
+	size_t		 keep_cap;
 };
 
 struct record_reader *
@@ -112,15 +115,26 @@ place_fields(struct record *r, size_t namelen)
 	r->expr = r->name + namelen + 1;
 }
 
-/* The record of text[lead, lead + len), which sc found valid. */
+/*
+ * The record of text[lead, lead + len), which sc found valid: in a new
+ * allocation, or in rd's keep when rd is not NULL.
+ */
 static void
 fill(struct record *r, const char *text, size_t lead, size_t len,
-    const struct recscan *sc)
+    const struct recscan *sc, struct record_reader *rd)
 {
 	size_t nlen = sc->name.len, elen = sc->expr.len;
 
 	r->cap = len + 1 + nlen + 1 + elen + 1 + INDEX_ROOM;
-	r->text = xmalloc(r->cap);
+	if (rd == NULL)
+		r->text = xmalloc(r->cap);
+	else {
+		if (r->cap > rd->keep_cap) {
+			rd->keep_cap = 2 * r->cap;
+			rd->keep = xreallocarray(rd->keep, rd->keep_cap, 1);
+		}
+		r->text = rd->keep;
+	}
 	memcpy(r->text, text + lead, len);
 	r->text[len] = '\0';
 	r->text_len = len;
@@ -156,10 +170,14 @@ why_not_json(const char *text, size_t len, json_error_t *err)
 	}
 }
 
-/* record_parse(), finding the member want as well (in *scp). */
+/*
+ * record_parse(), finding the member want as well (in *scp); the record in
+ * lend's keep when lend is not NULL.
+ */
 static int
 parse(const char *text, size_t len, struct record *r, const char **why,
-    json_error_t *err, const char *want, const struct recscan **scp)
+    json_error_t *err, const char *want, const struct recscan **scp,
+    struct record_reader *lend)
 {
 	const char *nul = memchr(text, '\0', len);
 	const struct recscan *sc;
@@ -187,7 +205,7 @@ parse(const char *text, size_t len, struct record *r, const char **why,
 		len--;
 	while (lead < len && is_blank(text[lead]))
 		lead++;
-	fill(r, text, lead, len - lead, sc);
+	fill(r, text, lead, len - lead, sc, lend);
 	return 0;
 }
 
@@ -197,7 +215,7 @@ record_parse(const char *text, size_t len, struct record *r,
 {
 	const struct recscan *sc;
 
-	return parse(text, len, r, why, err, NULL, &sc);
+	return parse(text, len, r, why, err, NULL, &sc, NULL);
 }
 
 int
@@ -243,7 +261,8 @@ parse_line(struct record_reader *rd, size_t len, struct record *r)
 	const char *why;
 
 	rd->found = NULL;
-	if (parse(rd->line, len, r, &why, &err, rd->want, &sc) == 0) {
+	if (parse(rd->line, len, r, &why, &err, rd->want, &sc,
+	    rd->lend ? rd : NULL) == 0) {
 		if (rd->want != NULL && sc->want.state == RS_STRING)
 			rd->found = sc->want.s;
 		return 0;
@@ -314,6 +333,7 @@ record_reader_close(struct record_reader *rd)
 	if (rd->owned)
 		fclose(rd->fp);
 	free(rd->line);
+	free(rd->keep);
 	free(rd);
 	return failed ? -1 : 0;
 }
@@ -338,8 +358,9 @@ input_fail(struct record_input *in, int status)
 		in->status = status;
 }
 
-int
-record_input_next(struct record_input *in, struct record *r)
+/* The next record, lent (in the reader's keep) or not. */
+static int
+input_next(struct record_input *in, struct record *r, int lend)
 {
 	for (;;) {
 		if (in->cur == NULL) {
@@ -352,6 +373,7 @@ record_input_next(struct record_input *in, struct record *r)
 			}
 			in->cur->want = in->want;
 		}
+		in->cur->lend = lend;
 		if (record_read(in->cur, r)) {
 			in->records++;
 			return 1;
@@ -363,6 +385,18 @@ record_input_next(struct record_input *in, struct record *r)
 			input_fail(in, EX_IOERR);
 		in->cur = NULL;
 	}
+}
+
+int
+record_input_next(struct record_input *in, struct record *r)
+{
+	return input_next(in, r, 0);
+}
+
+int
+record_input_lend(struct record_input *in, struct record *r)
+{
+	return input_next(in, r, 1);
 }
 
 int
@@ -471,7 +505,7 @@ record_index_member(char *buf, long long index)
 void
 record_set_index(struct record *r, long long index)
 {
-	char digits[32];
+	char digits[RECORD_INDEX_MEMBER_MAX];
 	size_t n;
 
 	if (index <= 0) {
@@ -559,8 +593,13 @@ record_expr_canonical(const struct record *r)
 
 	/* A valid text holds no raw control character: escapes alone tell. */
 	while ((bs = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-		if (strchr("\"\\bfnrt", bs[1]) == NULL)
+		switch (bs[1]) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r':
+		case 't':
+			break;
+		default:
 			return 0;	/* \/ and \u are written otherwise */
+		}
 		p = bs + 2;
 	}
 	return 1;

@@ -18,7 +18,8 @@
  * the text and move with it when the text is edited; record_free()
  * releases all.  A record moved into another container is moved whole
  * (copy the struct, then forget the original); never free name, expr or
- * text yourself.
+ * text yourself.  A record lent by record_input_lend() is the reader's:
+ * read it, copy it, but never edit or free it.
  *
  * Text: a record keeps the line it was read from (without its line end
  * and the blanks around it), and record_write() prints it: numbers such
@@ -86,6 +87,12 @@ struct record_input {
 
 void	record_input_init(struct record_input *in, int argc, char **argv);
 int	record_input_next(struct record_input *in, struct record *r);
+/*
+ * As record_input_next(), but *r is lent, not given: it lives in the
+ * reader's memory until the next call, and is neither edited nor freed.
+ * For a caller that copies what it keeps (kvpush: no allocation a record).
+ */
+int	record_input_lend(struct record_input *in, struct record *r);
 int	record_input_status(const struct record_input *in);
 /*
  * Where the record record_input_next() returned last came from: its file
@@ -129,10 +136,12 @@ void	record_set_index(struct record *r, long long index);
 /*
  * What record_set_index() adds to a record without "index", for a writer
  * that prints the record numbered without editing it: the member,
- * ,"index":N (index > 0), at buf (32 bytes), returning its length; and
+ * ,"index":N (index > 0), at buf (RECORD_INDEX_MEMBER_MAX bytes),
+ * returning its length; and
  * where in the text it goes (after the last value, before the blanks and
  * the closing brace).
  */
+#define RECORD_INDEX_MEMBER_MAX	32
 size_t	record_index_member(char *buf, long long index);
 size_t	record_index_place(const struct record *r);
 /*

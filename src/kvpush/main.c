@@ -88,10 +88,9 @@ push_input(struct pusher *p, struct record_input *in, unsigned long *passed)
 	struct record r;
 	int rc;
 
-	while (record_input_next(in, &r)) {
+	while (record_input_lend(in, &r)) {
 		if (r.index > 0) {
 			record_print(&r);
-			record_free(&r);
 			(*passed)++;
 		} else if ((rc = pusher_add(p, &r, in)) > 0)
 			return rc;

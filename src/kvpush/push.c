@@ -196,8 +196,8 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 
 /* Drops a record no transaction can hold (or not UTF-8): returns -1. */
 static int
-refuse(struct pusher *p, struct record *r, const struct record_input *in,
-    size_t cost)
+refuse(struct pusher *p, const struct record *r,
+    const struct record_input *in, size_t cost)
 {
 	if (cost == 0)
 		warn_at(record_input_file(in), record_input_line(in),
@@ -207,7 +207,6 @@ refuse(struct pusher *p, struct record *r, const struct record_input *in,
 		    "%s: %zu bytes as a transaction operation, more than a "
 		    "transaction may hold (%zu); not pushed", r->name, cost,
 		    p->o->max_bytes);
-	record_free(r);
 	p->too_big++;
 	return -1;
 }
@@ -218,7 +217,8 @@ refuse(struct pusher *p, struct record *r, const struct record_input *in,
  * so that no renumbering can leave it without one.
  */
 int
-pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
+pusher_add(struct pusher *p, const struct record *r,
+    const struct record_input *in)
 {
 	size_t elen, len, alone;
 	const char *expr = expr_json(p, r, &elen);
@@ -233,15 +233,12 @@ pusher_add(struct pusher *p, struct record *r, const struct record_input *in)
 	if (!txn_size_add(&p->size, op_len(p, len, p->next + (long long)p->n),
 	    p->o->max_ops, p->o->max_bytes)) {
 		/* expr is in r's text or in p->gen, which a commit leaves. */
-		if ((rc = pusher_flush(p)) != 0) {
-			record_free(r);
+		if ((rc = pusher_flush(p)) != 0)
 			return rc;
-		}
 		txn_size_add(&p->size, op_len(p, len, p->next), p->o->max_ops,
 		    p->o->max_bytes);
 	}
 	queue_record(p, r, expr, elen, len);
-	record_free(r);
 	return 0;
 }
 
@@ -347,34 +344,40 @@ batch_landed(void *arg)
 	return landed;
 }
 
-/* Queued record i's line, with its index n, into stdout's buffer. */
-static void
-print_numbered(const struct pusher *p, size_t i, long long n)
+/* Queued record i's line, with its index n and a newline, at w; the end. */
+static char *
+put_numbered(const struct pusher *p, size_t i, long long n, char *w)
 {
 	const struct queued *q = &p->q[i];
 	const char *line = p->arena + q->at + q->head_len + VALUE_TAIL_LEN;
-	char member[32];
-	size_t len = record_index_member(member, n);
 
-	fwrite_unlocked(line, 1, q->index_at, stdout);
-	fwrite_unlocked(member, 1, len, stdout);
-	fwrite_unlocked(line + q->index_at, 1, q->line_len - q->index_at,
-	    stdout);
-	putc_unlocked('\n', stdout);
+	w = put(w, line, q->index_at);
+	w += record_index_member(w, n);
+	w = put(w, line + q->index_at, q->line_len - q->index_at);
+	*w++ = '\n';
+	return w;
 }
 
 /*
- * Prints the first n queued records, committed, and flushes them:
- * downstream may act on them at once.  The rest move up.
+ * Prints the first n queued records, committed, in one write, and flushes
+ * them: downstream may act on them at once.  The rest move up.
  */
 static void
 emit_batch(struct pusher *p, size_t n)
 {
-	size_t i, from;
+	size_t i, from, need = 0;
+	char *w;
 
 	for (i = 0; i < n; i++)
-		print_numbered(p, i, p->next + (long long)i);
-	if (fflush(stdout) != 0 || ferror(stdout))
+		need += p->q[i].line_len + RECORD_INDEX_MEMBER_MAX + 1;
+	if (need > p->out_cap) {
+		p->out_cap = need;
+		p->out = xreallocarray(p->out, p->out_cap, 1);
+	}
+	for (i = 0, w = p->out; i < n; i++)
+		w = put_numbered(p, i, p->next + (long long)i, w);
+	if (fwrite(p->out, 1, (size_t)(w - p->out), stdout) !=
+	    (size_t)(w - p->out) || fflush(stdout) != 0)
 		die(EX_IOERR, "write error on standard output: %s",
 		    strerror(errno));
 	p->n -= n;
@@ -493,6 +496,7 @@ pusher_free(struct pusher *p)
 {
 	free(p->q);
 	free(p->arena);
+	free(p->out);
 	free(p->what);
 	free(p->key);
 	txn_body_free(&p->body);

@@ -48,6 +48,8 @@ struct pusher {
 	size_t			 n, q_cap;
 	char			*arena;
 	size_t			 arena_len, arena_cap;
+	char			*out;	/* a batch's lines, numbered */
+	size_t			 out_cap;
 	struct txn_size		 size;	/* the batch's, numbered from next */
 	int			 renumbered; /* since size was reckoned */
 	struct txn_body		 body;
@@ -63,13 +65,13 @@ struct pusher {
 int	pusher_init(struct pusher *p, struct consul *c,
 	    const struct push_opts *o);
 /*
- * Queues a new record (taking it), committing the batch first when the
+ * Queues a copy of a new record, committing the batch first when the
  * record would not fit: 0.  A record too large for any transaction is
  * warned about (at its place in the input in) and dropped: -1.  When that
  * commit fails, the record is dropped too and its sysexits status (> 0)
  * comes back, after a message: the run must stop.
  */
-int	pusher_add(struct pusher *p, struct record *r,
+int	pusher_add(struct pusher *p, const struct record *r,
 	    const struct record_input *in);
 /*
  * Commits what is queued and prints it: 0, or the sysexits status of the

@@ -303,6 +303,99 @@ test_expr_canonical(void)
 	}
 }
 
+/* Writes text to a new temporary file, whose name goes to path. */
+static void
+temp_file(const char *text, char *path)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+/*
+ * A lent record is the one record_input_next() gives, line by line, and
+ * the reader's memory grows for a long line and shrinks back to short ones.
+ */
+static void
+test_lend(void)
+{
+	char path[] = "/tmp/record_test.XXXXXX", *text, *longexpr;
+	struct record_input given, lent;
+	struct record g, l;
+	char *argv[1] = { path };
+	int n = 0, same = 1;
+
+	longexpr = xmalloc(100001);
+	memset(longexpr, 'x', 100000);
+	longexpr[100000] = '\0';
+	text = xasprintf("{\"record\":\"a\",\"expr\":\"up\"}\n\n"
+	    "{\"record\":\"b\",\"expr\":\"%s\"}\nnot json\n"
+	    "{ \"x\": 1.10, \"record\": \"c\", \"expr\": \"a\\\"b\" }\n",
+	    longexpr);
+	temp_file(text, path);
+	record_input_init(&given, 1, argv);
+	record_input_init(&lent, 1, argv);
+	while (record_input_next(&given, &g)) {
+		if (!record_input_lend(&lent, &l)) {
+			same = 0;
+			record_free(&g);
+			break;
+		}
+		n++;
+		same &= g.text_len == l.text_len &&
+		    memcmp(g.text, l.text, g.text_len) == 0 &&
+		    strcmp(g.name, l.name) == 0 && g.expr_len == l.expr_len &&
+		    memcmp(g.expr, l.expr, g.expr_len) == 0 &&
+		    g.expr_at == l.expr_at && g.index == l.index &&
+		    record_input_line(&given) == record_input_line(&lent);
+		record_free(&g);
+	}
+	CHECK(n == 3 && same && !record_input_lend(&lent, &l),
+	    "record_input_lend: the same records as record_input_next");
+	CHECK(record_input_status(&lent) == record_input_status(&given) &&
+	    lent.bad == 1, "record_input_lend: the bad line counted");
+	unlink(path);
+	free(text);
+	free(longexpr);
+}
+
+/* record_index_member at record_index_place is what record_set_index adds. */
+static void
+test_index_member(void)
+{
+	static const char *lines[] = {
+		"{\"record\":\"a\",\"expr\":\"up\"}",
+		"{ \"record\" : \"a\", \"expr\" : \"up\" , \"x\": [1] \t}",
+	};
+	static const long long numbers[] = { 1, 9, 10, 123456789012345678LL };
+	char member[RECORD_INDEX_MEMBER_MAX], *made;
+	struct record r;
+	const char *why;
+	size_t i, k, at, len;
+	int same = 1;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		for (k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
+			if (record_parse(lines[i], strlen(lines[i]), &r, &why,
+			    NULL) != 0) {
+				same = 0;
+				continue;
+			}
+			at = record_index_place(&r);
+			len = record_index_member(member, numbers[k]);
+			made = xasprintf("%.*s%.*s%s", (int)at, r.text,
+			    (int)len, member, r.text + at);
+			record_set_index(&r, numbers[k]);
+			same &= strcmp(made, r.text) == 0;
+			free(made);
+			record_free(&r);
+		}
+	CHECK(same, "record_index_member at record_index_place: as "
+	    "record_set_index");
+}
+
 int
 main(void)
 {
@@ -315,5 +408,7 @@ main(void)
 	test_index_edits();
 	test_names();
 	test_expr_canonical();
+	test_lend();
+	test_index_member();
 	return test_status();
 }
