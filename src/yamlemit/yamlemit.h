@@ -91,19 +91,24 @@ void	ruleset_free(struct ruleset *rs);
 int	emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 	    const size_t *idx, size_t n, const char **why);
 
-/* --check, --check-all and --check-timeout. */
+/* The most promtool runs --check has at once (--check-jobs). */
+#define CHECK_JOBS_MAX	8
+
+/* --check, --check-all, --check-timeout and --check-jobs. */
 struct checkopts {
 	const char	*prog;		/* promtool; NULL: no check */
 	int		 all;		/* --check-all */
 	double		 timeout;	/* seconds a run of promtool may take */
 	const char	*timeout_arg;	/* as given, for messages */
+	size_t		 jobs;		/* runs at once; 0: by the CPUs */
 };
 
 /*
  * check.c: runs co->prog on the rules not yet checked (all of them with
- * co->all) and sets `reject` on those it refuses.  Returns how many it
- * refused; ends the run with EX_UNAVAILABLE when promtool cannot be run,
- * fails, passes a bad rule or outlives co->timeout.
+ * co->all), in parts at once, and sets `reject` on those it refuses.
+ * Returns how many it refused; ends the run with EX_UNAVAILABLE when
+ * promtool cannot be run, fails, passes a bad rule or outlives
+ * co->timeout, killing every run of it first.
  */
 size_t	check_rules(const struct checkopts *co, const struct layout *lo,
 	    struct ruleset *rs);
@@ -169,10 +174,11 @@ void	scratch_remove(char *path);
 /*
  * fork() for promtool: the child gets a process group of its own, which
  * exit() and SIGHUP/SIGINT/SIGTERM kill (and the child is reaped) until
- * child_reaped() says the caller has reaped it.
+ * child_reaped() says the caller has reaped it.  At most CHECK_JOBS_MAX
+ * children at once.
  */
 pid_t	child_fork(void);
-void	child_reaped(void);
+void	child_reaped(pid_t pid);
 
 /* options.c: validation of option values; each dies with EX_USAGE. */
 void	opt_interval(const char *s);
