@@ -81,6 +81,68 @@ take_origin(struct ruleset *rs, struct item *it, const char *s)
 	return 0;
 }
 
+/*
+ * The items' texts are carved from chunks of TEXT_CHUNK bytes (a text
+ * longer gets a chunk of its own): no allocation a record.
+ */
+#define TEXT_CHUNK	(4 << 20)
+
+static char *
+text_room(struct ruleset *rs, size_t size)
+{
+	size_t cap = size > TEXT_CHUNK ? size : TEXT_CHUNK;
+	char *p;
+
+	if (size > rs->chunk_left) {
+		rs->chunks = xreallocarray(rs->chunks, rs->nchunks + 1,
+		    sizeof(*rs->chunks));
+		rs->chunks[rs->nchunks++] = rs->chunk_at = xmalloc(cap);
+		rs->chunk_left = cap;
+	}
+	p = rs->chunk_at;
+	rs->chunk_at += size;
+	rs->chunk_left -= size;
+	return p;
+}
+
+/* Up to eight bytes of name, big-endian, zeros past its end. */
+static uint64_t
+head_of(const char *name)
+{
+	uint64_t h = 0;
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		h = h << 8 | (unsigned char)*name;
+		if (*name != '\0')
+			name++;
+	}
+	return h;
+}
+
+/*
+ * The item's sort key, made while its name is in the cache (a pass over a
+ * million names afterwards missed it on each), and the bytes every name
+ * shares so far: a name that shares fewer with the first leaves the keys
+ * before it to be made again (sort_names()).
+ */
+static void
+key_name(struct ruleset *rs, size_t i, size_t namelen)
+{
+	const char *name = rs->items[i].name, *first = rs->items[0].name;
+	size_t k;
+
+	if (i == 0)
+		rs->skip = namelen;
+	for (k = 0; k < rs->skip && name[k] == first[k]; k++)
+		;
+	if (k < rs->skip) {
+		rs->skip = k;
+		rs->keys_from = i;
+	}
+	rs->keys[i] = (struct sortkey){ head_of(name + rs->skip), i };
+}
+
 /* Keeps r as the text it was read as, with its name after the text's NUL. */
 static void
 push(struct ruleset *rs, const struct record_input *in, const struct record *r)
@@ -91,11 +153,12 @@ push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 	if (rs->nitems == rs->cap) {
 		rs->cap = rs->cap ? rs->cap * 2 : 1024;
 		rs->items = xreallocarray(rs->items, rs->cap, sizeof(*rs->items));
+		rs->keys = xreallocarray(rs->keys, rs->cap, sizeof(*rs->keys));
 	}
-	it = &rs->items[rs->nitems++];
+	it = &rs->items[rs->nitems];
 	memset(it, 0, sizeof(*it));
 	/* The text, then the name: they lie so in r's allocation. */
-	it->text = xmalloc(len + 1 + namelen + 1);
+	it->text = text_room(rs, len + 1 + namelen + 1);
 	memcpy(it->text, r->text, len + 1 + namelen + 1);
 	it->name = it->text + len + 1;
 	it->expr_at = r->expr_at;
@@ -108,6 +171,7 @@ push(struct ruleset *rs, const struct record_input *in, const struct record *r)
 		    strlen(record_input_file(in)));
 		it->line = record_input_line(in);
 	}
+	key_name(rs, rs->nitems++, namelen);
 }
 
 int
@@ -120,11 +184,11 @@ ruleset_read(struct ruleset *rs, int argc, char **argv, const struct shard *sh)
 	record_input_init(&in, argc, argv);
 	if (rs->origin)
 		in.want = "origin";
-	while (record_input_next(&in, &r)) {
+	/* Lent: each record is copied where it is kept, or dropped. */
+	while (record_input_lend(&in, &r)) {
 		rs->nread++;
 		if (in_shard(sh, &in, &r, &unsharded))
 			push(rs, &in, &r);
-		record_free(&r);
 	}
 	rs->nbad = in.bad;
 	/* The input's 66 or 74 outranks the 65 of an unsharded record. */
@@ -158,53 +222,11 @@ item_expr(const struct item *it, char **buf, size_t *cap)
 	return *buf;
 }
 
-/*
- * A sort key: eight bytes of the name, from where the names start to
- * differ, big-endian, so that comparing keys compares those bytes; equal
- * keys fall back to the names.  The sort then reads 16 bytes an item in
- * one array, not two scattered allocations (a million names are hundreds
- * of megabytes of cache misses otherwise).
- */
-struct sortkey {
-	uint64_t	 head;
-	size_t		 i;
-};
-
 /* What the sort's comparison needs besides the keys. */
 struct sortarg {
 	const struct item	*items;
 	size_t			 skip;	/* the bytes every name shares */
 };
-
-/* How many leading bytes every name shares (they are sorted past them). */
-static size_t
-common_prefix(const struct ruleset *rs)
-{
-	const char *first = rs->nitems ? rs->items[0].name : "";
-	size_t i, n = strlen(first), k;
-
-	for (i = 1; i < rs->nitems && n > 0; i++) {
-		for (k = 0; k < n && rs->items[i].name[k] == first[k]; k++)
-			;
-		n = k;
-	}
-	return n;
-}
-
-/* Up to eight bytes of name, big-endian, zeros past its end. */
-static uint64_t
-head_of(const char *name)
-{
-	uint64_t h = 0;
-	int k;
-
-	for (k = 0; k < 8; k++) {
-		h = h << 8 | (unsigned char)*name;
-		if (*name != '\0')
-			name++;
-	}
-	return h;
-}
 
 /* By record name, bytewise; equal names in input order. */
 static int
@@ -221,22 +243,25 @@ cmp_sorted(const void *a, const void *b, void *arg)
 	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-/* rs->sorted: every item's index, by name. */
+/*
+ * rs->keys sorted by name, and rs->sorted every item's index in that
+ * order.  The sort reads 16 bytes an item in one array, not two scattered
+ * allocations (a million names are hundreds of megabytes of cache misses
+ * otherwise).
+ */
 static void
 sort_names(struct ruleset *rs)
 {
-	struct sortkey *keys = xreallocarray(NULL, rs->nitems ? rs->nitems : 1,
-	    sizeof(*keys));
-	struct sortarg sa = { rs->items, common_prefix(rs) };
+	struct sortarg sa = { rs->items, rs->skip };
 	size_t i;
 
+	if (rs->nitems == 0)
+		return;		/* and keys is NULL, which qsort_r may not take */
+	for (i = 0; i < rs->keys_from; i++)
+		rs->keys[i].head = head_of(rs->items[i].name + rs->skip);
+	qsort_r(rs->keys, rs->nitems, sizeof(*rs->keys), cmp_sorted, &sa);
 	for (i = 0; i < rs->nitems; i++)
-		keys[i] = (struct sortkey){
-		    head_of(rs->items[i].name + sa.skip), i };
-	qsort_r(keys, rs->nitems, sizeof(*keys), cmp_sorted, &sa);
-	for (i = 0; i < rs->nitems; i++)
-		rs->sorted[i] = keys[i].i;
-	free(keys);
+		rs->sorted[i] = rs->keys[i].i;
 }
 
 static int
@@ -302,21 +327,27 @@ ruleset_sort(struct ruleset *rs)
 	rs->sorted = xreallocarray(NULL, rs->nitems ? rs->nitems : 1,
 	    sizeof(*rs->sorted));
 	sort_names(rs);
-	/* Keep the first of each name; list the others to report in input order. */
+	/*
+	 * Keep the first of each name (rs->keys[first] in the sorted keys);
+	 * list the others to report in input order.
+	 */
 	dups = xreallocarray(NULL, rs->nitems ? rs->nitems : 1, sizeof(*dups));
 	for (i = 0; i < rs->nitems; i++) {
-		struct item *it = &rs->items[rs->sorted[i]];
+		struct item *it = &rs->items[rs->keys[i].i];
 
-		if (n > 0 && strcmp(it->name,
-		    rs->items[rs->sorted[first]].name) == 0) {
+		/* Names with different keys differ: no look at them. */
+		if (n > 0 && rs->keys[i].head == rs->keys[first].head &&
+		    strcmp(it->name, rs->items[rs->keys[first].i].name) == 0) {
 			it->dropped = 1;
 			dups[ndup++] = rs->sorted[i];
 			continue;
 		}
-		first = n;
+		first = i;
 		rs->sorted[n++] = rs->sorted[i];
 	}
 	rs->nsorted = n;
+	free(rs->keys);
+	rs->keys = NULL;
 	qsort(dups, ndup, sizeof(*dups), cmp_index);
 	for (i = 0; i < ndup; i++)
 		if (report_duplicate(&rs->items[dups[i]],
@@ -331,10 +362,12 @@ ruleset_free(struct ruleset *rs)
 {
 	size_t i;
 
-	for (i = 0; i < rs->nitems; i++) {
-		free(rs->items[i].text);
+	for (i = 0; i < rs->nitems; i++)
 		free(rs->items[i].reject);
-	}
+	for (i = 0; i < rs->nchunks; i++)
+		free(rs->chunks[i]);
+	free(rs->chunks);
+	free(rs->keys);
 	for (i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);

@@ -9,8 +9,9 @@
  * name, and where the line holds its expression: a million records must
  * fit, so the expression is no second copy.  When escapes make the line's
  * bytes differ from it, item_expr() decodes them (no parse of the line).
- * An item owns text (the name is in the same allocation) and reject,
- * promtool's reason when --check took it out.
+ * The items' texts (each with its name after it) lie in the ruleset's
+ * chunks, freed with it; an item owns reject, promtool's reason when
+ * --check took it out.
  * An item's file and line are where it is reported: its line of our
  * input, or with --origin the "origin" (FILE:LINE) the record carries from
  * kvdiff --origin, which read the user's file.
@@ -19,6 +20,7 @@
 #define YAMLEMIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -39,9 +41,26 @@ struct item {
 	int		 dropped;	/* a duplicate: neither written nor passed on */
 };
 
+/*
+ * A sort key: eight bytes of a name, from where the names start to differ
+ * (past ruleset.skip), big-endian, so that comparing keys compares those
+ * bytes; equal keys fall back to the names.
+ */
+struct sortkey {
+	uint64_t	 head;
+	size_t		 i;		/* the item */
+};
+
 struct ruleset {
 	struct item	*items;		/* input order */
 	size_t		 nitems, cap;
+	struct sortkey	*keys;		/* items' keys, made as they are read */
+	size_t		 skip;		/* the bytes every name read shares */
+	size_t		 keys_from;	/* keys before it made with a longer skip */
+	char		**chunks;	/* the items' texts */
+	size_t		 nchunks;
+	char		*chunk_at;	/* the free bytes of the last chunk */
+	size_t		 chunk_left;
 	size_t		*sorted;	/* indices into items, by record name */
 	size_t		 nsorted;
 	size_t		 nread;		/* valid records read, sharded or not */
