@@ -895,6 +895,23 @@ second=$(find "$T/parts" -name 'run.*' -exec grep -l r999999 {} + | head -n 1)
 verdict "--check-jobs 2: the parts split in order, each run with the canaries" $? \
 	"$(find "$T/parts" -name 'run.*' -exec grep -H 'record:' {} +)"
 
+# Every other rule bad, in both parts: each run says far more than a
+# pipe holds (about 300 KB), and each bad rule is still found and named.
+records 3000 | $PY -c 'import json, sys
+for i, line in enumerate(sys.stdin):
+    r = json.loads(line)
+    if i % 2:
+        r["expr"] = "sum(" + r["expr"]
+    print(json.dumps(r, separators=(",", ":")))' >"$T/halfbad.jsonl"
+awk 'NR % 2' "$T/halfbad.jsonl" >"$T/halfbad.good"
+run yamlemit --check --check-jobs 2 --rejects "$T/rejects" -o "$T/halfbad.yml" "$T/halfbad.jsonl"
+expect "--check-jobs 2, 1500 bad rules in both parts: refused" 65 \
+	"halfbad.jsonl:3000: rule hke:heavy_expr:r003000: .*unclosed left parenthesis" "$T/halfbad.good"
+is "--check-jobs 2, 1500 bad rules in both parts: each named" \
+	"$(grep -c 'rule hke:heavy_expr:r[0-9]*: could not parse' "$T/err")" 1500
+is "--check-jobs 2, 1500 bad rules in both parts: --rejects has them" "$(grep -c . "$T/rejects")" 1500
+readback "--check-jobs 2, 1500 bad rules in both parts" "$T/halfbad.yml" "$T/halfbad.good"
+
 # Without --check-jobs: a part a CPU, when each part gets 20000 rules.
 records 40000 >"$T/cpus.jsonl"
 head -n 39999 "$T/cpus.jsonl" >"$T/cpus-1.jsonl"
