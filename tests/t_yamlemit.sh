@@ -187,9 +187,6 @@ check timeout without check | -o @T/u.yml --check-timeout 1m        | 64 | --che
 check timeout zero          | -o @T/u.yml --check --check-timeout 0 | 64 | --check-timeout: from 1ms to 24h
 check timeout too long      | -o @T/u.yml --check --check-timeout 25h | 64 | --check-timeout: from 1ms to 24h
 check timeout words         | -o @T/u.yml --check --check-timeout soon | 64 | --check-timeout: expected a duration
-check jobs without check    | -o @T/u.yml --check-jobs 2            | 64 | --check-jobs needs --check
-check jobs zero             | -o @T/u.yml --check --check-jobs 0    | 64 | --check-jobs: expected a whole number from 1 to 8
-check jobs too many         | -o @T/u.yml --check --check-jobs 9    | 64 | --check-jobs: expected a whole number from 1 to 8
 empty check program         | -o @T/u.yml --check=                  | 64 | program name is empty
 EOF
 
@@ -780,6 +777,23 @@ expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
 [ "$(find "$T/spy" -type f | wc -l)" = 1 ] && [ -z "$(spied)" ]
 verdict "--check with nothing new: promtool run once, on the canaries only" $?
 
+# Every other rule bad: promtool says far more than a pipe holds (about
+# 600 KB), and each bad rule is still found and named.
+records 3000 | $PY -c 'import json, sys
+for i, line in enumerate(sys.stdin):
+    r = json.loads(line)
+    if i % 2:
+        r["expr"] = "sum(" + r["expr"]
+    print(json.dumps(r, separators=(",", ":")))' >"$T/halfbad.jsonl"
+awk 'NR % 2' "$T/halfbad.jsonl" >"$T/halfbad.good"
+run yamlemit --check --rejects "$T/rejects" -o "$T/halfbad.yml" "$T/halfbad.jsonl"
+expect "--check, 1500 bad rules: refused" 65 \
+	"halfbad.jsonl:3000: rule hke:heavy_expr:r003000: .*unclosed left parenthesis" "$T/halfbad.good"
+is "--check, 1500 bad rules: each named" \
+	"$(grep -c 'rule hke:heavy_expr:r[0-9]*: could not parse' "$T/err")" 1500
+is "--check, 1500 bad rules: --rejects has them" "$(grep -c . "$T/rejects")" 1500
+readback "--check, 1500 bad rules" "$T/halfbad.yml" "$T/halfbad.good"
+
 # wrap_promtool NAME SED: $T/NAME, the real promtool with its output
 # rewritten by the sed script SED.
 wrap_promtool() {
@@ -855,158 +869,6 @@ same "promtool unusable: the previous file is untouched" "$T/before.yml" "$T/at/
 [ ! -e "$T/at/rej" ]
 verdict "promtool unusable: no rejects file" $?
 no_temps "promtool unusable" "$T/at"
-
-# --- --check in parts, run at once --------------------------------------------
-# parts_spy: $T/parts-promtool, the real promtool, each run's rule file
-# copied into $T/parts first (a file a run: the runs are at the same time).
-parts_spy() {
-	rm -rf "$T/parts" && mkdir "$T/parts"
-	cat >"$T/parts-promtool" <<EOF
-#!/bin/sh
-cp "\$3" "\$(mktemp "$T/parts/run.XXXXXX")"
-exec promtool "\$@"
-EOF
-	chmod +x "$T/parts-promtool"
-}
-# parts_with WORD: how many spied runs had WORD in their rule file.
-parts_with() { find "$T/parts" -name 'run.*' -exec grep -l -- "$1" {} + | wc -l; }
-# The bad rule sorts last: with --check-jobs 2 it is in the second part,
-# with the 4th rule; the first part has the first 3.
-{ records 4; echo '{"record":"hke:heavy_expr:r999999","expr":"rate(up)"}'; } >"$T/parts.jsonl"
-head -n 4 "$T/parts.jsonl" >"$T/parts.good"
-parts_spy
-run yamlemit --check="$T/parts-promtool" --check-jobs 2 --rejects "$T/rejects" -o "$T/parts.yml" "$T/parts.jsonl"
-expect "--check-jobs 2: a bad rule in the second part refused, named" 65 \
-	"^yamlemit: [^ ]*parts.jsonl:5: rule hke:heavy_expr:r999999: .*expected type range vector" "$T/parts.good"
-readback "--check-jobs 2" "$T/parts.yml" "$T/parts.good"
-promcheck "--check-jobs 2" "$T/parts.yml"
-is "--check-jobs 2: --rejects has it" "$(grep -c 'r999999' "$T/rejects")" 1
-# Three runs: the two parts, then the second part's good rule again
-# without the bad one (as with one part: what promtool passed beside a rule
-# it refused is checked again).  Each run has both canaries.
-first=$(find "$T/parts" -name 'run.*' -exec grep -l r000001 {} + | head -n 1)
-second=$(find "$T/parts" -name 'run.*' -exec grep -l r999999 {} + | head -n 1)
-[ "$(find "$T/parts" -type f | wc -l)" = 3 ] &&
-	[ "$(parts_with r999999)" = 1 ] && [ "$(parts_with r000001)" = 1 ] &&
-	grep -q r000003 "$first" && ! grep -q 'r000004\|r999999' "$first" &&
-	grep -q r000004 "$second" && ! grep -q 'r00000[123]' "$second" &&
-	[ "$(parts_with r000004)" = 2 ] &&
-	[ "$(find "$T/parts" -name 'run.*' -exec grep -c 'record: yamlemit:canary_' {} \; | grep -vcx 2)" = 0 ]
-verdict "--check-jobs 2: the parts split in order, each run with the canaries" $? \
-	"$(find "$T/parts" -name 'run.*' -exec grep -H 'record:' {} +)"
-
-# Every other rule bad, in both parts: each run says far more than a
-# pipe holds (about 300 KB), and each bad rule is still found and named.
-records 3000 | $PY -c 'import json, sys
-for i, line in enumerate(sys.stdin):
-    r = json.loads(line)
-    if i % 2:
-        r["expr"] = "sum(" + r["expr"]
-    print(json.dumps(r, separators=(",", ":")))' >"$T/halfbad.jsonl"
-awk 'NR % 2' "$T/halfbad.jsonl" >"$T/halfbad.good"
-run yamlemit --check --check-jobs 2 --rejects "$T/rejects" -o "$T/halfbad.yml" "$T/halfbad.jsonl"
-expect "--check-jobs 2, 1500 bad rules in both parts: refused" 65 \
-	"halfbad.jsonl:3000: rule hke:heavy_expr:r003000: .*unclosed left parenthesis" "$T/halfbad.good"
-is "--check-jobs 2, 1500 bad rules in both parts: each named" \
-	"$(grep -c 'rule hke:heavy_expr:r[0-9]*: could not parse' "$T/err")" 1500
-is "--check-jobs 2, 1500 bad rules in both parts: --rejects has them" "$(grep -c . "$T/rejects")" 1500
-readback "--check-jobs 2, 1500 bad rules in both parts" "$T/halfbad.yml" "$T/halfbad.good"
-
-# Without --check-jobs: a part a CPU, when each part gets 20000 rules.
-records 40000 >"$T/cpus.jsonl"
-head -n 39999 "$T/cpus.jsonl" >"$T/cpus-1.jsonl"
-cpus=$(nproc)
-want=$((cpus < 2 ? cpus : 2))
-for row in "40000 rules, $cpus CPUs:$want:cpus.jsonl:" \
-	"39999 rules, $cpus CPUs:1:cpus-1.jsonl:" \
-	"40000 rules, 1 CPU (taskset):1:cpus.jsonl:taskset -c 0"; do
-	IFS=: read -r what runs input pre <<<"$row"
-	parts_spy
-	# shellcheck disable=SC2086 # $pre: a command's words, or none
-	run $pre yamlemit --check="$T/parts-promtool" -o "$T/cpus.yml" "$T/$input"
-	expect "--check by the CPUs, $what: passed" 0 "" "$T/$input"
-	is "--check by the CPUs, $what: $runs run(s) of promtool" \
-		"$(find "$T/parts" -type f | wc -l)" "$runs"
-done
-rm -f "$T/cpus.jsonl" "$T/cpus-1.jsonl" "$T/cpus.yml"
-
-# Every run hangs, with a child: past --check-timeout all are killed, with
-# their children, and nothing is written.  Both have started: the runs are
-# at the same time.
-cat >"$T/hang2-promtool" <<EOF
-#!/bin/sh
-sleep 600 &
-echo \$\$ \$! >"$T/parts/pids.\$\$.tmp"
-mv "$T/parts/pids.\$\$.tmp" "$T/parts/pids.\$\$"
-wait
-EOF
-chmod +x "$T/hang2-promtool"
-rm -rf "$T/parts" && mkdir "$T/parts"
-cp "$T/at/rules.yml" "$T/before.yml"
-echo previous >"$T/at/rej"
-run yamlemit --check="$T/hang2-promtool" --check-jobs 2 --check-timeout 3s \
-	--rejects "$T/at/rej" -o "$T/at/rules.yml" "$T/parts.jsonl"
-expect "--check-jobs 2, every run hangs: 69 after --check-timeout" 69 \
-	"hang2-promtool did not finish within --check-timeout 3s; killed every run of it" /dev/null
-pids=$(find "$T/parts" -name 'pids.*' ! -name '*.tmp' -exec cat {} +)
-# shellcheck disable=SC2086 # the pids
-[ "$(echo $pids | wc -w)" = 4 ] && gone $pids
-verdict "--check-jobs 2, every run hangs: both runs and their children gone" $? "$pids"
-same "--check-jobs 2, every run hangs: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
-is "--check-jobs 2, every run hangs: the rejects file is untouched" "$(cat "$T/at/rej")" previous
-no_temps "--check-jobs 2, every run hangs" "$T/at"
-# shellcheck disable=SC2086
-kill $pids 2>/dev/null
-
-# One part's promtool is missing, or crashes while the other part runs
-# (and hangs, so the check must end without waiting for it): the whole
-# check fails at once, 69, the other run is killed, nothing is written.
-cat >"$T/halfgone-promtool" <<'EOF'
-#!/bin/sh
-grep -q r999999 "$3" && exec /nonexistent/promtool "$@"
-exec promtool "$@"
-EOF
-cat >"$T/crash2-promtool" <<EOF
-#!/bin/sh
-if grep -q r999999 "\$3"; then
-	i=0
-	until [ -s "$T/parts/hang.pids" ]; do
-		i=\$((i + 1)); [ \$i -gt 600 ] && exit 3; sleep 0.05
-	done
-	echo "fatal error: unexpected signal during runtime execution" >&2
-	kill -SEGV \$\$
-fi
-sleep 600 &
-echo \$\$ \$! >"$T/parts/hang.tmp" && mv "$T/parts/hang.tmp" "$T/parts/hang.pids"
-wait
-EOF
-chmod +x "$T/halfgone-promtool" "$T/crash2-promtool"
-rm -f "$T/at/rej"
-while IFS='|' read -r row prog errpat; do
-	case $row in ''|'#'*) continue ;; esac
-	row=$(trim "$row") prog=$(trim "$prog") errpat=$(trim "$errpat")
-	rm -rf "$T/parts" && mkdir "$T/parts"
-	run yamlemit --check="$T/$prog" --check-jobs 2 --check-timeout 60s \
-		--rejects "$T/at/rej" -o "$T/at/rules.yml" "$T/parts.jsonl"
-	expect "--check-jobs 2, $row: 69" 69 "$errpat" /dev/null
-	if [ -s "$T/parts/hang.pids" ]; then
-		# shellcheck disable=SC2046 # the pids
-		gone $(cat "$T/parts/hang.pids")
-		verdict "--check-jobs 2, $row: the other run and its child gone" $? "$(cat "$T/parts/hang.pids")"
-		# shellcheck disable=SC2046
-		kill $(cat "$T/parts/hang.pids") 2>/dev/null
-	fi
-	same "--check-jobs 2, $row: the previous file is untouched" "$T/before.yml" "$T/at/rules.yml"
-	[ ! -e "$T/at/rej" ]
-	verdict "--check-jobs 2, $row: no rejects file" $?
-	no_temps "--check-jobs 2, $row" "$T/at"
-done <<'EOF'
-# row                          | promtool           | stderr
-missing in the second part     | halfgone-promtool  | halfgone-promtool failed \(exit status 127\): .*/nonexistent/promtool: not found
-crashes while the first hangs  | crash2-promtool    | crash2-promtool failed \(signal 11\): fatal error: unexpected signal
-EOF
-[ -s "$T/parts/hang.pids" ]
-verdict "--check-jobs 2, crashes while the first hangs: the first run had started" $?
 
 # --origin: a record is reported where its "origin" (FILE:LINE, from
 # kvdiff --origin) says it was read; without one, or one of another form,
@@ -1124,13 +986,6 @@ else
 	expect "valgrind: --check with rejects" 65 "rule c:bad_paren"
 	run "${VG[@]}" yamlemit --check="$T/vague-promtool" -o "$T/vg.yml" "$T/bisect.jsonl"
 	expect "valgrind: bisect" 65 "rule c:bad_type"
-	run "${VG[@]}" yamlemit --check --check-jobs 2 --rejects "$T/vg.rej" -o "$T/vg.yml" "$T/parts.jsonl"
-	expect "valgrind: --check-jobs 2" 65 "rule hke:heavy_expr:r999999"
-	rm -rf "$T/parts" && mkdir "$T/parts"
-	run "${VG[@]}" yamlemit --check="$T/crash2-promtool" --check-jobs 2 -o "$T/vg.yml" "$T/parts.jsonl"
-	expect "valgrind: --check-jobs 2, one run crashes" 69 "failed \(signal 11\)"
-	# shellcheck disable=SC2046
-	kill $(cat "$T/parts/hang.pids" 2>/dev/null) 2>/dev/null
 	run "${VG[@]}" yamlemit --shard 1/3 -o "$T/vg.yml" "$T/noindex.jsonl" "$T/dup.jsonl"
 	expect "valgrind: bad lines, shard" 65 "no \"index\""
 	run "${VG[@]}" yamlemit -o "$T/at/missing/x.yml" "$T/ten.jsonl"

@@ -9,7 +9,7 @@
  * Every temporary file is registered until it is renamed or removed; exit()
  * (so any die()) and SIGHUP/SIGINT/SIGTERM remove what is left, so a failed
  * run leaves the previous file untouched and no litter beside it.  They also
- * kill the promtools that --check runs, if any are running, so that nothing
+ * kill the promtool that --check runs, if one is running, so that nothing
  * of ours outlives the run.
  */
 #include <errno.h>
@@ -26,11 +26,11 @@
 #include "xalloc.h"
 #include "yamlemit.h"
 
-/* Few temporaries exist at once: the rule file, the rejects, check files. */
-#define PENDING_MAX	(3 + CHECK_JOBS_MAX)
+/* Few temporaries exist at once: the rule file, the rejects, a check file. */
+#define PENDING_MAX	4
 static char *volatile pending[PENDING_MAX];
-/* The running children's pids, each its process group too, or 0. */
-static volatile sig_atomic_t child[CHECK_JOBS_MAX];
+/* The running child's pid, which is its process group too, or 0. */
+static volatile sig_atomic_t child;
 
 static void
 remove_pending(void)
@@ -43,32 +43,26 @@ remove_pending(void)
 }
 
 /*
- * Kills each child's whole process group (a shell script's children too),
- * all of them first, and reaps the children, so that they are gone when we
- * are; async-signal-safe.
+ * Kills the child's whole process group (a shell script's children too) and
+ * reaps the child, so that it is gone when we are; async-signal-safe.
  */
 static void
-kill_children(void)
+kill_child(void)
 {
-	pid_t pid[CHECK_JOBS_MAX];
-	int i;
+	pid_t pid = (pid_t)child;
 
-	for (i = 0; i < CHECK_JOBS_MAX; i++) {
-		pid[i] = (pid_t)child[i];
-		child[i] = 0;
-		if (pid[i] > 0)
-			kill(-pid[i], SIGKILL);
-	}
-	for (i = 0; i < CHECK_JOBS_MAX; i++)
-		while (pid[i] > 0 && waitpid(pid[i], NULL, 0) < 0 &&
-		    errno == EINTR)
-			;
+	if (pid <= 0)
+		return;
+	child = 0;
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static void
 clean_up(void)
 {
-	kill_children();
+	kill_child();
 	remove_pending();
 }
 
@@ -343,12 +337,7 @@ child_fork(void)
 {
 	sigset_t old;
 	pid_t pid;
-	int i;
 
-	for (i = 0; i < CHECK_JOBS_MAX && child[i] != 0; i++)
-		;
-	if (i == CHECK_JOBS_MAX)
-		die(EX_SOFTWARE, "too many promtools at once");
 	/* No signal between the fork and the registration of the child. */
 	hold_signals(&old);
 	install();
@@ -362,18 +351,14 @@ child_fork(void)
 		setpgid(0, 0);
 	} else {
 		setpgid(pid, pid);	/* as the child does: whichever is first */
-		child[i] = pid;
+		child = pid;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
 void
-child_reaped(pid_t pid)
+child_reaped(void)
 {
-	int i;
-
-	for (i = 0; i < CHECK_JOBS_MAX; i++)
-		if (child[i] == pid)
-			child[i] = 0;
+	child = 0;
 }

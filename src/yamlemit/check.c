@@ -19,23 +19,13 @@
  * records).  A promtool that fails without naming any rule, the canary
  * either, is judged by its exit status instead, as rules are then checked
  * in halves: first it must pass a good rule and refuse a bad one, each run
- * on its own (probe()).
- *
- * promtool checks a rule in one thread, so a batch of rules is split into
- * parts, one a CPU, each a run of its own started at once (check_batch()).
- * Every part carries the canaries: one canary run would vouch for the
- * others only if every run were sure to behave alike, and a run that exits
- * 0 having checked nothing would pass its part unseen.  Each run is bounded
- * by --check-timeout; the runs' outputs are read together with poll (so
- * that none waits on a full pipe and the bound holds) and whole before
- * they are parsed.  A run that fails or outlives the bound ends the check,
- * and exit() kills every run.
+ * on its own (probe()).  Each run is bounded by --check-timeout;
+ * promtool's output is read whole (with poll, so that the bound holds)
+ * before it is parsed.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -49,41 +39,18 @@
 #define CHECK_GROUP	"yamlemit_check"
 /* promtool holds ~3.5 KB a rule: 1M rules at once would take 3.5 GB. */
 #define CHECK_BATCH	50000
-/*
- * The fewest rules a part of a batch gets when --check-jobs is not given.
- * A run of promtool (2.42, GOGC=200) starts in ~27 ms of CPU and checks a
- * rule in ~36 us.  On this 2-core machine at load 2.7 (paired medians of 7
- * runs, yamlemit --check with 1 and 2 parts): 10k and 20k rules gained no
- * wall time (-0.02, +0.02 s) for 0.04-0.05 s more CPU; 50k rules took
- * 0.47 s less wall time for 0.01 s more CPU.  A part of 20000 rules or
- * more makes the second start-up a few percent of its work at most.
- */
-#define CHECK_PART_MIN	20000
-
-/* One run of promtool: its rules, its scratch file, the process, its output. */
-struct run {
-	size_t		*idx;		/* the run's items, canaries last */
-	size_t		 n, cap;
-	char		*path;		/* the scratch file */
-	pid_t		 pid;		/* 0 once reaped */
-	int		 fd;		/* its output; -1 once closed */
-	int		 ws;		/* its wait status, once reaped */
-	int		 canaries;	/* the last two items are the canaries */
-	struct timespec	 deadline;
-	char		*out;		/* all it said, NUL-terminated */
-	size_t		 outlen, outcap;
-};
 
 struct checker {
 	const struct checkopts *co;
 	struct layout	 lo;		/* the user's labels, one group */
 	struct item	*items;
 	size_t		 canary;	/* items[canary]: good, [canary + 1]: bad */
-	size_t		 cpus;		/* this process may run on */
-	struct run	 runs[CHECK_JOBS_MAX];	/* runs[0] for one at a time */
+	size_t		*run;		/* a run's rules: the batch, the canaries */
 	int		 vague;		/* promtool names no rule: no canaries */
 	size_t		 rejected;
-	const char	*path;		/* the scratch file of the run read */
+	const char	*path;		/* the scratch file of the current run */
+	char		*out;		/* all promtool said in this run */
+	size_t		 outlen, outcap;
 	char		*said;		/* what it said that named no rule */
 	size_t		 saidlen;
 };
@@ -115,8 +82,6 @@ ms_left(const struct timespec *deadline)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ms = (long long)(deadline->tv_sec - ts.tv_sec) * 1000 +
 	    (deadline->tv_nsec - ts.tv_nsec) / 1000000;
-	if (ms > INT_MAX)
-		return INT_MAX;
 	return ms > 0 ? (int)ms : 0;
 }
 
@@ -149,120 +114,66 @@ spawn(const char *prog, const char *file, pid_t *pid)
 	if (got == (ssize_t)sizeof(e)) {
 		close(out[0]);
 		waitpid(*pid, NULL, 0);
-		child_reaped(*pid);
+		child_reaped();
 		die(EX_UNAVAILABLE, "cannot run %s: %s", prog, strerror(e));
 	}
 	return out[0];
 }
 
-/* Writes the run's rules to a scratch file and starts promtool on it. */
-static void
-run_start(struct checker *ck, struct run *r)
-{
-	const char *why;
-	FILE *fp = scratch_open(&r->path);
-
-	if (emit_rules(fp, &ck->lo, ck->items, r->idx, r->n, &why) != 0)
-		die(EX_IOERR, "%s: %s", r->path, why);
-	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
-		die(EX_IOERR, "%s: write error: %s", r->path, strerror(errno));
-	debug("%s check rules: %zu rule%s", ck->co->prog, r->n, plural(r->n));
-	r->outlen = 0;
-	r->deadline = deadline_in(ck->co->timeout);
-	r->fd = spawn(ck->co->prog, r->path, &r->pid);
-}
-
-/* Reads what is there of the run's output; at its end, closes it. */
-static void
-run_read(struct checker *ck, struct run *r)
-{
-	ssize_t got;
-
-	if (r->outcap - r->outlen < 8192) {
-		r->outcap = r->outcap ? r->outcap * 2 : 65536;
-		r->out = xreallocarray(r->out, r->outcap, 1);
-	}
-	got = read(r->fd, r->out + r->outlen, r->outcap - r->outlen - 1);
-	if (got < 0 && errno != EINTR && errno != EAGAIN)
-		die(EX_IOERR, "reading from %s: %s", ck->co->prog,
-		    strerror(errno));
-	if (got > 0)
-		r->outlen += (size_t)got;
-	if (got == 0) {
-		close(r->fd);
-		r->fd = -1;
-	}
-	r->out[r->outlen] = '\0';
-}
-
-static void run_failed(struct checker *, struct run *);
-
 /*
- * Reaps the run once it has closed its output (it exits now, or it hangs);
- * returns whether it has.  A promtool that failed ends the check at once.
+ * Reads all promtool says into ck->out (NUL-terminated) until it closes the
+ * pipe; returns -1 when the deadline comes first.
  */
 static int
-run_reap(struct checker *ck, struct run *r)
+read_output(struct checker *ck, int fd, const struct timespec *deadline)
 {
-	pid_t got = waitpid(r->pid, &r->ws, WNOHANG);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t got;
+	int ready, left;
 
-	if (got < 0 && errno != EINTR)
-		die(EX_OSERR, "waitpid: %s", strerror(errno));
-	if (got != r->pid)
-		return 0;
-	child_reaped(r->pid);
-	r->pid = 0;
-	/* promtool says 1 for bad rules; anything else is promtool failing. */
-	if (!WIFEXITED(r->ws) || WEXITSTATUS(r->ws) > 1)
-		run_failed(ck, r);
-	return 1;
+	ck->outlen = 0;
+	for (;;) {
+		if (ck->outcap - ck->outlen < 8192) {
+			ck->outcap = ck->outcap ? ck->outcap * 2 : 65536;
+			ck->out = xreallocarray(ck->out, ck->outcap, 1);
+		}
+		if ((left = ms_left(deadline)) == 0)
+			return -1;
+		if ((ready = poll(&pfd, 1, left)) < 0 &&
+		    errno != EINTR)
+			die(EX_OSERR, "poll: %s", strerror(errno));
+		if (ready <= 0)
+			continue;
+		got = read(fd, ck->out + ck->outlen, ck->outcap - ck->outlen - 1);
+		if (got == 0)
+			break;
+		if (got < 0 && errno != EINTR)
+			die(EX_IOERR, "reading from %s: %s", ck->co->prog,
+			    strerror(errno));
+		if (got > 0)
+			ck->outlen += (size_t)got;
+	}
+	ck->out[ck->outlen] = '\0';
+	return 0;
 }
 
-/*
- * Reads the output of runs[0..k) and reaps them, all at once, so that no
- * run waits on a full pipe while we wait on another.  Past a run's
- * deadline, or when one fails, the check ends: exit() kills every run.
- */
-static void
-runs_wait(struct checker *ck, struct run *runs, size_t k)
+/* Waits for promtool to exit; returns -1 when the deadline comes first. */
+static int
+wait_exit(pid_t pid, int *ws, const struct timespec *deadline)
 {
-	struct pollfd pfd[CHECK_JOBS_MAX];
-	struct run *of[CHECK_JOBS_MAX];
-	size_t i, nfd, left = k;
-	int ms, wait_ms;
+	const struct timespec tick = { 0, 10000000 };
+	pid_t got;
 
-	while (left > 0) {
-		nfd = 0;
-		wait_ms = INT_MAX;
-		for (i = 0; i < k; i++) {
-			if (runs[i].pid == 0)
-				continue;
-			if ((ms = ms_left(&runs[i].deadline)) == 0)
-				die(EX_UNAVAILABLE, "%s did not finish within "
-				    "--check-timeout %s; killed %s",
-				    ck->co->prog, ck->co->timeout_arg,
-				    k == 1 ? "it" : "every run of it");
-			if (runs[i].fd < 0) {
-				if (run_reap(ck, &runs[i])) {
-					left--;
-					continue;
-				}
-				ms = ms < 10 ? ms : 10;
-			} else {
-				pfd[nfd].fd = runs[i].fd;
-				pfd[nfd].events = POLLIN;
-				of[nfd++] = &runs[i];
-			}
-			wait_ms = ms < wait_ms ? ms : wait_ms;
-		}
-		if (left == 0)
-			break;
-		if (poll(pfd, nfd, wait_ms) < 0 && errno != EINTR)
-			die(EX_OSERR, "poll: %s", strerror(errno));
-		for (i = 0; i < nfd; i++)
-			if (pfd[i].revents != 0)
-				run_read(ck, of[i]);
+	/* It has closed its output: it exits now, or it hangs. */
+	while ((got = waitpid(pid, ws, WNOHANG)) != pid) {
+		if (got < 0 && errno != EINTR)
+			die(EX_OSERR, "waitpid: %s", strerror(errno));
+		if (ms_left(deadline) == 0)
+			return -1;
+		nanosleep(&tick, NULL);
 	}
+	child_reaped();
+	return 0;
 }
 
 /* The rule a line of promtool's output names, as an index into idx[], or -1. */
@@ -316,86 +227,72 @@ keep_said(struct checker *ck, const char *line)
 	ck->saidlen += len;
 }
 
-/* Goes through a run's output, marking each rule it names; returns how many. */
+/* Goes through promtool's output, marking each rule it names; returns how many. */
 static size_t
-read_verdicts(struct checker *ck, struct run *r)
+read_verdicts(struct checker *ck, const size_t *idx, size_t n)
 {
-	char *line, *nl, *end = r->out + r->outlen;
+	char *line, *nl, *end = ck->out + ck->outlen;
 	size_t len, named = 0;
 	const char *reason;
 	long at;
 
-	ck->path = r->path;
 	ck->saidlen = 0;
-	for (line = r->out; line < end; line += len + 1) {
+	for (line = ck->out; line < end; line += len + 1) {
 		nl = memchr(line, '\n', (size_t)(end - line));
 		len = (size_t)((nl ? nl : end) - line);
 		line[len] = '\0';
 		if (len > 0 && line[len - 1] == '\r')
 			line[len - 1] = '\0';
-		at = named_rule(ck, line, r->idx, r->n, &reason);
+		at = named_rule(ck, line, idx, n, &reason);
 		if (at < 0) {
 			keep_said(ck, line);
-		} else if (ck->items[r->idx[at]].reject == NULL) {
-			ck->items[r->idx[at]].reject = xstrdup(reason);
+		} else if (ck->items[idx[at]].reject == NULL) {
+			ck->items[idx[at]].reject = xstrdup(reason);
 			named++;
 		}
 	}
 	return named;
 }
 
-/* A run that was killed or exited with neither 0 nor 1: the check ends. */
-static void
-run_failed(struct checker *ck, struct run *r)
-{
-	read_verdicts(ck, r);
-	die(EX_UNAVAILABLE, "%s failed (%s %d): %s", ck->co->prog,
-	    WIFEXITED(r->ws) ? "exit status" : "signal",
-	    WIFEXITED(r->ws) ? WEXITSTATUS(r->ws) : WTERMSIG(r->ws),
-	    ck->saidlen ? ck->said : "no output");
-}
-
-/* Makes r the run of items[idx[0..n)], the canaries after them unless vague. */
-static void
-run_set(struct checker *ck, struct run *r, const size_t *idx, size_t n)
-{
-	r->canaries = !ck->vague;
-	r->n = n + (r->canaries ? 2 : 0);
-	if (r->cap < r->n) {
-		r->cap = r->n;
-		r->idx = xreallocarray(r->idx, r->cap, sizeof(*r->idx));
-	}
-	memcpy(r->idx, idx, n * sizeof(*idx));
-	if (r->canaries) {
-		r->idx[n] = ck->canary;
-		r->idx[n + 1] = ck->canary + 1;
-	}
-}
-
-/* One run of promtool on items[idx[0..n)], in runs[0], to its end. */
-static struct run *
-run_one(struct checker *ck, const size_t *idx, size_t n)
-{
-	struct run *r = &ck->runs[0];
-
-	run_set(ck, r, idx, n);
-	run_start(ck, r);
-	runs_wait(ck, r, 1);
-	return r;
-}
-
 /*
- * promtool's verdict on a finished run: 1 when it passed every rule, else
- * 0 with *named set to the number it refused by name.  (run_reap() has
- * ended the check on any exit status but 0 and 1.)
+ * One promtool run on items[idx[0..n)].  Returns 1 when it passed them all,
+ * else 0 with *named set to the number of rules it refused by name.
  */
 static int
-run_result(struct checker *ck, struct run *r, size_t *named)
+run_promtool(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 {
-	*named = read_verdicts(ck, r);
-	scratch_remove(r->path);
-	r->path = NULL;
-	return WEXITSTATUS(r->ws) == 0;
+	const char *prog = ck->co->prog, *why;
+	struct timespec deadline;
+	char *path;
+	FILE *fp = scratch_open(&path);
+	pid_t pid;
+	int ws, out;
+
+	if (emit_rules(fp, &ck->lo, ck->items, idx, n, &why) != 0)
+		die(EX_IOERR, "%s: %s", path, why);
+	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+		die(EX_IOERR, "%s: write error: %s", path, strerror(errno));
+	debug("%s check rules: %zu rule%s", prog, n, plural(n));
+	ck->path = path;
+	deadline = deadline_in(ck->co->timeout);
+	out = spawn(prog, path, &pid);
+	/* Past the deadline, exit() kills its process group and reaps it. */
+	if (read_output(ck, out, &deadline) != 0 ||
+	    wait_exit(pid, &ws, &deadline) != 0)
+		die(EX_UNAVAILABLE, "%s did not finish within --check-timeout "
+		    "%s; killed it", prog, ck->co->timeout_arg);
+	close(out);
+	*named = read_verdicts(ck, idx, n);
+	scratch_remove(path);
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return 1;
+	/* promtool says 1 for bad rules; anything else is promtool failing. */
+	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 1)
+		die(EX_UNAVAILABLE, "%s failed (%s %d): %s", prog,
+		    WIFEXITED(ws) ? "exit status" : "signal",
+		    WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws),
+		    ck->saidlen ? ck->said : "no output");
+	return 0;
 }
 
 /* One run on a rule of our own: whether promtool passed it. */
@@ -415,7 +312,7 @@ probe_one(struct checker *ck, const char *expr, char **reason)
 	it.expr_len = strlen(expr);
 	it.file = "(probe)";
 	ck->items = &it;
-	passed = run_result(ck, run_one(ck, &idx, 1), &named);
+	passed = run_promtool(ck, &idx, 1, &named);
 	ck->items = items;
 	*reason = it.reject ? it.reject : xstrdup(ck->saidlen ? ck->said :
 	    "no output");
@@ -425,8 +322,7 @@ probe_one(struct checker *ck, const char *expr, char **reason)
 
 /*
  * Makes sure PROMTOOL works and is promtool: it passes a good rule, with the
- * user's labels and interval, and refuses a bad one.  Only once vague: these
- * runs carry no canaries.
+ * user's labels and interval, and refuses a bad one.
  */
 static void
 probe(struct checker *ck)
@@ -444,19 +340,22 @@ probe(struct checker *ck)
 }
 
 /*
- * The verdict on a finished run that carried the canaries: 1 when promtool
- * refused the bad canary and nothing else (the rules pass), 0 when it
- * refused some rules (*named, the canary not counted) and -1 when it named
- * no rule at all.  Passing the bad canary or refusing the good one ends the
- * check.
+ * One run on items[idx[0..n)] followed by the canaries.  Returns 1 when
+ * promtool refused the bad canary and nothing else (the n rules pass), 0
+ * when it refused some of them (*named) and -1 when it named no rule at
+ * all.  Passing the bad canary or refusing the good one ends the run.
  */
 static int
-canary_verdict(struct checker *ck, struct run *r, size_t *named)
+check_with_canaries(struct checker *ck, const size_t *idx, size_t n,
+    size_t *named)
 {
 	struct item *good = &ck->items[ck->canary], *bad = good + 1;
 	int bad_named;
 
-	if (run_result(ck, r, named))
+	memcpy(ck->run, idx, n * sizeof(*idx));
+	ck->run[n] = ck->canary;
+	ck->run[n + 1] = ck->canary + 1;
+	if (run_promtool(ck, ck->run, n + 2, named))
 		die(EX_UNAVAILABLE, "%s passes a rule file with a bad "
 		    "expression in it; is it promtool?", ck->co->prog);
 	if (good->reject != NULL)
@@ -472,43 +371,25 @@ canary_verdict(struct checker *ck, struct run *r, size_t *named)
 }
 
 /*
- * The verdict on a finished run of items[idx[0..n)]: 1 when they all pass,
- * else 0 with *named set to the number promtool refused by name.  A run
- * with canaries that named none, the bad canary either, turns the check
- * vague: promtool is then judged by its exit status, once probe() has
- * shown that this means something, and the rules are run again.
+ * One check of items[idx[0..n)]: 1 when they all pass, else 0 with *named
+ * set to the number promtool refused by name.  With n == 0 only what tells
+ * whether promtool works runs.
  */
 static int
-run_verdict(struct checker *ck, struct run *r, const size_t *idx, size_t n,
-    size_t *named)
+check_run(struct checker *ck, const size_t *idx, size_t n, size_t *named)
 {
 	int verdict;
 
-	if (!r->canaries)
-		return run_result(ck, r, named);
-	if ((verdict = canary_verdict(ck, r, named)) >= 0)
-		return verdict;
+	*named = 0;
 	if (!ck->vague) {
+		if ((verdict = check_with_canaries(ck, idx, n, named)) >= 0)
+			return verdict;
 		debug("%s named no rule, no canary either; judging by its "
 		    "exit status", ck->co->prog);
 		ck->vague = 1;
 		probe(ck);
 	}
-	*named = 0;
-	return n == 0 ? 1 : run_result(ck, run_one(ck, idx, n), named);
-}
-
-/*
- * One run on items[idx[0..n)], as run_verdict().  With n == 0 only what
- * tells whether promtool works runs.
- */
-static int
-check_run(struct checker *ck, const size_t *idx, size_t n, size_t *named)
-{
-	*named = 0;
-	if (ck->vague && n == 0)
-		return 1;
-	return run_verdict(ck, run_one(ck, idx, n), idx, n, named);
+	return n == 0 ? 1 : run_promtool(ck, idx, n, named);
 }
 
 /* Drops the refused rules from idx[0..n); returns how many are left. */
@@ -524,100 +405,37 @@ compact(struct checker *ck, size_t *idx, size_t n)
 	return left;
 }
 
-static void	check_set(struct checker *, size_t *, size_t);
-
 /*
- * From promtool's verdict on items[idx[0..n)] (passed, or *named refused
- * by name), checks them one run at a time until what is left passes: the
- * rules promtool names are dropped and the rest checked again; when it
- * names none, each half is checked on its own, and a single rule it fails
- * is refused.
- */
-static void
-settle(struct checker *ck, size_t *idx, size_t n, int passed, size_t named)
-{
-	while (!passed) {
-		if (named > 0) {
-			if ((n = compact(ck, idx, n)) == 0)
-				return;
-		} else if (n == 1) {
-			ck->items[idx[0]].reject = xstrdup(ck->saidlen ?
-			    ck->said : "promtool failed without saying why");
-			ck->rejected++;
-			return;
-		} else {
-			debug("promtool named no rule; checking %zu and %zu "
-			    "rules apart", n / 2, n - n / 2);
-			check_set(ck, idx, n / 2);
-			idx += n / 2;
-			n -= n / 2;
-		}
-		passed = check_run(ck, idx, n, &named);
-	}
-}
-
-/*
- * Checks items[idx[0..n)] one run at a time.  It runs at least once, so
- * that a broken promtool shows with nothing to check.
+ * Checks items[idx[0..n)] until what is left passes: the rules promtool
+ * names are dropped and the rest checked again; when it names none, each
+ * half is checked on its own, and a single rule it fails is refused.  It
+ * runs at least once, so that a broken promtool shows with nothing to
+ * check.
  */
 static void
 check_set(struct checker *ck, size_t *idx, size_t n)
 {
 	size_t named;
-	int passed = check_run(ck, idx, n, &named);
 
-	settle(ck, idx, n, passed, named);
-}
-
-/*
- * How many parts, run at once, a batch of n rules is checked in:
- * --check-jobs says; else one a CPU we may run on, so long as each part
- * gets CHECK_PART_MIN rules.
- */
-static size_t
-check_parts(const struct checker *ck, size_t n)
-{
-	size_t k = ck->co->jobs;
-
-	if (k == 0) {
-		k = ck->cpus < CHECK_JOBS_MAX ? ck->cpus : CHECK_JOBS_MAX;
-		if (k > n / CHECK_PART_MIN)
-			k = n / CHECK_PART_MIN;
-	}
-	if (k > n)
-		k = n;
-	return k > 0 ? k : 1;
-}
-
-/*
- * Checks a batch, items[idx[0..n)], in parts run at once, each with the
- * canaries: each run must show that it refuses a bad rule, since a part
- * whose run failed unseen (it exits 0 having checked nothing, say) would
- * otherwise pass its rules.  Then what a part left unsettled, a part at a
- * time, reading the parts' output in order.
- */
-static void
-check_batch(struct checker *ck, size_t *idx, size_t n)
-{
-	size_t k = check_parts(ck, n), i, at, len, named;
-	int passed;
-
-	if (k == 1 || ck->vague) {
-		check_set(ck, idx, n);
-		return;
-	}
-	debug("%zu rules in %zu parts at once", n, k);
-	for (i = 0, at = 0; i < k; at += len, i++) {
-		len = n / k + (i < n % k);
-		run_set(ck, &ck->runs[i], idx + at, len);
-		run_start(ck, &ck->runs[i]);
-	}
-	runs_wait(ck, ck->runs, k);
-	for (i = 0, at = 0; i < k; at += len, i++) {
-		len = n / k + (i < n % k);
-		passed = run_verdict(ck, &ck->runs[i], idx + at, len, &named);
-		settle(ck, idx + at, len, passed, named);
-	}
+	do {
+		if (check_run(ck, idx, n, &named))
+			return;
+		if (named > 0) {
+			n = compact(ck, idx, n);
+			continue;
+		}
+		if (n == 1) {
+			ck->items[idx[0]].reject = xstrdup(ck->saidlen ?
+			    ck->said : "promtool failed without saying why");
+			ck->rejected++;
+			return;
+		}
+		debug("promtool named no rule; checking %zu and %zu rules "
+		    "apart", n / 2, n - n / 2);
+		check_set(ck, idx, n / 2);
+		idx += n / 2;
+		n -= n / 2;
+	} while (n > 0);
 }
 
 /*
@@ -664,19 +482,6 @@ remove_canaries(struct ruleset *rs, size_t canary)
 	}
 }
 
-/* The CPUs this process may run on (taskset, cgroups' cpusets), at least 1. */
-static size_t
-cpus_usable(void)
-{
-	cpu_set_t set;
-	long n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (size_t)CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (size_t)n : 1;
-}
-
 size_t
 check_rules(const struct checkopts *co, const struct layout *lo,
     struct ruleset *rs)
@@ -689,7 +494,6 @@ check_rules(const struct checkopts *co, const struct layout *lo,
 	ck.lo = *lo;
 	ck.lo.group = CHECK_GROUP;
 	ck.lo.group_size = 0;
-	ck.cpus = cpus_usable();
 	ck.canary = add_canaries(rs);
 	ck.items = rs->items;
 	idx = xreallocarray(NULL, rs->nsorted ? rs->nsorted : 1, sizeof(*idx));
@@ -698,19 +502,18 @@ check_rules(const struct checkopts *co, const struct layout *lo,
 			idx[n++] = rs->sorted[i];
 	info("checking %zu of %zu rule%s with %s", n, rs->nsorted,
 	    plural(rs->nsorted), co->prog);
+	ck.run = xreallocarray(NULL, (n < CHECK_BATCH ? n : CHECK_BATCH) + 2,
+	    sizeof(*ck.run));
 	/* Even with nothing new: a broken --check must show. */
 	i = 0;
 	do {
-		check_batch(&ck, idx + i, n - i < CHECK_BATCH ? n - i :
-		    CHECK_BATCH);
+		check_set(&ck, idx + i, n - i < CHECK_BATCH ? n - i : CHECK_BATCH);
 		i += CHECK_BATCH;
 	} while (i < n);
 	remove_canaries(rs, ck.canary);
-	for (i = 0; i < CHECK_JOBS_MAX; i++) {
-		free(ck.runs[i].idx);
-		free(ck.runs[i].out);
-	}
+	free(ck.run);
 	free(idx);
+	free(ck.out);
 	free(ck.said);
 	return ck.rejected;
 }

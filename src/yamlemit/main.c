@@ -22,7 +22,7 @@ struct opts {
 };
 
 enum { OPT_OUTPUT, OPT_DIRECTORY, OPT_CHECK, OPT_CHECK_ALL,
-    OPT_CHECK_TIMEOUT, OPT_CHECK_JOBS, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE, OPT_INTERVAL,
+    OPT_CHECK_TIMEOUT, OPT_REJECTS, OPT_GROUP, OPT_GROUP_SIZE, OPT_INTERVAL,
     OPT_LABEL, OPT_SHARD, OPT_MODE, OPT_ALLOW_EMPTY, OPT_ORIGIN };
 
 static const struct cli_option options[] = {
@@ -36,8 +36,6 @@ static const struct cli_option options[] = {
 	    "index too" },
 	{ OPT_CHECK_TIMEOUT, "check-timeout", 0, "DURATION", "how long "
 	    "promtool may take (10m)" },
-	{ OPT_CHECK_JOBS, "check-jobs", 0, "N", "promtool runs at once (one a "
-	    "CPU, 20000+ rules each)" },
 	{ OPT_REJECTS, "rejects", 0, "FILE", "write the records --check "
 	    "refused to FILE" },
 	{ OPT_GROUP, "group", 0, "NAME", "the rule group's name "
@@ -63,10 +61,10 @@ parse_options(struct opts *o, int argc, char **argv)
 {
 	struct cli cl = { .options = options, .synopsis =
 	    "-o FILE | -d DIR [-qv] [--check[=PROMTOOL]] [--check-all]\n"
-	    "[--check-timeout DURATION] [--check-jobs N] [--rejects FILE]\n"
-	    "[--group NAME] [--group-size M] [--interval DURATION]\n"
-	    "[--label NAME=VALUE]... [--shard K/N] [--mode OCTAL]\n"
-	    "[--allow-empty] [--origin] [FILE ...]" };
+	    "[--check-timeout DURATION] [--rejects FILE] [--group NAME]\n"
+	    "[--group-size M] [--interval DURATION] [--label NAME=VALUE]...\n"
+	    "[--shard K/N] [--mode OCTAL] [--allow-empty] [--origin] "
+	    "[FILE ...]" };
 	int c;
 
 	while ((c = cli_next(&cl, argc, argv)) != -1) {
@@ -76,8 +74,6 @@ parse_options(struct opts *o, int argc, char **argv)
 		case OPT_CHECK: o->ck.prog = optarg ? optarg : "promtool"; break;
 		case OPT_CHECK_ALL: o->ck.all = 1; break;
 		case OPT_CHECK_TIMEOUT: opt_check_timeout(&o->ck, optarg); break;
-		case OPT_CHECK_JOBS: o->ck.jobs = (size_t)opt_long(
-			"--check-jobs", optarg, 1, CHECK_JOBS_MAX); break;
 		case OPT_REJECTS: o->w.rejects = optarg; break;
 		case OPT_GROUP: opt_text("--group", optarg); o->lo.group = optarg;
 			break;
@@ -100,8 +96,6 @@ parse_options(struct opts *o, int argc, char **argv)
 		die(EX_USAGE, "--rejects needs --check");
 	if (o->ck.timeout_arg != NULL && o->ck.prog == NULL)
 		die(EX_USAGE, "--check-timeout needs --check");
-	if (o->ck.jobs != 0 && o->ck.prog == NULL)
-		die(EX_USAGE, "--check-jobs needs --check");
 	if (o->ck.prog != NULL && *o->ck.prog == '\0')
 		die(EX_USAGE, "--check: the program name is empty");
 	if (o->w.dir != NULL && *o->w.dir == '\0')

@@ -110,24 +110,19 @@ void	ruleset_free(struct ruleset *rs);
 int	emit_rules(FILE *fp, const struct layout *lo, const struct item *items,
 	    const size_t *idx, size_t n, const char **why);
 
-/* The most promtool runs --check has at once (--check-jobs). */
-#define CHECK_JOBS_MAX	8
-
-/* --check, --check-all, --check-timeout and --check-jobs. */
+/* --check, --check-all and --check-timeout. */
 struct checkopts {
 	const char	*prog;		/* promtool; NULL: no check */
 	int		 all;		/* --check-all */
 	double		 timeout;	/* seconds a run of promtool may take */
 	const char	*timeout_arg;	/* as given, for messages */
-	size_t		 jobs;		/* runs at once; 0: by the CPUs */
 };
 
 /*
  * check.c: runs co->prog on the rules not yet checked (all of them with
- * co->all), in parts at once, and sets `reject` on those it refuses.
- * Returns how many it refused; ends the run with EX_UNAVAILABLE when
- * promtool cannot be run, fails, passes a bad rule or outlives
- * co->timeout, killing every run of it first.
+ * co->all) and sets `reject` on those it refuses.  Returns how many it
+ * refused; ends the run with EX_UNAVAILABLE when promtool cannot be run,
+ * fails, passes a bad rule or outlives co->timeout.
  */
 size_t	check_rules(const struct checkopts *co, const struct layout *lo,
 	    struct ruleset *rs);
@@ -193,11 +188,10 @@ void	scratch_remove(char *path);
 /*
  * fork() for promtool: the child gets a process group of its own, which
  * exit() and SIGHUP/SIGINT/SIGTERM kill (and the child is reaped) until
- * child_reaped() says the caller has reaped it.  At most CHECK_JOBS_MAX
- * children at once.
+ * child_reaped() says the caller has reaped it.
  */
 pid_t	child_fork(void);
-void	child_reaped(pid_t pid);
+void	child_reaped(void);
 
 /* options.c: validation of option values; each dies with EX_USAGE. */
 void	opt_interval(const char *s);
