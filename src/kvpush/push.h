@@ -33,9 +33,9 @@ struct queued {
 
 /*
  * A batch of new records on its way into one transaction.  The records
- * are copied into one arena, reused from batch to batch, and the input's
- * record is freed at once: no allocation a record, and the values are
- * encoded and the lines printed from the arena as they are.
+ * are copied into one arena, reused from batch to batch, from records the
+ * input only lends: no allocation a record, and the values are encoded
+ * and the lines printed from the arena as they are.
  */
 struct pusher {
 	struct consul		*c;
