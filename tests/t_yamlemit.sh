@@ -617,8 +617,9 @@ fi
 # with a child of its own: holding its output open, or having closed it.
 cat >"$T/hang-promtool" <<EOF
 #!/bin/sh
-grep -q hke:heavy_expr "\$3" || exec promtool "\$@"
-cp "\$3" "$T/slow.saw"
+for f; do :; done	# the rule file, the last argument
+grep -q hke:heavy_expr "\$f" || exec promtool "\$@"
+cp "\$f" "$T/slow.saw"
 [ "\$(cat "$T/hang.mode")" = closed ] && exec >/dev/null 2>&1
 sleep 600 &
 echo \$\$ \$! >"$T/slow.pid"
@@ -748,7 +749,8 @@ mkdir "$T/spy"
 cat >"$T/spy-promtool" <<EOF
 #!/bin/sh
 n=\$(ls "$T/spy" | wc -l)
-cp "\$3" "$T/spy/run.\$n.yml"
+for f; do :; done
+cp "\$f" "$T/spy/run.\$n.yml"
 exec promtool "\$@"
 EOF
 chmod +x "$T/spy-promtool"
@@ -838,10 +840,11 @@ chmod +x "$T/crash-promtool"
 # One that refuses every rule by name: each expression made bad first.
 cat >"$T/refuse-promtool" <<'EOF'
 #!/bin/sh
-sed 's/^\( *expr:\).*/\1 sum(/' "$3" >"$3.bad"
-promtool check rules "$3.bad"
+for f; do :; done
+sed 's/^\( *expr:\).*/\1 sum(/' "$f" >"$f.bad"
+promtool check rules "$f.bad"
 rc=$?
-rm -f "$3.bad"
+rm -f "$f.bad"
 exit $rc
 EOF
 chmod +x "$T/refuse-promtool"
