@@ -307,8 +307,6 @@ summarize(const struct state *st, const struct record_input *in)
 	summary_size("output", &st->output);
 }
 
-static char in_buf[1 << 18];
-
 int
 main(int argc, char *argv[])
 {
@@ -321,11 +319,6 @@ main(int argc, char *argv[])
 	int rc;
 
 	cli_init(argv);
-	/*
-	 * A million lines come in reads of 256 KiB, not stdio's 4 KiB
-	 * (glibc takes no size without a buffer).
-	 */
-	setvbuf(stdin, in_buf, _IOFBF, sizeof(in_buf));
 	consul_config_init(&cfg);
 	memset(&st, 0, sizeof(st));
 	memset(&in, 0, sizeof(in));
