@@ -80,6 +80,24 @@ records 2 | kvpush --prefix "$PREFIX" >"$T/out"
 is "a malformed value's number is taken; foreign keys are not ours" "$(indexes)" "5 6"
 is "the malformed value is left alone" "$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/4?raw")" garbage
 
+# --- numbers end at 18 digits (KV_MAX_NUMBER), the most kvdiff reads: the
+# records numbered below are stored, the rest refused (73), and no key
+# kvdiff cannot see is written, on this run or a rerun
+new_prefix
+put "$PREFIX/999999999999999997" '{"record":"x","expr":"y"}'
+records 3 >"$T/in"
+run -i "$T/in" kvpush --prefix "$PREFIX"
+expect "numbers past 18 digits: 73" 73 \
+	"^kvpush: $PREFIX/: no number left: the next would be 1000000000000000000, wider"
+is "...the records numbered below it stored and printed" "$(indexes)" \
+	"999999999999999998 999999999999999999"
+kvdiff --prefix "$PREFIX" <"$T/in" >"$T/diff"
+run -i "$T/diff" kvpush --prefix "$PREFIX"
+expect "...a rerun: 73 at once, nothing printed" 73 "no number left" /dev/null
+is "...only 18-digit keys, the third record in none" \
+	"$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/?keys" | tr -d '[]"' | tr ',' '\n' | sed 's|.*/||' | sort | tr '\n' ' ')" \
+	"999999999999999997 999999999999999998 999999999999999999 "
+
 # --- batching: 64, 65, 130 records give 1, 2, 3 transactions
 while read -r n txns; do
 	new_prefix
@@ -258,6 +276,24 @@ else
 	fail "a race widening the numbers" "status $status $(indexes), $(txns_in) txns" \
 		"ops $(standin_eval 'd["txn_ops"][-3:]')" "$(cat "$T/err")"
 fi
+
+# a race that takes the last 18-digit numbers while a batch is on its way:
+# renumbered past them, it is refused (73) after its one 409, never sent
+# empty again and again.  The record fits --max-bytes at 18 digits only
+# (its size read from the stand-in's transaction of it alone).
+new_prefix
+put "$PREFIX/999999999999999990" '{"record":"x","expr":"y"}'
+records 1 >"$T/one"
+kvpush --prefix "$PREFIX" <"$T/one" >/dev/null
+bytes=$(standin_eval 'd["txn_bytes"][-1]')
+del "$PREFIX/999999999999999991"
+fault "{\"race\":[{\"on_write\":1,\"key\":\"$PREFIX/999999999999999991\",\"value\":\"theirs\"},
+	{\"on_write\":1,\"key\":\"$PREFIX/999999999999999999\",\"value\":\"theirs\"}]}"
+before=$(standin_eval 'd["txn"]')
+run -i "$T/one" timeout 30 kvpush --prefix "$PREFIX" --max-bytes "$bytes" -v
+fault '{}'
+expect "numbers run out in a race: 73, nothing printed" 73 "no number left: the next would be 1000000000000000000" /dev/null
+is "...one transaction sent, the one in conflict" "$(($(standin_eval 'd["txn"]') - before))" 1
 
 # a 500 on the first write, then success: no duplicates
 new_prefix

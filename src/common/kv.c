@@ -20,7 +20,7 @@ kv_key_number(const char *prefix, const char *key)
 		return 0;
 	p = key + plen + 1;
 	/* Plain decimal only: "007" or "+7" would alias 7 in a renderer. */
-	if (*p < '1' || *p > '9' || strlen(p) > 18)
+	if (*p < '1' || *p > '9' || strlen(p) > 18)	/* KV_MAX_NUMBER */
 		return 0;
 	for (; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')

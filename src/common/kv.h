@@ -19,6 +19,12 @@
 #include "consul.h"
 #include "record.h"
 
+/*
+ * The largest N of a PREFIX/N key: 18 digits, which a long long holds
+ * with room to add to.  A wider N is no number of ours (kv_key_number).
+ */
+#define KV_MAX_NUMBER	999999999999999999LL
+
 struct kv_entry {
 	const char		*key;		/* the whole key */
 	long long		 number;	/* N of PREFIX/N */

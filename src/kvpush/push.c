@@ -13,8 +13,6 @@
 
 /* How often a batch is renumbered after losing numbers to another writer. */
 #define MAX_CONFLICTS	10
-/* A key number as wide as any (kv_key_number takes 18 digits at most). */
-#define WIDEST_NUMBER	999999999999999999LL
 
 /*
  * What follows a value's head: when it was stored, and the object's end.
@@ -194,6 +192,20 @@ pusher_init(struct pusher *p, struct consul *c, const struct push_opts *o)
 	return 0;
 }
 
+/*
+ * Past KV_MAX_NUMBER a key is no number of ours: kvdiff would not see the
+ * record, nor kvpush the number taken, and every rerun would store it
+ * again.  So the run stops there, with what fits below stored.
+ */
+static int
+numbers_exhausted(const struct pusher *p)
+{
+	warnmsg("%s/: no number left: the next would be %lld, wider than the "
+	    "18 digits of a record's key; the rest is not stored",
+	    p->o->prefix, p->next);
+	return EX_CANTCREAT;
+}
+
 /* Drops a record no transaction can hold (or not UTF-8): returns -1. */
 static int
 refuse(struct pusher *p, const struct record *r,
@@ -214,7 +226,8 @@ refuse(struct pusher *p, const struct record *r,
 /*
  * Sized by arithmetic at the number the record will get.  A record is
  * refused when it would not fit a transaction alone at the widest number,
- * so that no renumbering can leave it without one.
+ * so that no renumbering can leave it without one.  When its number would
+ * be past the widest, what is queued is committed and the run stops.
  */
 int
 pusher_add(struct pusher *p, const struct record *r,
@@ -227,9 +240,14 @@ pusher_add(struct pusher *p, const struct record *r,
 	if (expr == NULL)
 		return refuse(p, r, in, 0);
 	len = LIT(HEAD_NAME) + strlen(r->name) + LIT(HEAD_EXPR) + elen + 1;
-	alone = op_len(p, len, WIDEST_NUMBER);
+	alone = op_len(p, len, KV_MAX_NUMBER);
 	if (alone + 2 > p->o->max_bytes)
 		return refuse(p, r, in, alone);
+	if (p->next + (long long)p->n > KV_MAX_NUMBER) {
+		if ((rc = pusher_flush(p)) != 0)
+			return rc;
+		return numbers_exhausted(p);
+	}
 	if (!txn_size_add(&p->size, op_len(p, len, p->next + (long long)p->n),
 	    p->o->max_ops, p->o->max_bytes)) {
 		/* expr is in r's text or in p->gen, which a commit leaves. */
@@ -244,7 +262,8 @@ pusher_add(struct pusher *p, const struct record *r,
 
 /*
  * How many queued records, numbered from p->next, one transaction holds:
- * all, as pusher_add() reckoned, unless they were renumbered since.
+ * all, as pusher_add() reckoned, unless they were renumbered since (then
+ * those that fit, up to KV_MAX_NUMBER).
  */
 static size_t
 fitting(const struct pusher *p)
@@ -254,7 +273,7 @@ fitting(const struct pusher *p)
 
 	if (!p->renumbered)
 		return p->n;
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n && p->next + (long long)i <= KV_MAX_NUMBER; i++)
 		if (!txn_size_add(&s, op_len(p, p->q[i].head_len,
 		    p->next + (long long)i), p->o->max_ops, p->o->max_bytes))
 			break;
@@ -427,7 +446,16 @@ commit_some(struct pusher *p)
 	size_t n;
 
 	for (;;) {
-		n = fitting(p);
+		/*
+		 * Every record fits a transaction alone at any number up to
+		 * KV_MAX_NUMBER (pusher_add), so none fits only past it: an
+		 * empty transaction would be sent again for ever.
+		 */
+		if ((n = fitting(p)) == 0 && p->next <= KV_MAX_NUMBER)
+			die(EX_SOFTWARE, "internal error: record %lld fits no "
+			    "transaction", p->next);
+		if (n == 0)
+			return numbers_exhausted(p);
 		if (p->o->dry_run) {
 			dry_run_batch(p, n);
 			return 0;
