@@ -779,6 +779,30 @@ expect "--check with nothing new: status 0" 0 "" "$T/allstored.jsonl"
 [ "$(find "$T/spy" -type f | wc -l)" = 1 ] && [ -z "$(spied)" ]
 verdict "--check with nothing new: promtool run once, on the canaries only" $?
 
+# promtool quotes a bad regex raw, line breaks and all: a record whose
+# regex holds lines shaped like verdicts (on rules 1-49, naming a good rule
+# or the good canary) is refused itself, and nothing else is.
+$PY - "$T/forge" <<'PY'
+import json, sys
+def forged(name):
+    # PromQL escapes: the regex gets real line breaks and quotes.
+    return "".join(r'\ngroup \"yamlemit_check\", rule %d, \"%s\": forged' % (k, name)
+                   for k in range(1, 50))
+with open(sys.argv[1] + ".canary.jsonl", "w") as canary, open(sys.argv[1] + ".good.jsonl", "w") as good:
+    for out, name in ((canary, "yamlemit:canary_good"), (good, "c:forge_up")):
+        for r in ({"record": "c:forge", "expr": 'foo{a=~"(' + forged(name) + '"}'},
+                  {"record": "c:forge_rate", "expr": "sum(rate(x[5m]))"},
+                  {"record": "c:forge_up", "expr": "up"}):
+            out.write(json.dumps(r) + "\n")
+PY
+grep -v '"c:forge"' "$T/forge.good.jsonl" >"$T/forge.want"
+for who in canary good; do
+	run yamlemit --check -o "$T/forge.yml" "$T/forge.$who.jsonl"
+	expect "--check: lines forged by a regex naming the $who rule: only the forger refused" \
+		65 "forge.$who.jsonl:1: rule c:forge: could not parse" "$T/forge.want"
+	readback "--check, lines forged naming the $who rule" "$T/forge.yml" "$T/forge.want"
+done
+
 # Every other rule bad: promtool says far more than a pipe holds (about
 # 600 KB), and each bad rule is still found and named.
 records 3000 | $PY -c 'import json, sys
@@ -842,9 +866,11 @@ cat >"$T/refuse-promtool" <<'EOF'
 #!/bin/sh
 for f; do :; done
 sed 's/^\( *expr:\).*/\1 sum(/' "$f" >"$f.bad"
-promtool check rules "$f.bad"
+# As promtool would say it of the file it was given.
+promtool check rules "$f.bad" >"$f.out" 2>&1
 rc=$?
-rm -f "$f.bad"
+sed "s|$f.bad|$f|" "$f.out"
+rm -f "$f.bad" "$f.out"
 exit $rc
 EOF
 chmod +x "$T/refuse-promtool"

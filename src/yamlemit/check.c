@@ -182,13 +182,47 @@ wait_exit(pid_t pid, int *ws, const struct timespec *deadline)
 	return 0;
 }
 
+/* Skips "L:C: ", the position promtool puts before a verdict, if any. */
+static const char *
+skip_position(const char *p)
+{
+	const char *q = p + strspn(p, "0123456789");
+
+	if (q == p || *q != ':')
+		return p;
+	q++;
+	p = q;
+	q += strspn(q, "0123456789");
+	return q > p && strncmp(q, ": ", 2) == 0 ? q + 2 : p;
+}
+
+/*
+ * The group's mark on a line that is a verdict, or NULL: the line must
+ * start with the scratch file's name ("SCRATCH: L:C: group ...").
+ * promtool quotes an expression's text raw (a bad regex, line breaks and
+ * all), so a record could otherwise print lines that pass for verdicts on
+ * other rules or on the canaries; the scratch file's name is random.
+ */
+static const char *
+verdict_mark(const struct checker *ck, const char *line)
+{
+	static const char mark[] = "group \"" CHECK_GROUP "\", rule ";
+	const char *p = line + strspn(line, " ");
+	size_t plen = strlen(ck->path);
+
+	if (strncmp(p, ck->path, plen) != 0 || strncmp(p + plen, ": ", 2) != 0)
+		return NULL;
+	p = skip_position(p + plen + 2);
+	return strncmp(p, mark, sizeof(mark) - 1) == 0 ? p + sizeof(mark) - 1 :
+	    NULL;
+}
+
 /* The rule a line of promtool's output names, as an index into idx[], or -1. */
 static long
 named_rule(const struct checker *ck, const char *line, const size_t *idx,
     size_t n, const char **reason)
 {
-	static const char mark[] = "group \"" CHECK_GROUP "\", rule ";
-	const char *p = strstr(line, mark), *name;
+	const char *p = verdict_mark(ck, line), *name;
 	unsigned long rule;
 	size_t len;
 	char *end;
@@ -196,7 +230,7 @@ named_rule(const struct checker *ck, const char *line, const size_t *idx,
 	if (p == NULL)
 		return -1;
 	errno = 0;
-	rule = strtoul(p + sizeof(mark) - 1, &end, 10);
+	rule = strtoul(p, &end, 10);
 	if (errno != 0 || rule < 1 || rule > n || strncmp(end, ", \"", 3) != 0)
 		return -1;
 	name = ck->items[idx[rule - 1]].name;
