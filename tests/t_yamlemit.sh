@@ -803,6 +803,13 @@ for who in canary good; do
 	readback "--check, lines forged naming the $who rule" "$T/forge.yml" "$T/forge.want"
 done
 
+# The rejects cannot be written: the rule file stays as it was, and no
+# record is passed on.
+echo keep >"$T/rj.yml"
+run yamlemit --check --rejects /dev/full -o "$T/rj.yml" "$T/chk.jsonl"
+expect "--rejects /dev/full: 74, nothing passed on" 74 "/dev/full: write error" /dev/null
+is "--rejects /dev/full: the rule file untouched" "$(cat "$T/rj.yml")" keep
+
 # Every other rule bad: promtool says far more than a pipe holds (about
 # 600 KB), and each bad rule is still found and named.
 records 3000 | $PY -c 'import json, sys

@@ -255,6 +255,15 @@ placed(struct atomic *af)
 }
 
 void
+atomic_finish(struct atomic *af)
+{
+	if (af->tmp != NULL)
+		finish_temp(af);
+	else if (fflush(af->fp) != 0 || ferror(af->fp))
+		die(EX_IOERR, "%s: write error: %s", af->path, strerror(errno));
+}
+
+void
 atomic_commit(struct atomic *af)
 {
 	if (af->tmp == NULL) {		/* a device or a pipe */

@@ -118,8 +118,10 @@ emit_rejects(struct atomic *af, const struct ruleset *rs)
 
 /*
  * Both files are written to temporaries first, so that neither is touched
- * when the other cannot be created; the rule file is put in place first and
- * the rejects only after it, so that a failed run changes neither.
+ * when the other cannot be created or written (the rejects are written
+ * out before the rule file is put in place); the rule file is put in place
+ * first and the rejects only after it, so that a failed run changes
+ * neither.
  */
 void
 write_files(const struct outputs *o, const struct layout *lo,
@@ -146,6 +148,8 @@ write_files(const struct outputs *o, const struct layout *lo,
 	    rs->sorted, rs->nsorted, &why) != 0)
 		die(EX_IOERR, "%s: %s", to_stdout ? "standard output" :
 		    rules.tmp ? rules.tmp : path, why);
+	if (o->rejects != NULL)
+		atomic_finish(&rej);
 	if (o->dir != NULL) {
 		free(path);
 		path = place_dated(&rules, o->dir, rs->nsorted, stamp);

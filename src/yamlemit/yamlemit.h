@@ -172,6 +172,8 @@ struct atomic {
 };
 
 void	atomic_open(struct atomic *af, const char *path, unsigned mode);
+/* Writes out and syncs what af holds, not yet in place; commit later. */
+void	atomic_finish(struct atomic *af);
 void	atomic_commit(struct atomic *af);
 /*
  * A new file that never replaces anything: atomic_open_new() makes the
