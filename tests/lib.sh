@@ -120,6 +120,25 @@ wait_for() {
 	done
 }
 
+# exited PID: the process is gone, or a zombie its parent has not waited for.
+exited() {
+	local stat
+	read -r stat 2>/dev/null </proc/"$1"/stat || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+# wait_exit PID: waits for the background job PID to end, up to wait_for's
+# bound, and sets $status to its exit status; a job that outlasts the bound
+# is killed and $status is "still running".
+wait_exit() {
+	if wait_for exited "$1"; then
+		wait "$1"; status=$?
+	else
+		kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; status="still running"
+	fi
+}
+
 # start_consul: sets CONSUL_HTTP_ADDR to the stand-in, or to the real agent
 # named by RECSYNC_TEST_CONSUL.  Extra arguments go to the stand-in.
 # STANDIN is 1 when the stand-in is used (fault injection is possible);

@@ -151,6 +151,31 @@ else
 	fail "SIGTERM to the group" "status $st, alive $alive"
 fi
 kill "$(cat "$T/gc3")" 2>/dev/null
+# --- the command gets SIGINT and SIGQUIT at their defaults: a shell that
+# starts kvlock in the background (as here, or recsync with --metrics-file)
+# sets both to ignored for it, and a command left ignoring them would never
+# end on Ctrl-C.  Columns: the signal, sent to kvlock (which passes it on)
+# or to the command's group (as a terminal does), and the status.
+ulimit -c 0	# SIGQUIT's core dump
+while read -r sig to want; do
+	rm -f "$T/dfl.pid"
+	kvlock --prefix "$PREFIX" -- sh -c "echo \$\$ >'$T/dfl.pid'; exec sleep 600" 2>"$T/dfl.err" & holder=$!
+	if ! wait_for test -s "$T/dfl.pid"; then
+		kill "$holder"; fail "SIG$sig to $to: the command started" "$(cat "$T/dfl.err")"; continue
+	fi
+	case $to in kvlock) kill -"$sig" "$holder" ;; group) kill -"$sig" -- -"$(cat "$T/dfl.pid")" ;; esac
+	wait_exit "$holder"
+	kill -KILL "$(cat "$T/dfl.pid")" 2>/dev/null
+	if [ "$status" = "$want" ] && [ -z "$(lock_session)" ]; then
+		ok "SIG$sig to $to, kvlock started in the background: the command ends, $want, the lock released"
+	else
+		fail "SIG$sig to $to in the background" "status $status, want $want; lock: $(lock_session)" "$(cat "$T/dfl.err")"
+	fi
+done <<'ROWS'
+INT kvlock 130
+INT group 130
+QUIT group 131
+ROWS
 cat >"$T/catch" <<SH
 #!/bin/sh
 trap 'echo TERM >"$T/caught"; exit 0' TERM

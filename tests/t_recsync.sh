@@ -831,6 +831,48 @@ for sig in TERM:143 HUP:129; do
 	fi
 done
 
+# --- SIGINT stops a run with --metrics-file (kvlock then runs in the
+# background of recsync, which ignores SIGINT for it) at once: 130, the
+# stalled stage stopped, the lock let go, and the metrics say 130.  Redis
+# is a socket that takes connections and never answers; the signal comes
+# from a parent that leaves SIGINT at its default, as cron does.
+cat >"$T/hang-redis" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])
+    open(sys.argv[2], "w").write("accepted")
+PY
+python3 "$T/hang-redis" "$T/hang.sock" "$T/hang.accepted" & PIDS="$PIDS $!"
+mkdir -p "$T/int-metrics"
+printf '%s\n' '{"record":"hke:heavy_expr:int","expr":"max(up)"}' >"$T/int.in"
+if wait_for test -S "$T/hang.sock"; then
+	env --default-signal=INT,QUIT recsync --prefix "$PREFIX" \
+		--rules-dir "$RULES" --redis "unix://$T/hang.sock" --set-key "$SETKEY-int-$$" \
+		--metrics-file "$T/int-metrics/recsync.prom" "$T/int.in" >"$T/int.out" 2>"$T/int.err" &
+	top=$!
+	if wait_for test -s "$T/hang.accepted"; then
+		kill -INT "$top"
+		wait_exit "$top"
+		if [ "$status" = 130 ] && ! pgrep -f "redisput.*$SETKEY-int-$$" >/dev/null &&
+		    ! curl -s "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock" | grep -q Session &&
+		    grep -q '^recsync_last_run_exit_status{command="sync"} 130$' "$T/int-metrics/recsync.prom"; then
+			ok "SIGINT with --metrics-file: 130 at once, the stage stopped, the lock let go, the metrics say 130"
+		else
+			fail "SIGINT with --metrics-file" "status $status" "$(cat "$T/int.err")" \
+				"$(cat "$T/int-metrics/recsync.prom" 2>&1)"
+		fi
+	else
+		kill "$top"; wait "$top"
+		fail "SIGINT with --metrics-file: the run reached Redis" "$(cat "$T/int.err")"
+	fi
+else
+	fail "the Redis that never answers starts"
+fi
+
 # --- rebuild: a rejection is reported at the file:line the user wrote
 new_prefix
 printf '%s\n' '{"record":"rw:z","expr":"up"}' '{"record":"rw:a","expr":"sum("}' >"$T/rw"

@@ -30,12 +30,32 @@ foreground_tty(void)
 	return -1;
 }
 
+/*
+ * SIGINT and SIGQUIT back to their defaults: a shell that starts kvlock in
+ * the background ignores both for it, and a command that inherited that
+ * would outlive Ctrl-C and the SIGINT kvlock passes on (a shell cannot
+ * even trap a signal ignored at its start).  kvlock takes SIGINT itself
+ * all the same: a blocked signal is never discarded as ignored.
+ */
+static void
+default_interrupts(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
 /* In the child: a group of its own, stopped if kvlock dies, then exec. */
 static void __attribute__((noreturn))
 exec_command(char *argv[], const sigset_t *old, pid_t parent, int tty)
 {
 	int e;
 
+	default_interrupts();
 	setpgid(0, 0);
 	if (tty != -1)
 		tcsetpgrp(tty, getpid());
