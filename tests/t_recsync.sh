@@ -1064,6 +1064,27 @@ else
 fi
 run rs --keep x
 expect "--keep needs a number" 64 "--keep"
+# A number with leading zeros is decimal, as test(1) reads it, and not
+# octal as bash's arithmetic would: 09 keeps 9 of 12 (and the run ends with
+# its summary), 010 keeps 10.  The 12 files are made by hand, a second
+# apart by their times.
+while read -r keep want; do
+	d=$T/keep.$keep
+	mkdir "$d"
+	for i in $(seq 10 21); do
+		touch -d "@$((1700000000 + i))" "$d/record_1_2026-01-01_00-00-$i.yml"
+	done
+	run -i /dev/null rs --rules-dir "$d" --keep "$keep"
+	if [ "$status" = 0 ] && [ "$(nfiles "$d")" = "$want" ] && [ -f "$(field rule_file)" ]; then
+		ok "--keep $keep: $want rule files left, the summary printed"
+	else
+		fail "--keep $keep" "status $status, $(nfiles "$d") files, want $want" "$(cat "$T/out" "$T/err")"
+	fi
+done <<'ROWS'
+09 9
+010 10
+0 13
+ROWS
 # Without --keep, a bounded number of them: 5 (recsync(1) says why).
 mkdir "$T/keepdef"
 for i in 1 2 3 4 5 6 7; do

@@ -96,6 +96,10 @@ expect "retire --unused-for 1h --force: a plan" 0 "would retire"
 run rs retire --unused-for 90d --max 2 --yes
 expect "--max 2: refuses, 65" 65 "3 records unused for 90d, more than --max 2"
 same "--max 2: Consul unchanged" "$ALL" "$(names_stored)"
+# --max 02 is 2, and the summary's "max" a JSON number.
+run rs retire --unused-for 90d --max 02 --yes
+expect "--max 02: refuses as 2 does, 65" 65 "more than --max 2"
+same "--max 02: the summary says 2" 2 "$(field max)"
 
 # A render before and after a touch: byte-identical, nothing reloaded.
 run rs render --shard 0/1 -o "$T/shard.yml"
