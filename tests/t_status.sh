@@ -347,4 +347,14 @@ if [ "$status" = 0 ] && [ "$(metric recsync_last_run_exit_status 'command="sync"
 else
 	fail "dry run metrics" "$(cat "$M")"
 fi
+# A summary that cannot be written (a full disk) fails the run, 74, as
+# without a metrics file, and the metrics say 74.
+for cmd in sync render; do
+	args=()
+	[ "$cmd" = sync ] || args=(render --shard 0/1 -o "$T/full.yml")
+	rs "${args[@]}" -q --metrics-file "$M" <"$T/in2" >/dev/full 2>"$T/err"; status=$?
+	expect "$cmd: the summary on a full disk with --metrics-file: 74" 74 "^recsync: .*summary"
+	is "$cmd: the summary on a full disk: the metrics say 74" \
+		"$(metric recsync_last_run_exit_status "command=\"$cmd\"")" 74
+done
 done_testing
