@@ -1130,6 +1130,17 @@ is "the env file outranks the environment" "$(field new)" 0
 printf 'PATH=/evil\n' >"$T/env2"
 run recsync --env-file "$T/env2" --dry-run
 expect "env file: a variable that is not a setting is refused" 65 "env2:1: PATH is not a recsync setting"
+# An environment file that cannot be read is 66, in one line that names
+# it (a directory, a missing file, a file whose read fails).
+while IFS='|' read -r what file pat; do
+	run -i /dev/null recsync --env-file "$file" --dry-run --rules-dir "$RULES"
+	expect "env file $what: 66, named" 66 "^recsync: $pat\$"
+	is "env file $what: one line said" "$(wc -l <"$T/err")" 1
+done <<ROWS
+a directory|$T/envrules|.*/envrules: a directory, not an environment file
+missing|$T/no-such.env|.*/no-such.env: cannot read the environment file
+that fails to read|/proc/self/mem|/proc/self/mem: cannot read the environment file
+ROWS
 
 # --- input lines with blanks of their own (passed on as they came): the
 # summary still counts what was stored
