@@ -211,6 +211,32 @@ head -1 "$T/dups" | sed 's/"index":9/"index":3/' >"$T/wrong"
 run -i "$T/wrong" kvpush --delete --prefix "$PREFIX"
 expect "--delete with an index whose key holds another record removes nothing" 0 "" /dev/null
 
+# --- --delete: a delete-cas more than --max-bytes alone (a long prefix) is
+# warned about and left, the others removed, 65; never sent, alone or with
+# others.  --max-bytes is the size of a transaction of key 1 alone, so key
+# 10 (one digit more) fits none (the 10 keys have one ModifyIndex); the
+# listing gives 10 before 2.
+new_prefix
+PREFIX=$PREFIX/$(printf 'p%.0s' $(seq 200))
+records 10 | kvpush --prefix "$PREFIX" >/dev/null
+kvdiff --all --prefix "$PREFIX" </dev/null >"$T/all"
+bytes=$(consul_curl "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX/2" | python3 -c '
+import json, sys
+op = {"KV": {"Verb": "delete-cas", "Key": sys.argv[1] + "/1",
+             "Index": json.load(sys.stdin)[0]["ModifyIndex"]}}
+print(len(json.dumps([op], separators=(",", ":"))))' "$PREFIX")
+[ "$STANDIN" = 1 ] && mark=$(standin_eval 'len(d["txn_bytes"])')
+grep -E 'r0000(02|10)"' "$T/all" >"$T/gone"
+run -i "$T/gone" kvpush --delete --prefix "$PREFIX" --max-bytes "$bytes"
+expect "--delete: a key too long for --max-bytes is left, with 65" 65 \
+	"^kvpush: $PREFIX/10 \(hke:heavy_expr:r000010\): $((bytes - 1)) bytes as a transaction operation, more than a transaction may hold \($bytes\); not removed$"
+is "...the other removed and printed" "$(indexes)" 2
+is "...key 10 kept" "$(keys | awk '{print $1}' | tr '\n' ' ')" "1 3 4 5 6 7 8 9 10 "
+if [ "$STANDIN" = 1 ]; then
+	is "...no transaction above --max-bytes" \
+		"$(standin_eval "max(d['txn_bytes'][$mark:]) <= $bytes")" True
+fi
+
 # --- Consul unreachable
 run -i "$T/five" kvpush --consul "127.0.0.1:$(free_port)" --retries 0 --timeout 1s
 expect "Consul unreachable: 69" 69 "cannot reach Consul"

@@ -150,6 +150,37 @@ same "unused-for 0 --force: ... but the untracked one" 3 "$(wc -l <"$T/out")"
 run kvdiff --prefix "$PREFIX" --unused-for 1d --all
 expect "unused-for and --all exclude each other" 64 "exclude each other"
 
+# A record stored within a few bytes of the transaction limit no longer
+# fits one once a touch adds its last_used: it is warned about and left,
+# the others are touched, 65 on this run and the next; no transaction is
+# ever sent that Consul would refuse (413).  On a stand-in of its own whose
+# limit is 2048 bytes; the record is the largest kvpush stores there.
+start_standin small --txn-max-req-len 2048 --kv-max-value-size 2048
+small() { CONSUL_HTTP_ADDR=$STANDIN_URL "$@"; }
+new_prefix
+big() { python3 -c 'import json,sys; print(json.dumps({"record":"hke:heavy_expr:r000001","expr":"x"*int(sys.argv[1])}))' "$1"; }
+lo=1000 hi=2048
+while [ "$lo" -lt "$hi" ]; do
+	mid=$(((lo + hi + 1) / 2))
+	if big "$mid" | small kvpush -n -q --max-bytes 2048 --prefix "$PREFIX" >/dev/null 2>&1; then
+		lo=$mid
+	else
+		hi=$((mid - 1))
+	fi
+done
+{ big "$lo"; records 1 2; } | small kvpush --max-bytes 2048 --prefix "$PREFIX" >/dev/null
+{ use 1 2024-05-01T00:00:00Z; use 2 2024-05-01T00:00:00Z; } >"$T/two"
+for n in 1 2; do
+	run small kvpush --touch --max-bytes 2048 --prefix "$PREFIX" "$T/two"
+	expect "touch near the limit, run $n: 65, the big one named" 65 \
+		"^kvpush: $PREFIX/1 \(hke:heavy_expr:r000001\): [0-9]+ bytes as a transaction operation with its use, more than a transaction may hold \(2048\); not touched$"
+done
+same "...the other touched on the first run" 2024-05-01T00:00:00Z \
+	"$(CONSUL_HTTP_ADDR=$STANDIN_URL field 2 last_used)"
+same "...the big one left as it was" "" "$(CONSUL_HTTP_ADDR=$STANDIN_URL field 1 last_used)"
+same "...no transaction above 2048 bytes" True \
+	"$(consul_curl "$STANDIN_URL/_standin/stats" | python3 -c 'import json,sys; print(max(json.load(sys.stdin)["txn_bytes"]) <= 2048)')"
+
 # Transactions: 130 records touched go in cas transactions of at most 64
 # operations, as the stand-in counts them.
 new_prefix

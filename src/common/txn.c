@@ -70,6 +70,14 @@ txn_size_add(struct txn_size *s, size_t oplen, size_t max_ops,
 	return 1;
 }
 
+int
+txn_op_fits_alone(size_t oplen, size_t max_bytes)
+{
+	struct txn_size s = TXN_SIZE_EMPTY;
+
+	return txn_size_add(&s, oplen, 1, max_bytes);
+}
+
 static void
 body_room(struct txn_body *b, size_t more)
 {

@@ -54,6 +54,12 @@ struct txn_size {
  */
 int	txn_size_add(struct txn_size *s, size_t oplen, size_t max_ops,
 	    size_t max_bytes);
+/*
+ * Whether an operation of oplen bytes fits a transaction of its own: one
+ * that does not must be left out, as Consul would refuse every batch
+ * holding it, on every run.
+ */
+int	txn_op_fits_alone(size_t oplen, size_t max_bytes);
 
 /* A body, "[op,op,...]", written in place. */
 struct txn_body {

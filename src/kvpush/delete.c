@@ -39,15 +39,35 @@ struct deletion {
 	size_t		 n, cap;
 	struct txn_body	 body;
 	char		*what;		/* "deleting from PREFIX/" */
+	size_t		 max_bytes;
+	int		 too_big;	/* a delete fit no transaction */
 };
+
+/*
+ * Whether the doomed key v fits a transaction of its own; when it does
+ * not (a long prefix, a small --max-bytes), it is warned about and left.
+ */
+static int
+delete_fits(struct deletion *d, const struct doomed *v, const char *key)
+{
+	size_t len = txn_delete_cas_len(v->key_len, v->modify_index);
+
+	if (txn_op_fits_alone(len, d->max_bytes))
+		return 1;
+	warnmsg("%s (%s): %zu bytes as a transaction operation, more than a "
+	    "transaction may hold (%zu); not removed", key, v->r.name, len,
+	    d->max_bytes);
+	d->too_big = 1;
+	return 0;
+}
 
 static void
 find_doomed(const struct kv_entry *e, void *arg)
 {
 	struct deletion *d = arg;
+	struct doomed *v;
 	struct record r;
 	const char *why;
-
 	const char *name;
 	char *number;
 
@@ -65,10 +85,16 @@ find_doomed(const struct kv_entry *e, void *arg)
 		d->cap = d->cap ? 2 * d->cap : 64;
 		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
 	}
-	d->v[d->n].r = r;
-	d->v[d->n].key = txn_json_string(e->key, &d->v[d->n].key_len);
-	d->v[d->n].modify_index = e->modify_index;
-	d->n++;
+	v = &d->v[d->n];
+	v->r = r;
+	v->key = txn_json_string(e->key, &v->key_len);
+	v->modify_index = e->modify_index;
+	if (delete_fits(d, v, e->key)) {
+		d->n++;
+		return;
+	}
+	record_free(&v->r);
+	free(v->key);
 }
 
 static void
@@ -99,7 +125,10 @@ delete_batch(struct consul *c, const struct push_opts *o, struct deletion *d,
 	return commit_batch(c, o, d->what, &d->body);
 }
 
-/* How many deletions from start fit one transaction (one at least). */
+/*
+ * How many deletions from start fit one transaction: one at least, as
+ * each fits alone (delete_fits).
+ */
 static size_t
 batch_size(const struct push_opts *o, const struct deletion *d, size_t start)
 {
@@ -108,9 +137,10 @@ batch_size(const struct push_opts *o, const struct deletion *d, size_t start)
 
 	for (n = 0; start + n < d->n; n++)
 		if (!txn_size_add(&s, txn_delete_cas_len(d->v[start + n].key_len,
-		    d->v[start + n].modify_index), o->max_ops, o->max_bytes) &&
-		    n > 0)
+		    d->v[start + n].modify_index), o->max_ops, o->max_bytes))
 			break;
+	if (n == 0)
+		die(EX_SOFTWARE, "internal error: a delete fits no transaction");
 	return n;
 }
 
@@ -161,6 +191,7 @@ delete_records(struct consul *c, const struct push_opts *o,
 	memset(&d, 0, sizeof(d));
 	summary_count("removed", &removed);
 	d.what = xasprintf("deleting from %s/", o->prefix);
+	d.max_bytes = o->max_bytes;
 	d.names = strmap_new();
 	d.keys = strmap_new();
 	while (record_input_next(in, &r))
@@ -191,5 +222,7 @@ delete_records(struct consul *c, const struct push_opts *o,
 		free(d.numbers[i]);
 	free(d.numbers);
 	record_list_free(&input);
-	return rc;
+	if (rc == EX_OK)
+		rc = record_input_status(in);
+	return rc == EX_OK && d.too_big ? EX_DATAERR : rc;
 }

@@ -162,7 +162,7 @@ main(int argc, char *argv[])
 		summary_write();
 		consul_close(c);
 		consul_config_free(&cfg);
-		exit(rc != EX_OK ? rc : record_input_status(&in));
+		exit(rc);
 	}
 	if ((rc = pusher_init(&p, c, &o)) == 0 &&
 	    (rc = push_input(&p, &in, &passed)) == 0) {

@@ -241,7 +241,7 @@ pusher_add(struct pusher *p, const struct record *r,
 		return refuse(p, r, in, 0);
 	len = LIT(HEAD_NAME) + strlen(r->name) + LIT(HEAD_EXPR) + elen + 1;
 	alone = op_len(p, len, KV_MAX_NUMBER);
-	if (alone + 2 > p->o->max_bytes)
+	if (!txn_op_fits_alone(alone, p->o->max_bytes))
 		return refuse(p, r, in, alone);
 	if (p->next + (long long)p->n > KV_MAX_NUMBER) {
 		if ((rc = pusher_flush(p)) != 0)

@@ -90,7 +90,10 @@ void	pusher_free(struct pusher *p);
 enum txn_outcome commit_batch(struct consul *c, const struct push_opts *o,
 	    const char *what, const struct txn_body *body);
 
-/* kvpush --delete: removes the input's records; returns a sysexits code. */
+/*
+ * kvpush --delete: removes the input's records; returns a sysexits code,
+ * the input's own included.
+ */
 int	delete_records(struct consul *c, const struct push_opts *o,
 	    struct record_input *in);
 

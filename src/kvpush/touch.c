@@ -62,6 +62,7 @@ struct touch_write {
 };
 
 struct touch {
+	const struct push_opts	*o;
 	struct strmap		*uses;		/* name -> struct use */
 	struct use		**v;
 	size_t			 n, cap;
@@ -203,18 +204,40 @@ set_member(char *text, size_t *len, const char *key, const char *s)
 	return out;
 }
 
+/*
+ * Queues the write of value (taken) at e's key, unless its operation alone
+ * is more than a transaction may hold: a record stored near the limit
+ * grows by the members a touch adds.  That one is warned about and left
+ * as it is (status 65); the others are still written.
+ */
 static void
-queue_write(struct touch *t, const struct kv_entry *e, char *value)
+queue_write(struct touch *t, const struct kv_entry *e, const char *name,
+    char *value)
 {
+	struct touch_write *w;
+	size_t len;
+
 	if (t->nw == t->wcap) {
 		t->wcap = t->wcap ? 2 * t->wcap : 64;
 		t->w = xreallocarray(t->w, t->wcap, sizeof(*t->w));
 	}
-	t->w[t->nw].key = txn_json_string(e->key, &t->w[t->nw].key_len);
-	t->w[t->nw].value = value;
-	t->w[t->nw].value_len = strlen(value);
-	t->w[t->nw].modify_index = e->modify_index;
-	t->nw++;
+	w = &t->w[t->nw];
+	w->key = txn_json_string(e->key, &w->key_len);
+	w->value = value;
+	w->value_len = strlen(value);
+	w->modify_index = e->modify_index;
+	len = txn_cas_len(w->key_len, w->value_len, w->modify_index);
+	if (txn_op_fits_alone(len, t->o->max_bytes)) {
+		t->nw++;
+		return;
+	}
+	warnmsg("%s (%s): %zu bytes as a transaction operation with its use, "
+	    "more than a transaction may hold (%zu); not touched", e->key,
+	    name, len, t->o->max_bytes);
+	if (t->status == EX_OK)
+		t->status = EX_DATAERR;
+	free(w->key);
+	free(w->value);
 }
 
 /*
@@ -239,12 +262,13 @@ plan_touch(const struct kv_entry *e, void *arg)
 	u = strmap_get(t->uses, r.name);
 	have_last = stored_time(&r, "last_used", &stored) == 0;
 	have_tracked = stored_time(&r, "tracked_since", &tracked) == 0;
-	record_free(&r);
 	if (u != NULL)
 		u->matched = 1;
 	if (have_tracked && (u == NULL || (have_last &&
-	    day_of(u->last.sec) <= day_of(stored.sec))))
+	    day_of(u->last.sec) <= day_of(stored.sec)))) {
+		record_free(&r);
 		return;
+	}
 	/* Trimmed: jsonedit takes the object without blanks around it. */
 	text = xstrndup(e->value + strspn(e->value, " \t\r\n"), e->value_len);
 	for (len = strlen(text); len > 0 && strchr(" \t\r\n", text[len - 1]);)
@@ -254,7 +278,8 @@ plan_touch(const struct kv_entry *e, void *arg)
 	if (u != NULL && (!have_last || day_of(u->last.sec) >
 	    day_of(stored.sec)) && rfc3339_format_utc(u->last.sec, when) == 0)
 		text = set_member(text, &len, "last_used", when);
-	queue_write(t, e, text);
+	queue_write(t, e, r.name, text);
+	record_free(&r);
 }
 
 static void
@@ -286,7 +311,10 @@ touch_batch(struct consul *c, const struct push_opts *o, struct touch *t,
 	return commit_batch(c, o, t->what, &t->body);
 }
 
-/* How many writes from start fit one transaction (one at least). */
+/*
+ * How many writes from start fit one transaction: one at least, as each
+ * fits alone (queue_write).
+ */
 static size_t
 batch_size(const struct push_opts *o, const struct touch *t, size_t start)
 {
@@ -297,9 +325,11 @@ batch_size(const struct push_opts *o, const struct touch *t, size_t start)
 	for (n = 0; start + n < t->nw; n++) {
 		w = &t->w[start + n];
 		if (!txn_size_add(&s, txn_cas_len(w->key_len, w->value_len,
-		    w->modify_index), o->max_ops, o->max_bytes) && n > 0)
+		    w->modify_index), o->max_ops, o->max_bytes))
 			break;
 	}
+	if (n == 0)
+		die(EX_SOFTWARE, "internal error: a touch fits no transaction");
 	return n;
 }
 
@@ -369,6 +399,7 @@ touch_records(struct consul *c, const struct push_opts *o, int argc,
 	int rc, k;
 
 	memset(&t, 0, sizeof(t));
+	t.o = o;
 	t.uses = strmap_new();
 	t.now = (int64_t)time(NULL);
 	t.what = xasprintf("touching %s/", o->prefix);

@@ -86,6 +86,8 @@ limits(void)
 	for (i = 0; i < 100; i++)
 		n += txn_size_add(&s, 1, 64, 1 << 20);
 	CHECK(n == 64 && s.ops == 64, "64 operations, not 65");
+	CHECK(txn_op_fits_alone(100, 102) && !txn_op_fits_alone(101, 102),
+	    "an operation fits alone when it and its brackets do");
 }
 
 int
