@@ -52,6 +52,8 @@ done <<'ROWS'
 {"fail_reads":[1,2,3],"status":503,"body":"rpc error: No cluster leader"}|--retries 2|69|Consul answered HTTP 503: rpc error: No cluster leader|empty|3|5xx every time: 69 after --retries 2, nothing printed
 {"fail_reads":[1],"status":403,"body":"Permission denied: token lacks permission"}|--retries 2|77|HTTP 403: Permission denied|empty|1|a 403 on the listing is not tried again: 77
 {"drop_reads":[1]}|-v|0|trying again|want|2|the listing's connection dropped, then the answer
+{"fail_reads":[1],"status":429,"body":""}|-v|0|rate limited \(HTTP 429\); trying again|want|2|a 429 (a rate limit, no body, as Consul's) on the listing, then the answer
+{"fail_reads":[1,2,3],"status":429,"body":""}|--retries 2|69|Consul answered HTTP 429$|empty|3|429 every time: 69 after --retries 2, nothing printed
 {"drop_reads":[1,2,3,4,5,6]}|--retries 1|69|cannot reach Consul at http|empty|2|the connection dropped every time: 69
 ROWS
 
@@ -109,6 +111,40 @@ else
 	fail "kvpush: a 5xx on the read-back" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
 fi
 seen "...1 write; the listing and 1+1+1+1 read-backs" 5 1
+
+# A transaction answered 429 was refused before it was applied: sent again
+# after the same pause as an unanswered one, with no read-back; 429 every
+# time is 75, nothing printed.
+new_prefix
+fault '{"fail_writes":[1],"status":429,"body":""}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v
+counted
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+    grep -q 'transaction of 3 operations: Consul answered HTTP 429; trying again' "$T/err"; then
+	ok "kvpush: a 429 on the transaction, sent again: 1 2 3"
+else
+	fail "kvpush: a 429 on the transaction" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+fi
+seen "...the listing, 2 writes, no read-back" 1 2
+new_prefix
+fault '{"fail_writes":[1,2,3,4],"status":429,"body":""}'
+run -i <(records 3) kvpush --prefix "$PREFIX" --retries 2
+counted
+expect "kvpush: 429 every time: 75 after --retries 2, nothing printed" 75 \
+	"gave up after 3 tries: Consul answered HTTP 429$" /dev/null
+seen "...3 writes" 1 3
+is "...nothing written" "$(keys | wc -l)" 0
+# A read-back answered 429 is read again.
+new_prefix
+fault '{"stall_ms":10000,"stall_on":[1],"stall_phase":"after","fail_reads":[2],"status":429,"body":""}'
+run -i <(records 3) kvpush --prefix "$PREFIX" -v --timeout 1s --retries 2
+if [ "$status" = 0 ] && [ "$(indexes)" = "1 2 3" ] && [ "$(keys | wc -l)" = 3 ] &&
+    grep -q "GET /v1/kv/$PREFIX/1?raw: HTTP 429, trying again" "$T/err" && grep -q 'but it landed' "$T/err"; then
+	ok "kvpush: a 429 on a read-back, read again: landed, no duplicate"
+else
+	fail "kvpush: a 429 on a read-back" "status $status $(indexes)" "$(cat "$T/err")" "$(keys)"
+fi
+fault '{}'
 
 # ================================================================ writes
 # Dropped before it was applied.  On the kept-alive connection curl sends

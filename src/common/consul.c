@@ -527,6 +527,12 @@ consul_backoff(int attempt)
 }
 
 int
+consul_try_later(long status)
+{
+	return status >= 500 || status == 429;
+}
+
+int
 consul_call_idempotent(struct consul *c, const char *method,
     const char *path, const char *body, size_t len, struct http_reply *rep)
 {
@@ -535,7 +541,7 @@ consul_call_idempotent(struct consul *c, const char *method,
 	for (attempt = 0;; attempt++) {
 		int rc = consul_call(c, method, path, body, len, rep);
 
-		if (rc == 0 && rep->status < 500)
+		if (rc == 0 && !consul_try_later(rep->status))
 			return 0;
 		if (attempt == c->retries)
 			return rc;
@@ -588,7 +594,7 @@ consul_fail_status(const struct http_reply *rep)
 {
 	if (rep->status == 401 || rep->status == 403)
 		return EX_NOPERM;
-	if (rep->status >= 500)
+	if (consul_try_later(rep->status))
 		return EX_UNAVAILABLE;
 	return EX_PROTOCOL;
 }

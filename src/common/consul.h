@@ -94,8 +94,16 @@ typedef int consul_sink_fn(const char *data, size_t len, void *arg);
 int		 consul_get_stream(struct consul *c, const char *path,
 		    consul_sink_fn *sink, void *arg, struct http_reply *rep);
 /*
+ * Whether an answer says "not now": a server error, or 429, which Consul
+ * gives when a rate limit refuses a request (the agent's limits.rpc_rate,
+ * or from 1.15 the servers' request_limits) before acting on it.  Consul
+ * sends no Retry-After, so such an answer waits as a 5xx does.
+ */
+int		 consul_try_later(long status);
+/*
  * As consul_call, for requests that are safe to repeat (reads): retries
- * transport failures and 5xx answers cfg->retries times with backoff.
+ * transport failures and consul_try_later() answers cfg->retries times
+ * with backoff.
  */
 int		 consul_call_idempotent(struct consul *c, const char *method,
 		    const char *path, const char *body, size_t len,
@@ -116,8 +124,8 @@ void		 http_reply_free(struct http_reply *rep);
 
 /*
  * The exit status and message for an unwelcome answer: 403 is EX_NOPERM,
- * 5xx EX_UNAVAILABLE, anything else EX_PROTOCOL.  The message quotes the
- * start of Consul's error body.
+ * 5xx and 429 EX_UNAVAILABLE, anything else EX_PROTOCOL.  The message
+ * quotes the start of Consul's error body.
  */
 int		 consul_fail_status(const struct http_reply *rep);
 char		*consul_fail_message(const struct http_reply *rep);

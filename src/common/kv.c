@@ -177,7 +177,7 @@ may_retry(struct consul *c, int rc, const struct http_reply *rep,
 	if (listing_elements(l) > 0 || attempt >= consul_retries(c))
 		return 0;
 	return (rc != 0 && !listing_failed(l)) ||
-	    (rc == 0 && rep->status >= 500);
+	    (rc == 0 && consul_try_later(rep->status));
 }
 
 /* What a listing hands its elements to. */
@@ -228,7 +228,8 @@ list_prefix(struct consul *c, const char *query, struct scan_ctx *ctx)
 		if (!may_retry(c, rc, &rep, l, attempt))
 			break;
 		info("reading %s/: %s; trying again", ctx->prefix,
-		    rc ? consul_error(c) : "server error");
+		    rc ? consul_error(c) : rep.status == 429 ?
+		    "rate limited (HTTP 429)" : "server error");
 		if (rc == 0)
 			http_reply_free(&rep);
 		listing_free(l);

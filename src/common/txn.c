@@ -213,6 +213,8 @@ txn_send(struct consul *c, const char *body, size_t len, char **why)
 		out = denied ? TXN_DENIED : TXN_CONFLICT;
 	} else if (rep.status == 401 || rep.status == 403)
 		out = TXN_DENIED;
+	else if (rep.status == 429)
+		out = TXN_LIMITED;	/* refused before it was applied */
 	else
 		out = rep.status >= 500 ? TXN_UNKNOWN : TXN_REFUSED;
 	if (*why == NULL && out != TXN_COMMITTED)
@@ -283,7 +285,7 @@ txn_commit(struct consul *c, int retries, struct txn_batch *b, char **why)
 		if ((out == TXN_UNKNOWN || out == TXN_CONFLICT) &&
 		    b->landed != NULL)
 			out = settle(b, out, why, &final);
-		if (out != TXN_UNKNOWN || final)
+		if ((out != TXN_UNKNOWN && out != TXN_LIMITED) || final)
 			break;
 		if (++unanswered > retries) {
 			msg = xasprintf("%s: gave up after %d %s: %s", b->what,
@@ -311,6 +313,7 @@ txn_exit_status(enum txn_outcome out)
 	case TXN_REFUSED:
 		return EX_PROTOCOL;
 	case TXN_UNKNOWN:
+	case TXN_LIMITED:
 		return EX_TEMPFAIL;
 	default:
 		return EX_SOFTWARE;	/* not a failure */

@@ -27,6 +27,7 @@ enum txn_outcome {
 	TXN_CONFLICT,	/* 409 over a CAS or missing key: nothing applied */
 	TXN_DENIED,	/* 403, or 409 "Permission denied": nothing applied */
 	TXN_REFUSED,	/* another 4xx (too large, malformed): nothing applied */
+	TXN_LIMITED,	/* 429, a rate limit: nothing applied, send it later */
 	TXN_UNKNOWN	/* no answer or a 5xx: it may or may not have applied */
 };
 
@@ -96,10 +97,10 @@ struct txn_batch {
 
 /*
  * Sends b, and again (up to retries times, after a pause) while it gets no
- * answer: TXN_COMMITTED; TXN_CONFLICT, which the caller settles (read
- * again, renumber); or a failure for txn_exit_status(): denied, refused,
- * unanswered after every try, or landed or not with no way to tell.  *why
- * (to free) says why for all but TXN_COMMITTED.
+ * answer or is rate limited: TXN_COMMITTED; TXN_CONFLICT, which the caller
+ * settles (read again, renumber); or a failure for txn_exit_status():
+ * denied, refused, unanswered or limited after every try, or landed or not
+ * with no way to tell.  *why (to free) says why for all but TXN_COMMITTED.
  */
 enum txn_outcome txn_commit(struct consul *c, int retries,
 	    struct txn_batch *b, char **why);
