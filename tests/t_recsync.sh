@@ -161,7 +161,13 @@ else
 			mount -t tmpfs -o ro tmpfs "$fs/ro" || exit 90
 			cat /dev/zero >"$fs/full/filler" 2>/dev/null
 			exec "$@"' sh "$T/fs" recsync --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$T/fs/${how%:*}"
-		if [ "$status" = "${how#*:}" ] && [ "$(field status)" = "${how#*:}" ] && [ -z "$(stored)" ] &&
+		# Read-only is found before the lock (no summary), full on writing.
+		if [ "${how%:*}" = ro ]; then
+			summary=$(cat "$T/out") want_summary=''
+		else
+			summary=$(field status) want_summary=${how#*:}
+		fi
+		if [ "$status" = "${how#*:}" ] && [ "$summary" = "$want_summary" ] && [ -z "$(stored)" ] &&
 		    [ "$(rcli SCARD "$SETKEY")" = 0 ]; then
 			ok "rules dir ${how%:*}: ${how#*:}, nothing stored"
 		else
@@ -169,6 +175,38 @@ else
 		fi
 	done
 fi
+
+# --- a rules directory that takes no file is found before the lock and
+# any work (73), by every run that writes a rule file: not a dry run, a
+# plan, touch or status.  Columns: the arguments (DIR a missing directory,
+# FILE a file), the status, the message.
+: >"$T/settings.file"
+while IFS='|' read -r args want pat; do
+	argv=()
+	for a in $args; do
+		case $a in
+		DIR) argv+=("$T/no such dir") ;;
+		FILE) argv+=("$T/settings.file") ;;
+		*) argv+=("$a") ;;
+		esac
+	done
+	requests=$(standin_requests)
+	run -i "$T/settings.in" env CONSUL_HTTP_ADDR="$STANDIN_URL" recsync "${argv[@]}"
+	expect "recsync $args: $want" "$want" "$pat"
+	if [ "$want" = 73 ]; then
+		is "recsync $args: no request to Consul, no lock" "$(standin_requests)" "$requests"
+	fi
+done <<'ROWS'
+--rules-dir DIR|73|^recsync: --rules-dir: .*/no such dir: no such directory$
+--rules-dir FILE|73|^recsync: --rules-dir: .*/settings.file: not a directory$
+retire --rules-dir DIR|73|^recsync: --rules-dir: 
+rebuild --yes --rules-dir DIR|73|^recsync: --rules-dir: 
+retire --unused-for 90d --yes --rules-dir DIR|73|^recsync: --rules-dir: 
+--dry-run --rules-dir DIR|0|would create
+rebuild --rules-dir DIR|0|rebuild would add
+ROWS
+env CONSUL_HTTP_ADDR="$STANDIN_URL" RECSYNC_RULES_DIR="$T/no such dir" recsync </dev/null >"$T/out" 2>"$T/err"; status=$?
+expect "RECSYNC_RULES_DIR missing: 73, named" 73 "^recsync: RECSYNC_RULES_DIR: .*no such directory"
 
 # --- first run: everything lands everywhere
 run -i "$T/sample" rs
