@@ -523,6 +523,25 @@ else
 	fail "retire --dry-run changed something"
 fi
 
+# --- a jq that fails (it reads the records of every plan and listing)
+# fails the run: never a plan with parts missing and exit 0.  Columns: the
+# arguments, FILE the records to retire.
+mkdir -p "$T/badjq"
+printf '#!/bin/sh\necho "jq: broken" >&2\nexit 5\n' >"$T/badjq/jq"
+chmod +x "$T/badjq/jq"
+while IFS='|' read -r args; do
+	argv=()
+	for a in $args; do if [ "$a" = FILE ]; then argv+=("$T/retire"); else argv+=("$a"); fi; done
+	run env PATH="$T/badjq:$PATH" recsync "${argv[@]}" --prefix "$PREFIX" --set-key "$SETKEY" --rules-dir "$RULES"
+	expect "recsync $args with a failing jq: 70" 70 "^recsync: jq failed"
+	is "recsync $args with a failing jq: the summary says 70" "$(field status)" 70
+done <<'ROWS'
+retire --dry-run FILE
+retire -q --dry-run FILE
+rebuild FILE
+retire --unused-for 90d
+ROWS
+
 # --- retire: out of Consul, Redis and the rule file
 run -i "$T/retire" rs retire
 if [ "$status" = 0 ] && [ "$(field removed)" = 2 ] && [ "$(field redis_removed)" = 2 ] &&
