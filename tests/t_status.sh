@@ -337,6 +337,20 @@ if [ "$status" = 69 ] && [ "$(metric recsync_last_run_exit_status 'command="sync
 else
 	fail "carried over" "$status" "$(cat "$M")"
 fi
+# An empty value is refused (64) like any other option's, never taken for
+# RECSYNC_METRICS_FILE's file or the newest rule file.
+while IFS='|' read -r sub opt; do
+	args=()
+	[ "$sub" = sync ] || args=("$sub")
+	rm -f "$T/m/env.prom"
+	RECSYNC_METRICS_FILE=$T/m/env.prom run -i /dev/null rs "${args[@]}" "$opt" ''
+	expect "$sub $opt '': refused, 64" 64 "^recsync: $opt: the value is empty"
+	check "$sub $opt '': RECSYNC_METRICS_FILE's file not written" test ! -e "$T/m/env.prom"
+done <<'ROWS'
+sync|--metrics-file
+status|--metrics-file
+status|--rule-file
+ROWS
 run -i /dev/null rs -q --metrics-file "$T/nodir/recsync.prom"
 expect "--metrics-file in a missing directory: 73 before the run" 73 "no such directory"
 run -i /dev/null rs -q --metrics-file "$T/m"
