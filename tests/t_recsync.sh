@@ -576,6 +576,10 @@ if [ "$status" = 0 ] && [ "$(field add)" = 1 ] && [ "$(field remove)" = 2 ] && [
 else
 	fail "rebuild plan" "status $status" "$(cat "$T/out")" "$(cat "$T/err")"
 fi
+# -q: the plan's summary only, no names (recsync(1): only warnings and errors).
+run -i "$T/want" rs rebuild -q
+expect "rebuild -q without --yes: nothing on stderr" 0 ""
+is "rebuild -q without --yes: the plan's summary" "$(field remove) $(field dry_run)" "2 True"
 # Kept records must never be absent: every command Redis runs is logged
 # (MONITOR) and none may remove them, and their Consul keys must be the
 # very ones they were (the first key of each, by its CreateIndex), never

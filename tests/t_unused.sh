@@ -73,6 +73,7 @@ ALL=$(printf '%s\n' "$(short 0)" "$(short 1)" "$(short 2)" "$(short 3)" "$(short
 run rs retire --unused-for 90d
 expect "plan: exits 0" 0 "would retire ${N[2]}: last used $(ago 100 | cut -c1-10)T"
 same "plan: three unused" 3 "$(field unused)"
+same "plan: the summary says dry_run, as every summary does" "True True" "$(field plan) $(field dry_run)"
 for i in 3 4; do
 	if grep -q "would retire ${N[$i]}: last used never" "$T/err"; then ok "plan: record $i never used"
 	else fail "plan: record $i never used" "$(cat "$T/err")"; fi
