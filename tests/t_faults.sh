@@ -1,9 +1,9 @@
 #!/bin/bash
 # Faults that only the stand-in can inject (its header lists them): reads
-# answered 5xx, dropped or stalled (kvdiff's listing, kvpush's read-backs),
-# a write's connection dropped before it was applied, every write losing its
-# numbers to another writer, and keys changed between kvpush --delete's read
-# and its delete-cas.  Against a real agent (RECSYNC_TEST_CONSUL) every check
+# answered 5xx or 429, dropped, cut off or stalled (kvdiff's listing,
+# kvpush's read-backs), writes answered 429, a write's connection dropped
+# before it was applied, every write losing its numbers to another writer,
+# and keys changed between kvpush --delete's read and its delete-cas.  Against a real agent (RECSYNC_TEST_CONSUL) every check
 # skips.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +55,7 @@ done <<'ROWS'
 {"fail_reads":[1],"status":429,"body":""}|-v|0|rate limited \(HTTP 429\); trying again|want|2|a 429 (a rate limit, no body, as Consul's) on the listing, then the answer
 {"fail_reads":[1,2,3],"status":429,"body":""}|--retries 2|69|Consul answered HTTP 429$|empty|3|429 every time: 69 after --retries 2, nothing printed
 {"drop_reads":[1,2,3,4,5,6]}|--retries 1|69|cannot reach Consul at http|empty|2|the connection dropped every time: 69
+{"cut_reads":[1,2,3]}|--retries 2|76|^kvdiff: reading [^ ]*: Consul's answer was cut off: transfer closed with [0-9]+ bytes remaining to read$|empty|1|a listing cut off after records came: 76, not tried again, nothing printed
 ROWS
 
 # stalled NAME FAULT RETRIES MAX_MS READS: kvdiff --timeout 1s against a
@@ -88,6 +89,17 @@ fault '{"stall_reads":[1],"stall_ms":1500,"stall_read_phase":"body"}'
 run kvdiff --all --prefix "$PREFIX" --timeout 10s
 expect "kvdiff: a listing slow midway but within --timeout arrives whole" 0 "" "$T/want"
 fault '{}'
+
+# A listing cut off before any record came is read again.
+new_prefix
+records 1 | kvpush --prefix "$PREFIX" >/dev/null
+kvdiff --all --prefix "$PREFIX" </dev/null >"$T/one"
+fault '{"cut_reads":[1]}'
+run kvdiff --all --prefix "$PREFIX" -v
+counted
+expect "kvdiff: a listing cut off before its first record, then the answer" 0 \
+	"transfer closed with [0-9]+ bytes remaining to read; trying again" "$T/one"
+seen "...2 reads" 2 0
 
 # kvpush's reads: the listing of the numbers, and the read-backs of a lost
 # answer (consul_call_idempotent)

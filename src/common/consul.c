@@ -20,6 +20,7 @@ struct consul {
 	char			*url;
 	char			*display;	/* url, its password masked */
 	int			 retries;
+	int			 cut;		/* the last answer was cut off */
 	char			 error[CURL_ERROR_SIZE];
 };
 
@@ -396,6 +397,12 @@ consul_error(const struct consul *c)
 	return c->error;
 }
 
+int
+consul_answer_cut(const struct consul *c)
+{
+	return c->cut;
+}
+
 /* Where an answer's body goes: the reply, or a sink for a 2xx answer. */
 struct body_dest {
 	CURL			*curl;
@@ -476,6 +483,8 @@ perform(struct consul *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, rep);
 	rc = curl_easy_perform(c->curl);
 	free(url);
+	/* An answer shorter than it said, whether by its length or chunks. */
+	c->cut = rc == CURLE_PARTIAL_FILE;
 	if (rc != CURLE_OK) {
 		if (dest->sink_failed)
 			snprintf(c->error, sizeof(c->error), "%s",

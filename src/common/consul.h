@@ -118,6 +118,12 @@ int		 consul_call_once(struct consul *c, const char *method,
 		    const char *path, const char *body, size_t len,
 		    struct http_reply *rep);
 const char	*consul_error(const struct consul *c);
+/*
+ * Whether the last request failed because Consul's answer ended before
+ * the length it announced (the connection closed midway): an answer that
+ * is not the one the API promises, not an agent out of reach.
+ */
+int		 consul_answer_cut(const struct consul *c);
 /* Sleeps before try number `attempt` (1, 2, ...): 0.2 s doubling, max 5 s. */
 void		 consul_backoff(int attempt);
 void		 http_reply_free(struct http_reply *rep);

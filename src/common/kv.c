@@ -142,6 +142,11 @@ listing_status(struct consul *c, const char *prefix, int rc,
 		    prefix);
 		return EX_PROTOCOL;
 	}
+	if (rc != 0 && consul_answer_cut(c)) {
+		warnmsg("reading %s/: Consul's answer was cut off: %s", prefix,
+		    consul_error(c));
+		return EX_PROTOCOL;
+	}
 	if (rc != 0) {
 		warnmsg("cannot reach Consul at %s: %s", consul_url(c),
 		    consul_error(c));
