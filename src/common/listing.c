@@ -484,7 +484,11 @@ member_value(struct listing *l, enum member m, const char *p, const char *end,
 		if ((rc = number(p, end, next, &integer, &v)) != OK)
 			return rc;
 		if (m == MODIFY_INDEX) {
-			l->modify_index = integer ? GOOD : WRONG;
+			/*
+			 * A raft index, 1 or more: a ModifyIndex below would
+			 * be a cas index no key has (0: create only).
+			 */
+			l->modify_index = integer && v > 0 ? GOOD : WRONG;
 			l->modify_index_value = (unsigned long long)v;
 		} else
 			not_string(l, m);

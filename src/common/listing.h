@@ -9,10 +9,11 @@
  *	?keys		["key", ...]
  *
  * An element that is not a KV entry as Consul sends one (not an object,
- * Key not a string, ModifyIndex not an integer, no Value, a Value of ours
- * that is not base64) fails the listing, as does text that is not one JSON
- * array or that jansson would refuse: a NUL byte, \u0000, a surrogate out
- * of a pair, a number out of range, a Key that is not UTF-8.
+ * Key not a string, ModifyIndex not an integer of 1 or more, no Value, a
+ * Value of ours that is not base64) fails the listing, as does text that
+ * is not one JSON array or that jansson would refuse: a NUL byte, \u0000,
+ * a surrogate out of a pair, a number out of range, a Key that is not
+ * UTF-8.
  *
  * Ownership: the struct kv_entry (and the key) handed to a callback live
  * until it returns.

@@ -109,7 +109,8 @@ ref_on_number(void *ctx, const char *text, size_t len)
 	if (!json_number_ok(text, len, &integer, &value))
 		return 0;
 	if (l->depth == REF_ELEMENT && l->member == REF_MODIFY_INDEX) {
-		l->modify_index = integer ? REF_GOOD : REF_WRONG;
+		/* Held to the scanner's rule since: 1 or more. */
+		l->modify_index = integer && value > 0 ? REF_GOOD : REF_WRONG;
 		l->modify_index_value = (unsigned long long)value;
 		return 1;
 	}

@@ -259,8 +259,14 @@ main(void)
 	    "\"Value\":null}]") != 0 &&
 	    entries("[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,"
 	    "\"F\":1e999}]") != 0, "a number out of range");
-	CHECK(entries("[{\"Key\":\"p/1\",\"ModifyIndex\":-9223372036854775808,"
-	    "\"Value\":null}]") == 0, "the smallest long long is a number");
+	CHECK(entries("[{\"Key\":\"p/1\",\"ModifyIndex\":1,\"Value\":null,"
+	    "\"F\":-9223372036854775808}]") == 0,
+	    "the smallest long long is a number");
+	CHECK(entries("[{\"Key\":\"p/1\",\"ModifyIndex\":-3,\"Value\":null}]")
+	    != 0 && entries("[{\"Key\":\"p/1\",\"ModifyIndex\":0,"
+	    "\"Value\":null}]") != 0 &&
+	    entries("[{\"Key\":\"p/1\",\"ModifyIndex\":-9223372036854775808,"
+	    "\"Value\":null}]") != 0, "a ModifyIndex below 1, which no key has");
 	CHECK(read_n("[\"p/1\",\"p/\",\"p/22\"]", 19, 2, 0, 1) == 0 &&
 	    strcmp(got, "p/1|p/|p/22|") == 0, "a ?keys listing");
 	CHECK(read_n("[\"p/1\",{}]", 10, 2, 0, 1) != 0 &&
