@@ -52,6 +52,12 @@ done <<'ROWS'
 render --shard 0/3|64|render needs
 --shard 0/3|64|are for render
 --yes|64|--yes is for rebuild
+-q rebuild --yes x.jsonl|64|^recsync: 'rebuild' after an option: the subcommand comes first
+--rules-dir . retire x.jsonl|64|^recsync: 'retire' after an option: the subcommand comes first
+--dry-run status|64|^recsync: 'status' after an option
+--yes render --shard 0/1|64|^recsync: 'render' after an option
+-v touch|64|^recsync: 'touch' after an option
+--dry-run -- retire|66|^kvdiff: retire: No such file
 ROWS
 
 # --- a bad setting is refused (64) before the lock and before any
