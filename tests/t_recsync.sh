@@ -940,6 +940,33 @@ else
 	fail "the Redis that never answers starts"
 fi
 
+# The same with Ctrl-C typed on a terminal (script(1) gives the run one):
+# kvlock gives the terminal to the group of the run under the lock, so
+# the interrupt reaches only that group, which must not ignore it.
+rm -f "$T/hang.accepted"
+mkfifo "$T/ctl"
+# shellcheck disable=SC2016 # the inner shell's own $?
+script -qec "'$RECSYNC_BIN/recsync' --prefix '$PREFIX' --rules-dir '$RULES' \
+	--redis 'unix://$T/hang.sock' --set-key '$SETKEY-int-$$' \
+	--metrics-file '$T/int-metrics/recsync.prom' '$T/int.in'; echo \"exit=\$?\"" \
+	/dev/null <"$T/ctl" >"$T/tty" 2>&1 &
+top=$!
+exec {ctl}>"$T/ctl"
+if wait_for test -s "$T/hang.accepted"; then
+	printf '\003' >&"$ctl"
+	wait_exit "$top"
+	if grep -q 'exit=130' "$T/tty" && ! pgrep -f "redisput.*$SETKEY-int-$$" >/dev/null &&
+	    ! curl -s "$CONSUL_HTTP_ADDR/v1/kv/$PREFIX.lock" | grep -q Session; then
+		ok "Ctrl-C on a terminal with --metrics-file: 130 at once, the stage stopped, the lock let go"
+	else
+		fail "Ctrl-C on a terminal with --metrics-file" "status $status" "$(cat -v "$T/tty")"
+	fi
+else
+	kill "$top"; wait "$top"
+	fail "Ctrl-C on a terminal: the run reached Redis" "$(cat -v "$T/tty")"
+fi
+exec {ctl}>&-
+
 # --- rebuild: a rejection is reported at the file:line the user wrote
 new_prefix
 printf '%s\n' '{"record":"rw:z","expr":"up"}' '{"record":"rw:a","expr":"sum("}' >"$T/rw"
