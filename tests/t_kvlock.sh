@@ -115,8 +115,8 @@ sid=$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/kv/$KEY" | python3 -c 'import json,sy
 consul_curl -s -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
 wait "$holder"; st=$?
 kill -0 "$(cat "$T/victim")" 2>/dev/null; alive=$?
-if [ "$st" = 143 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err"; then
-	ok "a lost lock stops the command (143)"
+if [ "$st" = 75 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/lost.err"; then
+	ok "a lost lock stops the command, and kvlock exits 75, not with the command's status"
 else
 	fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
 fi
@@ -340,6 +340,62 @@ else
 fi
 CONSUL_HTTP_ADDR=$MAIN_CONSUL
 new_prefix; KEY=$PREFIX.lock
+
+# --- a renewal that fails counts, whatever the failure: once none has
+# succeeded for the TTL (10 s), the session may be gone and another run may
+# hold the lock, so the command is stopped and kvlock exits 75 (before, it
+# ran on and exited with the command's status).  One that fails and then
+# succeeds stops nothing.  Each row on a stand-in of its own, all at once,
+# the fault set once the command runs.  Columns: the row, the fault (a
+# fault set, "stall": every request stalled, "gone": the stand-in killed),
+# the status.
+FAILING=$(seq -s, 1 60)
+ROWS=$(cat <<ROWS
+500|{"fail_renews":[$FAILING],"status":500}|75
+403|{"fail_renews":[$FAILING],"status":403,"body":"Permission denied"}|75
+429|{"fail_renews":[$FAILING],"status":429,"body":"rate limit exceeded"}|75
+stall|stall|75
+gone|gone|75
+once|{"fail_renews":[1,2],"status":500}|0
+ROWS
+)
+while IFS='|' read -r row how want; do
+	start_standin "renew-$row"; spid=$!
+	echo "$STANDIN_URL $spid" >"$T/renew-$row.standin"
+	kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" --ttl 10s --timeout 2s --retries 0 -- \
+		sh -c "echo \$\$ >'$T/renew-$row.pid'; exec '$T/gate' '$T/renew-$row.go'" \
+		2>"$T/renew-$row.err" & echo $! >"$T/renew-$row.kvlock"
+done <<<"$ROWS"
+while IFS='|' read -r row how want; do
+	read -r url spid <"$T/renew-$row.standin"
+	wait_for test -s "$T/renew-$row.pid"
+	case $how in
+	stall) CONSUL_HTTP_ADDR=$url fault '{"stall_ms":60000}' ;;
+	gone) kill "$spid" ;;
+	*) CONSUL_HTTP_ADDR=$url fault "$how" ;;
+	esac
+done <<<"$ROWS"
+sleep 11	# longer than the TTL: the row "once" must outlive it
+touch "$T/renew-once.go"
+while IFS='|' read -r row how want; do
+	wait_exit "$(cat "$T/renew-$row.kvlock")"
+	cpid=$(cat "$T/renew-$row.pid" 2>/dev/null)
+	alive=no; [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null && alive=yes
+	touch "$T/renew-$row.go"
+	if [ "$want" = 0 ]; then
+		if [ "$status" = 0 ] && grep -q 'renewed the session after 2 failed tries' "$T/renew-$row.err"; then
+			ok "renewals that fail, then succeed within the TTL: the command runs on (0)"
+		else
+			fail "renewals failing, then not" "status $status" "$(cat "$T/renew-$row.err")"
+		fi
+	elif [ "$status" = "$want" ] && [ "$alive" = no ] &&
+	    grep -q 'no renewal of the session has succeeded for 10s' "$T/renew-$row.err" &&
+	    grep -q 'was lost; stopping the command' "$T/renew-$row.err"; then
+		ok "renewals that fail ($row) for the TTL: the lock counts as lost, the command is stopped, $want"
+	else
+		fail "renewals failing ($row)" "status $status, want $want; command alive: $alive" "$(cat "$T/renew-$row.err")"
+	fi
+done <<<"$ROWS"
 
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"

@@ -511,6 +511,20 @@ consul_call(struct consul *c, const char *method, const char *path,
 }
 
 int
+consul_call_within(struct consul *c, double secs, const char *method,
+    const char *path, const char *body, size_t len, struct http_reply *rep)
+{
+	long timeout_ms = c->timeout_ms;
+	int rc;
+
+	if (secs * 1000 < (double)timeout_ms)
+		c->timeout_ms = secs < 0.001 ? 1L : (long)(secs * 1000);
+	rc = consul_call(c, method, path, body, len, rep);
+	c->timeout_ms = timeout_ms;
+	return rc;
+}
+
+int
 consul_get_stream(struct consul *c, const char *path, consul_sink_fn *sink,
     void *arg, struct http_reply *rep)
 {

@@ -85,6 +85,14 @@ int		 consul_call(struct consul *c, const char *method,
 		    const char *path, const char *body, size_t len,
 		    struct http_reply *rep);
 /*
+ * As consul_call, given up after secs when that comes before --timeout:
+ * for a request that is worth nothing late (a session's renewal, which
+ * must be tried again before the session's TTL runs out).
+ */
+int		 consul_call_within(struct consul *c, double secs,
+		    const char *method, const char *path, const char *body,
+		    size_t len, struct http_reply *rep);
+/*
  * A GET whose 2xx body is handed to sink piece by piece as it arrives
  * (other answers' bodies land in rep as usual).  A sink returns 0 to go
  * on; anything else ends the transfer as a failure.  Not retried: the sink

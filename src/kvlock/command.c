@@ -9,12 +9,11 @@
 #include "command.h"
 #include "diag.h"
 
-/* What the waits share: the command, the lock, when to renew it next. */
+/* What the waits share: the command, the lock, whether it was lost. */
 struct watch {
 	struct command	*cmd;
 	struct lock	*l;
 	const sigset_t	*set;
-	double		 renew_at;
 	int		 lost;
 };
 
@@ -131,22 +130,19 @@ reap(pid_t pid, int *status)
 static void
 watch_wait(struct watch *w, double secs)
 {
-	double left = w->renew_at - now_seconds();
+	double left;
 	struct timespec ts;
 	int sig;
 
-	if (left <= 0) {
-		if (lock_renew(w->l) != 0) {
-			if (!w->lost++)
-				warnmsg("the lock on %s was lost; stopping "
-				    "the command", w->l->key);
-			signal_group(w->cmd, SIGTERM);
-		}
-		left = w->l->ttl / 3;
-		w->renew_at = now_seconds() + left;
+	if (!w->lost && lock_keep(w->l) != 0) {
+		warnmsg("the lock on %s was lost; stopping the command",
+		    w->l->key);
+		w->lost = 1;
+		signal_group(w->cmd, SIGTERM);
 	}
-	if (secs > left)
-		secs = left;
+	left = w->l->renew_at - now_seconds();
+	if (!w->lost && secs > left)
+		secs = left > 0 ? left : 0;
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
 	sig = sigtimedwait(w->set, NULL, &ts);
@@ -191,7 +187,7 @@ int
 command_supervise(struct command *cmd, struct lock *l, const sigset_t *set,
     double grace)
 {
-	struct watch w = { cmd, l, set, now_seconds() + l->ttl / 3, 0 };
+	struct watch w = { cmd, l, set, 0 };
 	int status = 0;
 
 	while (!reap(cmd->pid, &status))
@@ -199,6 +195,8 @@ command_supervise(struct command *cmd, struct lock *l, const sigset_t *set,
 	if (cmd->tty != -1)
 		tcsetpgrp(cmd->tty, getpgrp());
 	drain(&w, grace);
+	if (w.lost)
+		return LOCK_LOST;	/* whatever the command said */
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

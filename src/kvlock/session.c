@@ -20,6 +20,13 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The time between two renewals: a third of the TTL. */
+static double
+renew_every(const struct lock *l)
+{
+	return l->ttl / 3;
+}
+
 /* Says why a request failed; returns the matching sysexits status. */
 static int
 failure(const char *what, struct consul *c, int rc, struct http_reply *rep)
@@ -54,6 +61,9 @@ lock_session_create(struct lock *l, const char *name)
 	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		die(EX_SOFTWARE, "cannot build the session request");
 	json_decref(req);
+	/* The TTL runs from when Consul may have made the session. */
+	l->renewed_at = now_seconds();
+	l->renew_at = l->renewed_at + renew_every(l);
 	/* Sent once: after a lost answer a second try would be a second session. */
 	rc = consul_call_once(l->c, "PUT", "/v1/session/create", body,
 	    strlen(body), &rep);
@@ -120,7 +130,6 @@ int
 lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 {
 	double deadline = now_seconds() + timeout;
-	double renew_at = now_seconds() + l->ttl / 3;
 	int tries = 0, got = 0, rc, sig;
 	char *who;
 
@@ -145,32 +154,80 @@ lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
 			return 128 + sig;
 		}
 		/* As while the command runs: a long wait must not lose it. */
-		if (now_seconds() >= renew_at) {
-			lock_renew(l);
-			renew_at = now_seconds() + l->ttl / 3;
-		}
+		lock_keep(l);
 	}
 	return rc;
 }
 
-int
+/* Says why a renewal failed: the first of a run of them only. */
+static void
+renew_failed(struct lock *l, const char *why)
+{
+	if (l->failures++ == 0)
+		warnmsg("renewing the session: %s; trying again every second",
+		    why);
+}
+
+/*
+ * One try at renewing the session: 1, 0 when it failed (said), -1 when
+ * Consul no longer knows the session.  An answer later than the next
+ * renewal is worth nothing, so none is waited for longer.
+ */
+static int
 lock_renew(struct lock *l)
 {
 	char *path = xasprintf("/v1/session/renew/%s", l->session);
 	struct http_reply rep;
-	/* One try: the next tick is the retry, well within the TTL. */
-	int rc = consul_call(l->c, "PUT", path, "", 0, &rep);
+	int rc = consul_call_within(l->c, renew_every(l), "PUT", path, "", 0,
+	    &rep);
 
 	free(path);
 	if (rc != 0) {
-		warnmsg("renewing the session: %s", consul_error(l->c));
-		return 0;	/* the TTL still has time: try again later */
+		renew_failed(l, consul_error(l->c));
+		return 0;
 	}
-	rc = rep.status == 404 ? -1 : 0;
-	if (rep.status != 200 && rep.status != 404)
-		warnmsg("renewing the session: HTTP %ld", rep.status);
+	rc = rep.status == 200 ? 1 : rep.status == 404 ? -1 : 0;
+	if (rc == 0) {
+		char *msg = consul_fail_message(&rep);
+
+		renew_failed(l, msg);
+		free(msg);
+	}
 	http_reply_free(&rep);
 	return rc;
+}
+
+int
+lock_keep(struct lock *l)
+{
+	double sent = now_seconds();
+	int rc;
+
+	if (sent < l->renew_at)
+		return 0;
+	if ((rc = lock_renew(l)) > 0) {
+		if (l->failures > 0)
+			note("renewed the session after %d failed tries",
+			    l->failures);
+		l->failures = 0;
+		l->renewed_at = sent;
+		l->renew_at = sent + renew_every(l);
+		return 0;
+	}
+	if (rc < 0) {
+		warnmsg("the session is gone: Consul no longer knows it");
+		return -1;
+	}
+	if (now_seconds() - l->renewed_at >= l->ttl) {
+		warnmsg("no renewal of the session has succeeded for %.0fs, "
+		    "its TTL: Consul may have let it go", l->ttl);
+		return -1;
+	}
+	/* As RenewPeriodic: again a second later, and once the TTL is up. */
+	l->renew_at = now_seconds() + 1;
+	if (l->renew_at > l->renewed_at + l->ttl)
+		l->renew_at = l->renewed_at + l->ttl;
+	return 0;
 }
 
 /*

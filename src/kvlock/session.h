@@ -11,6 +11,10 @@
 #include <signal.h>
 
 #include "consul.h"
+#include "diag.h"
+
+/* The status of a run whose session was lost: try again later. */
+#define LOCK_LOST	EX_TEMPFAIL
 
 struct lock {
 	struct consul	*c;
@@ -18,6 +22,10 @@ struct lock {
 	char		*session;	/* NULL until created */
 	char		*holder;	/* the value written to the key */
 	double		 ttl;
+	double		 renewed_at;	/* now_seconds() the last renewal that
+					   succeeded (or the creation) was sent */
+	double		 renew_at;	/* when lock_keep() renews next */
+	int		 failures;	/* renewals failed in a row */
 };
 
 /*
@@ -33,8 +41,14 @@ void	lock_session_create(struct lock *l, const char *name);
  * then be held all the same (an acquire applied, its answer lost).
  */
 int	lock_acquire(struct lock *l, double timeout, const sigset_t *stop);
-/* Renews the session: 0, or -1 when the session (and lock) is gone. */
-int	lock_renew(struct lock *l);
+/*
+ * Keeps the session alive: renews it once renew_at has come, every
+ * TTL/3, a second after a renewal that failed.
+ * 0 while the lock may still be ours; -1, after a message, once it is
+ * lost: Consul no longer knows the session, or no renewal has succeeded
+ * for a TTL (as Consul's RenewPeriodic gives up: the session may be gone).
+ */
+int	lock_keep(struct lock *l);
 /*
  * Reads the key and releases it if this session holds it, then destroys
  * the session: never the other order.  Says what it could not do.
