@@ -121,6 +121,22 @@ else
 	fail "lost lock" "status $st, alive $alive" "$(cat "$T/lost.err")"
 fi
 kill "$(cat "$T/victim")" 2>/dev/null
+# ... and one that ignores SIGTERM gets SIGKILL soon after (before, it ran
+# on, holding no lock, until it chose to end, and kvlock exited with its
+# status).
+kvlock --prefix "$PREFIX" --ttl 10s -- sh -c "trap '' TERM; echo \$\$ >'$T/stubborn'; while :; do sleep 0.1; done" \
+	2>"$T/stubborn.err" & holder=$!
+wait_for test -s "$T/stubborn"
+consul_curl -s -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$(lock_session)" >/dev/null
+wait_exit "$holder"
+kill -0 "$(cat "$T/stubborn")" 2>/dev/null; alive=$?
+if [ "$status" = 75 ] && [ "$alive" != 0 ] && grep -q 'was lost' "$T/stubborn.err" &&
+    grep -q 'SIGKILL' "$T/stubborn.err"; then
+	ok "a lost lock: a command that ignores SIGTERM gets SIGKILL, 75"
+else
+	fail "a lost lock, SIGTERM ignored" "status $status, alive $alive" "$(cat "$T/stubborn.err")"
+fi
+kill -KILL -- -"$(cat "$T/stubborn")" 2>/dev/null
 
 # --- the command's group: a writer it leaves in the background keeps the
 # lock until it is done; one that stays is stopped after --grace

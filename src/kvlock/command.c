@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -9,12 +10,24 @@
 #include "command.h"
 #include "diag.h"
 
-/* What the waits share: the command, the lock, whether it was lost. */
+/*
+ * Once the lock is lost, the group gets SIGKILL this long after SIGTERM
+ * (or after --grace when shorter): a loss is noticed within 5 s of the
+ * session going, so the group is gone before Consul's 15 s lock-delay lets
+ * another run take the lock.
+ */
+#define LOST_KILL_AFTER	5
+
+/* What the waits share: the command, the lock, how the group is stopped. */
 struct watch {
 	struct command	*cmd;
 	struct lock	*l;
 	const sigset_t	*set;
-	int		 lost;
+	double		 grace;
+	double		 term_at;	/* when the group gets SIGTERM */
+	double		 kill_at;	/* and SIGKILL; INFINITY: not planned */
+	int		 sent;		/* the last of them sent, or 0 */
+	int		 lost;		/* the lock was lost */
 };
 
 /* The terminal whose foreground kvlock is in, or -1. */
@@ -122,27 +135,76 @@ reap(pid_t pid, int *status)
 	return ended;
 }
 
+/* Whether any process of the command's group is left. */
+static int
+group_left(const struct command *cmd)
+{
+	return kill(-cmd->pid, 0) == 0 || errno != ESRCH;
+}
+
+/*
+ * The lock is gone and another run may take it: the group is sent
+ * SIGTERM at once, and SIGKILL soon after, whatever it does with SIGTERM.
+ */
+static void
+lose(struct watch *w)
+{
+	double t = now_seconds();
+
+	warnmsg("the lock on %s was lost; stopping the command", w->l->key);
+	w->lost = 1;
+	w->term_at = t;
+	w->kill_at = fmin(w->kill_at, t + fmin(w->grace, LOST_KILL_AFTER));
+}
+
+/* Sends the group SIGTERM, then SIGKILL, once their times have come. */
+static void
+escalate(struct watch *w)
+{
+	double t = now_seconds();
+
+	if (w->sent == 0 && t >= w->term_at) {
+		if (!w->lost)
+			warnmsg("the command's other processes still run after "
+			    "%.0fs; sending them SIGTERM", w->grace);
+		signal_group(w->cmd, w->sent = SIGTERM);
+	}
+	if (w->sent == SIGTERM && t >= w->kill_at && group_left(w->cmd)) {
+		warnmsg("the command's processes still run; sending them "
+		    "SIGKILL");
+		signal_group(w->cmd, w->sent = SIGKILL);
+	}
+}
+
+/* Seconds until the next thing to do: a renewal, SIGTERM or SIGKILL. */
+static double
+next_chore(const struct watch *w)
+{
+	double at = w->lost ? INFINITY : w->l->renew_at;
+
+	if (w->sent == 0)
+		at = fmin(at, w->term_at);
+	else if (w->sent == SIGTERM)
+		at = fmin(at, w->kill_at);
+	return fmax(at - now_seconds(), 0);
+}
+
 /*
  * Waits up to secs for a signal, renewing the session when it is due (a
- * lost lock stops the group) and passing the signals taken (SIGHUP,
- * SIGINT, SIGTERM, SIGCONT) on to the group.
+ * lost lock stops the group), stopping the group when its time has come,
+ * and passing the signals taken (SIGHUP, SIGINT, SIGTERM, SIGCONT) on to
+ * the group.
  */
 static void
 watch_wait(struct watch *w, double secs)
 {
-	double left;
 	struct timespec ts;
 	int sig;
 
-	if (!w->lost && lock_keep(w->l) != 0) {
-		warnmsg("the lock on %s was lost; stopping the command",
-		    w->l->key);
-		w->lost = 1;
-		signal_group(w->cmd, SIGTERM);
-	}
-	left = w->l->renew_at - now_seconds();
-	if (!w->lost && secs > left)
-		secs = left > 0 ? left : 0;
+	if (!w->lost && lock_keep(w->l) != 0)
+		lose(w);
+	escalate(w);
+	secs = fmin(secs, next_chore(w));
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
 	sig = sigtimedwait(w->set, NULL, &ts);
@@ -155,26 +217,20 @@ watch_wait(struct watch *w, double secs)
  * the background) are waited for, still under the lock, then stopped.
  */
 static void
-drain(struct watch *w, double grace)
+drain(struct watch *w)
 {
-	double start = now_seconds(), t;
-	int sent = 0, said = 0, st;
+	double end = now_seconds();
+	int said = 0, st;
 
+	w->term_at = fmin(w->term_at, end + w->grace);
+	w->kill_at = fmin(w->kill_at, end + 2 * w->grace);
 	for (;;) {
 		reap(w->cmd->pid, &st);
-		if (kill(-w->cmd->pid, 0) == -1 && errno == ESRCH)
+		if (!group_left(w->cmd))
 			return;
-		t = now_seconds() - start;
 		if (!said++)
 			info("waiting for the command's other processes");
-		if (sent == 0 && t >= grace) {
-			warnmsg("the command's other processes still run after "
-			    "%.0fs; sending them SIGTERM", grace);
-			signal_group(w->cmd, sent = SIGTERM);
-		} else if (sent == SIGTERM && t >= 2 * grace) {
-			warnmsg("sending them SIGKILL");
-			signal_group(w->cmd, sent = SIGKILL);
-		} else if (sent == SIGKILL && t >= 3 * grace) {
+		if (w->sent == SIGKILL && now_seconds() >= w->kill_at + w->grace) {
 			warnmsg("some of the command's processes cannot be "
 			    "stopped; letting the lock go");
 			return;
@@ -187,14 +243,14 @@ int
 command_supervise(struct command *cmd, struct lock *l, const sigset_t *set,
     double grace)
 {
-	struct watch w = { cmd, l, set, 0 };
+	struct watch w = { cmd, l, set, grace, INFINITY, INFINITY, 0, 0 };
 	int status = 0;
 
 	while (!reap(cmd->pid, &status))
 		watch_wait(&w, l->ttl);
 	if (cmd->tty != -1)
 		tcsetpgrp(cmd->tty, getpgrp());
-	drain(&w, grace);
+	drain(&w);
 	if (w.lost)
 		return LOCK_LOST;	/* whatever the command said */
 	if (WIFSIGNALED(status))

@@ -28,7 +28,8 @@ int	command_start(struct command *cmd, char *argv[], const sigset_t *old);
  * stopped group acts on it; then waits until no process of the
  * group is left, for grace seconds before SIGTERM and as long again
  * before SIGKILL.  Returns the command's status in the shell's way, or
- * LOCK_LOST when the lock was lost (the group then got SIGTERM).
+ * LOCK_LOST when the lock was lost: the group then got SIGTERM, and
+ * SIGKILL after grace or LOST_KILL_AFTER seconds, whichever is shorter.
  */
 int	command_supervise(struct command *cmd, struct lock *l,
 	    const sigset_t *set, double grace);
