@@ -413,6 +413,30 @@ while IFS='|' read -r row how want; do
 	fi
 done <<<"$ROWS"
 
+# --- a lost lock is noticed within Consul's lock-delay (15 s, on a stand-in
+# of real time here), however long the TTL: the session is checked at least
+# every 5 s.  A holder with --ttl 1m whose session an operator destroys, and
+# a second run that takes the lock once the lock-delay is over: its command
+# finds the first's gone (before, the first checked every 20 s and still
+# ran when the second took the lock).
+start_standin delay
+kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" --ttl 1m -- sh -c "echo \$\$ >'$T/delay.pid'; exec '$T/gate' '$T/delay.go'" \
+	2>"$T/delay.err" & holder=$!
+wait_for test -s "$T/delay.pid"
+sid=$(CONSUL_HTTP_ADDR=$STANDIN_URL lock_session)
+consul_curl -s -X PUT "$STANDIN_URL/v1/session/destroy/$sid" >/dev/null
+kvlock --consul "$STANDIN_URL" --prefix "$PREFIX" --lock-timeout 120s -- \
+	sh -c "if kill -0 $(cat "$T/delay.pid") 2>/dev/null; then echo running; else echo gone; fi >'$T/delay.seen'" 2>"$T/delay2.err"
+second=$?
+touch "$T/delay.go"
+wait_exit "$holder"
+if [ "$second" = 0 ] && [ "$(cat "$T/delay.seen")" = gone ] && [ "$status" = 75 ]; then
+	ok "--ttl 1m: a destroyed session is noticed, the command stopped, before the lock-delay lets another run in"
+else
+	fail "a lost lock noticed within the lock-delay" "second run $second, saw the first's command $(cat "$T/delay.seen" 2>&1); first $status" \
+		"$(cat "$T/delay.err")" "$(cat "$T/delay2.err")"
+fi
+
 if [ "$STANDIN" != 1 ]; then
 	skip "TTL expiry and renewal tests need the stand-in's --ttl-scale"
 	done_testing

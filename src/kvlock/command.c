@@ -12,11 +12,11 @@
 
 /*
  * Once the lock is lost, the group gets SIGKILL this long after SIGTERM
- * (or after --grace when shorter): a loss is noticed within 5 s of the
- * session going, so the group is gone before Consul's 15 s lock-delay lets
- * another run take the lock.
+ * (or after --grace when shorter): a loss is noticed within a renewal's
+ * interval of the session going, so the group is gone before Consul's
+ * lock-delay lets another run take the lock.
  */
-#define LOST_KILL_AFTER	5
+#define LOST_KILL_AFTER	(LOCK_DELAY - 2 * LOCK_RENEW_EVERY)
 
 /* What the waits share: the command, the lock, how the group is stopped. */
 struct watch {

@@ -20,11 +20,16 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The time between two renewals: a third of the TTL. */
+/*
+ * The time between two renewals: a third of the TTL, and at most
+ * LOCK_RENEW_EVERY, so that a session Consul let go is found out before
+ * its lock-delay lets another run take the lock.  A renewal is one small
+ * PUT.
+ */
 static double
 renew_every(const struct lock *l)
 {
-	return l->ttl / 3;
+	return l->ttl / 3 < LOCK_RENEW_EVERY ? l->ttl / 3 : LOCK_RENEW_EVERY;
 }
 
 /* Says why a request failed; returns the matching sysexits status. */
@@ -51,13 +56,15 @@ void
 lock_session_create(struct lock *l, const char *name)
 {
 	char *body, *ttl = xasprintf("%.0fs", l->ttl);
+	char *delay = xasprintf("%ds", LOCK_DELAY);
 	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "Name", name, "TTL",
-	    ttl, "LockDelay", "15s", "Behavior", "release");
+	    ttl, "LockDelay", delay, "Behavior", "release");
 	struct http_reply rep;
 	json_t *doc;
 	int rc;
 
 	free(ttl);
+	free(delay);
 	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		die(EX_SOFTWARE, "cannot build the session request");
 	json_decref(req);

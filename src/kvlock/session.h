@@ -13,6 +13,13 @@
 #include "consul.h"
 #include "diag.h"
 
+/* Consul's lock-delay on the session: no one takes a lock it lost sooner. */
+#define LOCK_DELAY	15
+/*
+ * The longest time between two renewals, whatever the TTL: a session found
+ * gone is noticed within it, well inside the lock-delay.
+ */
+#define LOCK_RENEW_EVERY 5
 /* The status of a run whose session was lost: try again later. */
 #define LOCK_LOST	EX_TEMPFAIL
 
@@ -43,7 +50,7 @@ void	lock_session_create(struct lock *l, const char *name);
 int	lock_acquire(struct lock *l, double timeout, const sigset_t *stop);
 /*
  * Keeps the session alive: renews it once renew_at has come, every
- * TTL/3, a second after a renewal that failed.
+ * min(TTL/3, LOCK_RENEW_EVERY), a second after a renewal that failed.
  * 0 while the lock may still be ours; -1, after a message, once it is
  * lost: Consul no longer knows the session, or no renewal has succeeded
  * for a TTL (as Consul's RenewPeriodic gives up: the session may be gone).
