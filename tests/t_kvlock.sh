@@ -61,21 +61,28 @@ cat >"$T/gate" <<'EOF'
 while [ ! -e "$1" ]; do sleep 0.05; done
 EOF
 chmod +x "$T/gate"
+# waiting NAME ARGS...: a holder that keeps the lock until $T/NAME.go
+# exists ($first), and `kvlock ARGS...` left waiting for it ($waiter, its
+# stderr in $T/NAME.err).
+waiting() {
+	wname=$1; shift
+	kvlock --prefix "$PREFIX" -- "$T/gate" "$T/$wname.go" & first=$!
+	wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
+	kvlock "$@" 2>"$T/$wname.err" & waiter=$!
+	wait_for grep -q 'held by' "$T/$wname.err"
+}
 
 # --- a second holder waits for the first, and takes the lock once it is
 # released; the next holder takes it at once (--lock-timeout 0: one try):
 # kvlock releases before it destroys its session, which would start a
 # lock-delay (15 s, 4.5 s on the stand-in here).
-kvlock --prefix "$PREFIX" -- "$T/gate" "$T/first.go" & first=$!
-wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-kvlock --prefix "$PREFIX" --lock-timeout 120s -- true 2>"$T/second.err" & second=$!
-wait_for grep -q 'held by' "$T/second.err"
+waiting first --prefix "$PREFIX" --lock-timeout 120s -- true
 touch "$T/first.go"
-wait "$first"; wait "$second"; st=$?
-if [ "$st" = 0 ] && grep -q 'held by' "$T/second.err"; then
+wait "$first"; wait "$waiter"; st=$?
+if [ "$st" = 0 ] && grep -q 'held by' "$T/first.err"; then
 	ok "a second holder waits, then runs"
 else
-	fail "a second holder waits" "status $st" "$(cat "$T/second.err")"
+	fail "a second holder waits" "status $st" "$(cat "$T/first.err")"
 fi
 kvlock --prefix "$PREFIX" -- true
 run kvlock --prefix "$PREFIX" --lock-timeout 0 -- true
@@ -83,19 +90,38 @@ expect "the next holder takes the lock at once: no lock-delay after a release" 0
 run kvlock --prefix "$PREFIX" -q -- true
 expect "-q: nothing said" 0 ""
 
-# --- a waiter can be stopped; a command name that is not UTF-8 is no crash
-kvlock --prefix "$PREFIX" -- "$T/gate" "$T/stop.go" & first=$!
-wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-kvlock --prefix "$PREFIX" --lock-timeout 120s -- true 2>"$T/waiter.err" & waiter=$!
-wait_for grep -q 'held by' "$T/waiter.err"
-kill -INT "$waiter"; wait "$waiter"; st=$?
-touch "$T/stop.go"
-wait "$first"
-if [ "$st" = 130 ] && grep -q 'stopped by signal' "$T/waiter.err"; then
-	ok "SIGINT stops a waiting kvlock at once (130)"
-else
-	fail "SIGINT while waiting" "status $st" "$(cat "$T/waiter.err")"
-fi
+# --- a waiter stopped by a signal exits at once, 128 + its number; one
+# whose session is lost (destroyed here, as by an operator, or
+# invalidated) says so and exits 75: its next acquires got Consul's 500
+# "invalid session", tried again until 69.  Each waiter's command, a name
+# of its own, tells its session from any other in the session list.
+# Columns: the row, what is done to the waiter, its status, its message.
+while IFS='|' read -r row how want pat; do
+	ln -s /bin/true "$T/$row-waiter"
+	waiting "$row" --prefix "$PREFIX" --lock-timeout 120s -- "$T/$row-waiter"
+	case $how in
+	SIGINT) kill -INT "$waiter" ;;
+	destroyed)
+		consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/list" | python3 -c '
+import json, sys
+print("\n".join(s["ID"] for s in json.load(sys.stdin) if s["Name"] == "kvlock " + sys.argv[1]))' "$T/$row-waiter" |
+		while read -r sid; do
+			consul_curl -s -X PUT "$CONSUL_HTTP_ADDR/v1/session/destroy/$sid" >/dev/null
+		done ;;
+	esac
+	wait_exit "$waiter"
+	touch "$T/$row.go"
+	wait "$first"
+	if [ "$status" = "$want" ] && grep -q "$pat" "$T/$row.err"; then
+		ok "waiting for the lock ($how): $want, \"$pat\""
+	else
+		fail "waiting, $how" "status $status, want $want" "$(cat "$T/$row.err")"
+	fi
+done <<'ROWS'
+stop|SIGINT|130|stopped by signal
+vain|destroyed|75|session was lost while waiting
+ROWS
+# --- a command name that is not UTF-8 is no crash
 ln -s /bin/true "$T/$(printf 'bad\xff')"
 run kvlock --prefix "$PREFIX" -- "$T/$(printf 'bad\xff')"
 expect "a command name that is not UTF-8" 0 ""
@@ -471,10 +497,7 @@ fi
 
 # --- a waiter keeps its own session alive: it waits here longer than the
 # 6 s in which an unrenewed session is invalidated, then takes the lock.
-kvlock --prefix "$PREFIX" -- "$T/gate" "$T/long-wait.go" & first=$!
-wait_for sh -c "curl -s '$CONSUL_HTTP_ADDR/v1/kv/$KEY' | grep -q Session"
-kvlock --prefix "$PREFIX" --ttl 10s --lock-timeout 120s -- true 2>"$T/long-wait.err" & waiter=$!
-wait_for grep -q 'held by' "$T/long-wait.err"
+waiting long-wait --prefix "$PREFIX" --ttl 10s --lock-timeout 120s -- true
 sleep 9	# at least this long: a busier machine only makes the wait longer
 touch "$T/long-wait.go"
 wait "$first"; wait "$waiter"; st=$?

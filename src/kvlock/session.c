@@ -133,46 +133,12 @@ pause_for(const sigset_t *stop)
 	return sig > 0 ? sig : 0;
 }
 
-int
-lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
-{
-	double deadline = now_seconds() + timeout;
-	int tries = 0, got = 0, rc, sig;
-	char *who;
-
-	while ((rc = kv_session_put(l, "acquire", l->holder, &got)) == 0 &&
-	    !got) {
-		if (tries++ == 0) {
-			who = current_holder(l);
-			note("%s is held by %s; waiting up to %.0fs", l->key,
-			    who, timeout);
-			free(who);
-		}
-		if (now_seconds() >= deadline) {
-			who = current_holder(l);
-			warnmsg("%s is held by %s; gave up after %.0fs", l->key,
-			    who, timeout);
-			free(who);
-			return EX_TEMPFAIL;
-		}
-		if ((sig = pause_for(stop)) != 0) {
-			warnmsg("stopped by signal %d while waiting for %s", sig,
-			    l->key);
-			return 128 + sig;
-		}
-		/* As while the command runs: a long wait must not lose it. */
-		lock_keep(l);
-	}
-	return rc;
-}
-
 /* Says why a renewal failed: the first of a run of them only. */
 static void
 renew_failed(struct lock *l, const char *why)
 {
 	if (l->failures++ == 0)
-		warnmsg("renewing the session: %s; trying again every second",
-		    why);
+		warnmsg("renewing the session: %s", why);
 }
 
 /*
@@ -235,6 +201,52 @@ lock_keep(struct lock *l)
 	if (l->renew_at > l->renewed_at + l->ttl)
 		l->renew_at = l->renewed_at + l->ttl;
 	return 0;
+}
+
+/* The session was lost while waiting: no lock to take with it. */
+static int
+waited_in_vain(struct lock *l)
+{
+	warnmsg("the session was lost while waiting for %s; try again later",
+	    l->key);
+	return LOCK_LOST;
+}
+
+int
+lock_acquire(struct lock *l, double timeout, const sigset_t *stop)
+{
+	double deadline = now_seconds() + timeout;
+	int tries = 0, got = 0, rc, sig;
+	char *who;
+
+	while ((rc = kv_session_put(l, "acquire", l->holder, &got)) == 0 &&
+	    !got) {
+		if (tries++ == 0) {
+			who = current_holder(l);
+			note("%s is held by %s; waiting up to %.0fs", l->key,
+			    who, timeout);
+			free(who);
+		}
+		if (now_seconds() >= deadline) {
+			who = current_holder(l);
+			warnmsg("%s is held by %s; gave up after %.0fs", l->key,
+			    who, timeout);
+			free(who);
+			return EX_TEMPFAIL;
+		}
+		if ((sig = pause_for(stop)) != 0) {
+			warnmsg("stopped by signal %d while waiting for %s", sig,
+			    l->key);
+			return 128 + sig;
+		}
+		/* As while the command runs: a long wait must not lose it. */
+		if (lock_keep(l) != 0)
+			return waited_in_vain(l);
+	}
+	/* Consul refuses an acquire for a session it let go (500). */
+	if (rc != 0 && lock_renew(l) < 0)
+		return waited_in_vain(l);
+	return rc;
 }
 
 /*

@@ -43,8 +43,9 @@ void	lock_session_create(struct lock *l, const char *name);
 /*
  * Tries to take the lock until it is ours (0).  Otherwise says why and
  * returns the status to exit with: EX_TEMPFAIL when another session held
- * it for timeout seconds, 128 + its number when a signal of stop (blocked
- * by the caller) came, a request's status when one failed.  The lock may
+ * it for timeout seconds, LOCK_LOST when the session was lost meanwhile,
+ * 128 + its number when a signal of stop (blocked by the caller) came, a
+ * request's status when one failed.  The lock may
  * then be held all the same (an acquire applied, its answer lost).
  */
 int	lock_acquire(struct lock *l, double timeout, const sigset_t *stop);
