@@ -225,7 +225,7 @@ echo \$\$ >"$T/catcher"
 while :; do sleep 0.1; done
 SH
 chmod +x "$T/catch"
-kvlock --prefix "$PREFIX-killed" -- "$T/catch" & holder=$!
+kvlock --prefix "$PREFIX-killed" -- "$T/catch" 2>"$T/catch.err" & holder=$!
 wait_for test -s "$T/catcher"
 kill -9 "$holder"; wait "$holder" 2>/dev/null
 if wait_for test -s "$T/caught"; then
@@ -234,6 +234,17 @@ else
 	fail "kvlock killed: the command carries on"
 fi
 kill "$(cat "$T/catcher")" 2>/dev/null
+# ... and so does the rest of its group, a pipeline's other stages or a
+# job it started (before, only the command itself did, and they went on).
+kvlock --prefix "$PREFIX-killed2" -- sh -c "sleep 600 & echo \$! >'$T/killed.bg'; wait" 2>"$T/killed.err" & holder=$!
+wait_for test -s "$T/killed.bg"
+kill -9 "$holder"; wait "$holder" 2>/dev/null
+if wait_for exited "$(cat "$T/killed.bg")"; then
+	ok "kvlock killed: the command's whole group gets SIGTERM"
+else
+	fail "kvlock killed: the rest of the command's group carries on" "$(cat "$T/killed.err")"
+fi
+kill "$(cat "$T/killed.bg")" 2>/dev/null
 
 # --- a stopped command still ends when kvlock is told to stop: each signal
 # passed on is followed by SIGCONT.  timeout -s KILL bounds the run.

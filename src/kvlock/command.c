@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -81,6 +82,48 @@ exec_command(char *argv[], const sigset_t *old, pid_t parent, int tty)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/*
+ * In a second child: waits for kvlock's death, then sends the command's
+ * whole group SIGTERM.  The command's own PR_SET_PDEATHSIG reaches it
+ * alone, and the rest of its group (a pipeline's other stages) would go
+ * on writing, unsupervised, while the TTL frees the lock.  It keeps none
+ * of kvlock's files but standard error open: no reader waits on it.
+ */
+static void __attribute__((noreturn))
+watch_for_death(pid_t group, pid_t parent)
+{
+	int null = open("/dev/null", O_RDWR);
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	dup2(null, 0);
+	dup2(null, 1);
+	close_range(3, ~0U, 0);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	/* Checked after prctl: kvlock may have died before it. */
+	while (getppid() == parent)
+		sigwaitinfo(&all, NULL);
+	warnmsg("kvlock is gone: sending the command's group SIGTERM");
+	kill(-group, SIGTERM);
+	kill(-group, SIGCONT);
+	_exit(0);
+}
+
+/* The watcher of kvlock's death, or 0 when it could not be started. */
+static pid_t
+start_watcher(pid_t group, pid_t parent)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		watch_for_death(group, parent);
+	if (pid == -1)
+		warnmsg("fork: %s: should kvlock die, only the command will be "
+		    "stopped", strerror(errno));
+	return pid > 0 ? pid : 0;
+}
+
 int
 command_start(struct command *cmd, char *argv[], const sigset_t *old)
 {
@@ -104,6 +147,7 @@ command_start(struct command *cmd, char *argv[], const sigset_t *old)
 	setpgid(cmd->pid, cmd->pid);
 	if (cmd->tty != -1)
 		tcsetpgrp(cmd->tty, cmd->pid);
+	cmd->watcher = start_watcher(cmd->pid, parent);
 	return 0;
 }
 
@@ -120,18 +164,22 @@ signal_group(struct command *cmd, int sig)
 		kill(-cmd->pid, SIGCONT);
 }
 
-/* Reaps every child that ended: 1 when the command did, its status kept. */
+/*
+ * Reaps every child that ended: 1 when the command did, its status kept.
+ * A watcher reaped is forgotten, never to be signalled under a pid reused.
+ */
 static int
-reap(pid_t pid, int *status)
+reap(struct command *cmd, int *status)
 {
 	int st, ended = 0;
 	pid_t p;
 
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-		if (p == pid) {
+		if (p == cmd->pid) {
 			*status = st;
 			ended = 1;
-		}
+		} else if (p == cmd->watcher)
+			cmd->watcher = 0;
 	return ended;
 }
 
@@ -225,7 +273,7 @@ drain(struct watch *w)
 	w->term_at = fmin(w->term_at, end + w->grace);
 	w->kill_at = fmin(w->kill_at, end + 2 * w->grace);
 	for (;;) {
-		reap(w->cmd->pid, &st);
+		reap(w->cmd, &st);
 		if (!group_left(w->cmd))
 			return;
 		if (!said++)
@@ -246,11 +294,15 @@ command_supervise(struct command *cmd, struct lock *l, const sigset_t *set,
 	struct watch w = { cmd, l, set, grace, INFINITY, INFINITY, 0, 0 };
 	int status = 0;
 
-	while (!reap(cmd->pid, &status))
+	while (!reap(cmd, &status))
 		watch_wait(&w, l->ttl);
 	if (cmd->tty != -1)
 		tcsetpgrp(cmd->tty, getpgrp());
 	drain(&w);
+	if (cmd->watcher != 0) {	/* no group left to stop */
+		kill(cmd->watcher, SIGKILL);
+		waitpid(cmd->watcher, NULL, 0);
+	}
 	if (w.lost)
 		return LOCK_LOST;	/* whatever the command said */
 	if (WIFSIGNALED(status))

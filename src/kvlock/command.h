@@ -1,7 +1,8 @@
 /*
  * command: the command kvlock runs, in a process group of its own, so that
  * every process it starts is signalled together and waited for before the
- * lock goes; it is sent SIGTERM if kvlock dies.
+ * lock goes; the whole group is sent SIGTERM if kvlock dies (by a watcher,
+ * a child of kvlock's that does nothing else).
  */
 #ifndef KVLOCK_COMMAND_H
 #define KVLOCK_COMMAND_H
@@ -13,6 +14,7 @@
 
 struct command {
 	pid_t	pid;		/* the command itself, leader of its group */
+	pid_t	watcher;	/* the watcher of kvlock's death, or 0 */
 	int	tty;		/* the terminal it was given, or -1 */
 };
 
