@@ -47,6 +47,22 @@ if [ -n "$sid" ] && [ "$(consul_curl -s "$CONSUL_HTTP_ADDR/v1/session/info/$sid"
 else
 	fail "session destroyed" "$sid"
 fi
+# The session has no health check (not the agent's serfHealth): only its
+# TTL or a destroy ends it (kvlock(1), CAVEATS).
+cat >"$T/session-checks" <<'EOF'
+#!/bin/sh
+curl_token() { curl -sS ${CONSUL_HTTP_TOKEN:+-H "X-Consul-Token: $CONSUL_HTTP_TOKEN"} "$@"; }
+sid=$(curl_token "$CONSUL_HTTP_ADDR/v1/kv/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Session"])')
+curl_token "$CONSUL_HTTP_ADDR/v1/session/info/$sid"
+EOF
+run kvlock --prefix "$PREFIX" -- sh "$T/session-checks" "$KEY"
+if python3 -c 'import json,sys
+s = json.load(open(sys.argv[1]))[0]
+sys.exit(bool(s.get("NodeChecks") or s.get("Checks") or s.get("ServiceChecks")))' "$T/out" 2>/dev/null; then
+	ok "the session has no health check, only its TTL"
+else
+	fail "the session has no health check" "$(cat "$T/out" "$T/err")"
+fi
 run kvlock --prefix "$PREFIX" -- sh -c 'exit 3'
 expect "the command's exit status comes back" 3 ""
 run kvlock --prefix "$PREFIX" -- sh -c 'kill -TERM $$'

@@ -57,8 +57,15 @@ lock_session_create(struct lock *l, const char *name)
 {
 	char *body, *ttl = xasprintf("%.0fs", l->ttl);
 	char *delay = xasprintf("%ds", LOCK_DELAY);
-	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "Name", name, "TTL",
-	    ttl, "LockDelay", delay, "Behavior", "release");
+	/*
+	 * No health checks ("Checks": [], not the default serfHealth of the
+	 * agent's node): only the TTL, or a destroy, ends the session.  A
+	 * failing serfHealth would free the lock at once, even while kvlock,
+	 * cut off from Consul, still counts it held until the TTL passes;
+	 * Consul lets an unrenewed session go only after twice the TTL.
+	 */
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "Name", name,
+	    "TTL", ttl, "LockDelay", delay, "Behavior", "release", "Checks");
 	struct http_reply rep;
 	json_t *doc;
 	int rc;
